@@ -1,0 +1,71 @@
+// The typed, normalized view of a VMI that the rest of the launcher works from,
+// and the facts the launcher learns about each volume from the pod's filesystem.
+
+export type Bus = 'virtio' | 'sata' | 'scsi';
+export type CacheMode = 'none' | 'writethrough' | 'writeback';
+export type IoMode = 'native' | 'threads' | 'io_uring';
+export type Accel = 'kvm' | 'qemu';
+
+export interface DiskSpec {
+  /** Disk name in the VMI; also the name of the volume that backs it (KubeVirt rule). */
+  name: string;
+  /** Volume that backs this disk: validated DNS-1123 label, safe to use in a path. */
+  volumeName: string;
+  /** Manifest path of this disk, for messages: `spec.domain.devices.disks[0]`. */
+  field: string;
+  device: 'disk' | 'cdrom';
+  bus: Bus;
+  bootOrder?: number;
+  serial?: string;
+  /** What the user asked for; the launcher decides when absent. */
+  cache?: CacheMode;
+  io?: IoMode;
+  readonly: boolean;
+  /** PVC claim name (informational: the pod decides where it is mounted). */
+  claimName?: string;
+  /** hostDisk volumes: an absolute, normalized path to the image inside the pod. */
+  hostDiskPath?: string;
+}
+
+export interface VmSpec {
+  name: string;
+  namespace: string;
+  uid?: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  cpu: { sockets: number; cores: number; threads: number };
+  memoryBytes: number;
+  machineType?: string;
+  /** Seconds the guest gets for its ACPI shutdown before it is destroyed. Default 30. */
+  terminationGracePeriodSeconds: number;
+  disks: DiskSpec[];
+}
+
+export type VolumeKind = 'block' | 'filesystem' | 'hostDisk';
+
+/** What the launcher found for one volume (launcher/inspect produces it; domain/ consumes it). */
+export interface VolumeFacts {
+  volume: string;
+  kind: VolumeKind;
+  /** Device node (block) or the real path of the image file (filesystem, hostDisk). */
+  path: string;
+  /** What qemu-img reported; informational only, never passed to libvirt. */
+  format?: string;
+  virtualSize?: number;
+  allocatedSize?: number;
+  /** Every byte of the file has blocks behind it (always true for block devices). */
+  fullyAllocated: boolean;
+  /** The image's location accepts O_DIRECT opens (cache='none' possible). */
+  directIo: boolean;
+  /** Filesystem volumes: size and free space of the filesystem holding the image. */
+  filesystemSize?: number;
+  filesystemFree?: number;
+}
+
+export interface DomainOptions {
+  accel: Accel;
+  /** File QEMU writes the guest's serial console to. */
+  consoleLogPath: string;
+  /** Absolute path of the QEMU binary; libvirt picks when absent. */
+  emulator?: string;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Entry point: options, logger, command dispatch, exit code. Bad input never ends in a
+// stack trace: it is a reason code and a fix on one log line.
+import { readFile } from 'node:fs/promises';
+import { resolveAccel } from './accel.js';
+import { ExitCode } from './exit-codes.js';
+import { HookRunner } from './hook-runner.js';
+import { createLogger } from './log.js';
+import { parseOptions, UsageError, USAGE, type Options } from './options.js';
+import { preflight } from './preflight.js';
+import { probe } from './probe.js';
+import { formatReport, reportJson } from './report.js';
+import { effectiveRunAs } from './run-as.js';
+import { logProblems, runVm } from './run.js';
+import { runtimeLayout } from './stack/runtime-layout.js';
+import { LauncherError } from '../domain/problem.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+async function main(argv: string[]): Promise<number> {
+  let opts: Options;
+  try {
+    opts = parseOptions(argv, process.env);
+  } catch (e) {
+    process.stderr.write(`vm-launcher: ${(e as Error).message}\n\n${USAGE}`);
+    return ExitCode.Usage;
+  }
+  switch (opts.command) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version': {
+      const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      process.stdout.write(`vm-launcher ${pkg.version}\n`);
+      return 0;
+    }
+    case 'probe': {
+      const r = await probe(opts.probe!, opts.runtimeDir);
+      (r.ok ? process.stdout : process.stderr).write(`${r.message}\n`);
+      return r.ok ? 0 : 1;
+    }
+    case 'check':
+    case 'domain':
+      return checkOrDomain(opts);
+    case 'run':
+      return runVm(opts, createLogger({ level: opts.logLevel, format: opts.logFormat }));
+  }
+}
+
+async function checkOrDomain(opts: Options): Promise<number> {
+  const runAs = effectiveRunAs(opts.runAs);
+  const accel = await resolveAccel(opts.accel, runAs);
+  const layout = runtimeLayout(opts.runtimeDir, opts.cacheDir);
+  const report = await preflight({ vmiPath: opts.vmiPath, layout: opts.layout, accel, runAs, qemuImg: opts.qemuImg, consoleLogPath: layout.consoleLog });
+  if (opts.command === 'check') {
+    process.stdout.write(opts.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report) + '\n');
+    return report.ok ? ExitCode.Clean : ExitCode.Refused;
+  }
+  if (!report.ok || !report.xml || !report.spec) {
+    process.stderr.write(formatReport(report) + '\n');
+    return ExitCode.Refused;
+  }
+  let xml = report.xml;
+  if (opts.hooksDir) {
+    // Hooks see a scratch runtime dir: `domain` starts nothing and leaves nothing behind.
+    const scratch = await mkdtemp(join(tmpdir(), 'vml-domain-'));
+    try {
+      const vmiJsonPath = join(scratch, 'vmi.json');
+      await writeFile(vmiJsonPath, JSON.stringify(report.raw ?? {}, null, 2));
+      // stdout carries the XML: hook logs go to stderr.
+      const logger = createLogger({ level: opts.logLevel, format: opts.logFormat, fd: 2 });
+      const hooks = new HookRunner({ hooksDir: opts.hooksDir, timeoutMs: opts.hookTimeoutMs, runtimeDir: scratch, vmiJsonPath }, report.spec, logger);
+      xml = await hooks.onDefineDomain(xml);
+    } catch (e) {
+      if (e instanceof LauncherError) {
+        logProblems(createLogger({ format: opts.logFormat, fd: 2 }), [e.problem]);
+        return ExitCode.Failed;
+      }
+      throw e;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(xml.endsWith('\n') ? xml : xml + '\n');
+  return ExitCode.Clean;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const err = e as Error;
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', timestamp: new Date().toISOString(), component: 'vm-launcher', reason: 'InternalError', msg: err.message, stack: err.stack })}\n`);
+    process.exit(ExitCode.Internal);
+  },
+);

@@ -1,0 +1,31 @@
+// Reads the VMI manifest file. The size cap keeps a hostile or mistaken file (a disk image
+// passed as --vmi) from being parsed as YAML.
+import { readFile, stat } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { error, type Problem } from '../domain/problem.js';
+import { parseVmiText } from '../domain/index.js';
+import type { VmSpec } from '../domain/types.js';
+
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+export interface ManifestResult { spec?: VmSpec; raw?: unknown; problems: Problem[] }
+
+export async function readManifest(path: string): Promise<ManifestResult> {
+  let text: string;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return fail('ManifestUnreadable', `${path} is not a file`);
+    if (st.size > MAX_MANIFEST_BYTES) return fail('ManifestTooLarge', `${path} is ${st.size} bytes; a VMI manifest is at most ${MAX_MANIFEST_BYTES}`);
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return fail('ManifestUnreadable', `cannot read the VMI manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const result: ManifestResult = parseVmiText(text);
+  // Hooks get the manifest as the user wrote it (annotations and all), as JSON.
+  if (result.spec) result.raw = parseYaml(text, { maxAliasCount: 100 }) as unknown;
+  return result;
+
+  function fail(reason: string, message: string): ManifestResult {
+    return { problems: [error(reason, message, { fix: 'Pass the VirtualMachineInstance manifest with --vmi FILE or the VMI_FILE environment variable.' })] };
+  }
+}

@@ -1,0 +1,167 @@
+// `vm-launcher run`: preflight, the private stack, define, start, supervise, clean up.
+// Whatever happens, nothing of the stack outlives the launcher and the runtime dir is removed.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LauncherError, type Problem } from '../domain/problem.js';
+import { domainName } from '../domain/index.js';
+import type { StopReason } from '../hooks/index.js';
+import { resolveAccel } from './accel.js';
+import { ConsoleTail } from './console-tail.js';
+import { ExitCode } from './exit-codes.js';
+import { HookRunner } from './hook-runner.js';
+import { checkHost } from './host-check.js';
+import { LibvirtClient, type LibvirtDomain } from './libvirt/client.js';
+import { Lifecycle } from './lifecycle.js';
+import type { Logger } from './log.js';
+import type { Options } from './options.js';
+import { allProblems, preflight } from './preflight.js';
+import { ensureQemuGone, readQemuPid } from './qemu-process.js';
+import { effectiveRunAs } from './run-as.js';
+import { prepareRuntimeDir, removeRuntimeDir } from './runtime-dir.js';
+import { ShutdownSignals } from './signals.js';
+import { PrivateStack } from './stack/private-stack.js';
+import { runtimeLayout, type RuntimeLayout } from './stack/runtime-layout.js';
+import { StackError } from './stack/wait.js';
+import { supervise, type Outcome } from './supervise.js';
+
+export function logProblems(logger: Logger, problems: readonly Problem[]): void {
+  for (const p of problems) {
+    const { message, severity, ...rest } = p;
+    logger[severity === 'error' ? 'error' : 'warn'](rest, message);
+  }
+}
+
+export async function runVm(opts: Options, baseLogger: Logger): Promise<ExitCode> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  const timings: Record<string, number> = {};
+  let logger = baseLogger;
+  const signals = new ShutdownSignals(logger);
+  signals.install();
+  if (process.pid === 1) logger.warn({ reason: 'RunningAsInit' }, 'vm-launcher is PID 1: orphaned processes will not be reaped; run it under tini (the container image does)');
+  try {
+    const runAs = effectiveRunAs(opts.runAs);
+    const accel = await resolveAccel(opts.accel, runAs);
+    let layout = runtimeLayout(opts.runtimeDir, opts.cacheDir);
+    const [hostProblems, report] = await Promise.all([
+      checkHost(runAs),
+      preflight({ vmiPath: opts.vmiPath, layout: opts.layout, accel, runAs, qemuImg: opts.qemuImg, consoleLogPath: layout.consoleLog }),
+    ]);
+    timings.preflightMs = ms();
+    const spec = report.spec;
+    if (spec) logger = baseLogger.child({ namespace: spec.namespace, name: spec.name, uid: spec.uid, kind: 'VirtualMachineInstance' });
+    const problems = [...hostProblems, ...allProblems(report)];
+    logProblems(logger, problems);
+    if (!report.ok || hostProblems.length > 0 || !spec || !report.xml) {
+      logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
+      return ExitCode.Refused;
+    }
+    logger.info({ reason: 'PreflightPassed', accel, durationMs: Math.round(report.durationMs), volumes: report.volumes.map((v) => `${v.disk.volumeName}:${v.facts?.kind}`) }, 'preflight passed');
+    if (signals.requested) {
+      logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');
+      return ExitCode.Aborted;
+    }
+
+    try {
+      await prepareRuntimeDir(layout, runAs);
+    } catch (e) {
+      if (e instanceof LauncherError) {
+        logProblems(logger, [e.problem]);
+        return ExitCode.Refused;
+      }
+      if ((e as NodeJS.ErrnoException).code === 'EACCES' && !runAs) {
+        // A non-root launcher without the default cache dir: keep the cache in the runtime dir (slower pod starts).
+        logger.warn({ reason: 'CacheDirUnavailable', cacheDir: opts.cacheDir }, 'cannot use the cache dir; QEMU capabilities will be probed on every start');
+        layout = runtimeLayout(opts.runtimeDir, join(opts.runtimeDir, 'cache'));
+        await prepareRuntimeDir(layout, runAs);
+      } else throw e;
+    }
+    return await runWithStack({ opts, layout, logger, signals, spec, xml: report.xml, runAs, timings, ms, t0, rawVmi: report.raw });
+  } finally {
+    signals.uninstall();
+  }
+}
+
+interface RunContext {
+  opts: Options;
+  layout: RuntimeLayout;
+  logger: Logger;
+  signals: ShutdownSignals;
+  spec: NonNullable<Awaited<ReturnType<typeof preflight>>['spec']>;
+  xml: string;
+  runAs: ReturnType<typeof effectiveRunAs>;
+  timings: Record<string, number>;
+  ms: () => number;
+  t0: number;
+  rawVmi: unknown;
+}
+
+async function runWithStack(c: RunContext): Promise<ExitCode> {
+  const { layout, logger, signals, spec, timings, ms } = c;
+  const lifecycle = new Lifecycle(logger, { namespace: spec.namespace, name: spec.name, uid: spec.uid });
+  lifecycle.statusPath = layout.statusFile;
+  const stack = new PrivateStack({ layout, runAs: c.runAs, logger, signal: signals.abort.signal });
+  const hooks = new HookRunner({ hooksDir: c.opts.hooksDir, timeoutMs: c.opts.hookTimeoutMs, runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, runAs: c.runAs }, spec, logger);
+  const consoleLog = logger.child({ component: 'guest-console' });
+  const tail = new ConsoleTail(layout.consoleLog, (line) => consoleLog.info(line), c.opts.consoleLog);
+  let client: LibvirtClient | undefined;
+  let domain: LibvirtDomain | undefined;
+  let qemuPid: number | undefined;
+  let outcome: Outcome | undefined;
+  const grace = c.opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds;
+
+  try {
+    await writeFile(layout.vmiJson, JSON.stringify(c.rawVmi ?? {}, null, 2) + '\n', { mode: 0o644 });
+    await lifecycle.to('StartingStack', 'StartingStack', 'starting the private libvirt stack');
+    await stack.start();
+    client = await LibvirtClient.open(layout.busAddress);
+    timings.stackReadyMs = ms();
+    await lifecycle.to('Defining', 'StackReady', `libvirt stack ready in ${timings.stackReadyMs - timings.preflightMs!} ms`);
+    const xml = await hooks.onDefineDomain(c.xml);
+    if (signals.requested) throw new StackError('Aborted', 'start-up aborted before define');
+    domain = await client.defineXml(xml);
+    timings.defineMs = ms();
+    await hooks.preStart();
+    if (signals.requested) throw new StackError('Aborted', 'start-up aborted before the guest started');
+    await lifecycle.to('Starting', 'Defined', `domain ${domainName(spec)} defined in ${timings.defineMs - timings.stackReadyMs} ms (first call includes libvirt's QEMU capabilities probe unless cached)`);
+    await mkdir(layout.root, { recursive: true });
+    tail.start();
+    await domain.create();
+    timings.createMs = ms();
+    qemuPid = await readQemuPid(layout.qemuPidDir, domainName(spec));
+    await lifecycle.to('Running', 'Started', 'the guest is running');
+    logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
+    void tail.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
+    outcome = await supervise({
+      client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit,
+    });
+  } catch (e) {
+    outcome = failureOutcome(e, lifecycle.phase === 'Running' || lifecycle.phase === 'Starting');
+  } finally {
+    await tail.stop();
+    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, domainName(spec))));
+    client?.close();
+    await stack.stop();
+    if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
+  }
+  const final = outcome!;
+  if (final.exitCode === ExitCode.Aborted) await lifecycle.to('Aborted', final.reason, final.message);
+  else await lifecycle.to(final.exitCode === ExitCode.Clean ? 'Stopped' : 'Failed', final.reason, final.message);
+  await hooks.postStop({ reason: final.stop, exitCode: final.exitCode });
+  await removeRuntimeDir(layout.root);
+  logger[final.exitCode === ExitCode.Clean ? 'info' : 'error']({ reason: final.reason, exitCode: final.exitCode, totalMs: ms() }, `vm-launcher exits ${final.exitCode}: ${final.message}`);
+  return final.exitCode;
+}
+
+function failureOutcome(e: unknown, started: boolean): Outcome {
+  if (e instanceof StackError && e.reason === 'Aborted' && !started) {
+    return { exitCode: ExitCode.Aborted, reason: 'Aborted', message: `${e.message}: nothing is left running`, stop: 'failed', guestOff: true };
+  }
+  if (e instanceof StackError) return { exitCode: ExitCode.Failed, reason: e.reason, message: e.message, stop: 'failed', guestOff: false };
+  if (e instanceof LauncherError) return { exitCode: ExitCode.Failed, reason: e.reason, message: `${e.message}${e.problem.fix ? ` (fix: ${e.problem.fix})` : ''}`, stop: 'failed', guestOff: false };
+  const err = e as Error & { type?: string; text?: string };
+  const reason = started ? 'StartFailed' : 'DefineFailed';
+  return { exitCode: ExitCode.Failed, reason, message: `libvirt: ${err.text ?? err.message}`, stop: 'failed', guestOff: false };
+}
+

@@ -1,0 +1,39 @@
+// The two configuration files the launcher writes for its private stack.
+
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * A session-type bus that only lives in the runtime dir. `allow user="*"` lets a root
+ * launcher talk to a bus run by the VM user; the socket's directory (mode 0750) is the fence.
+ */
+export function busConfig(socketPath: string): string {
+  return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${xmlEscape(socketPath)}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`;
+}
+
+/**
+ * qemu.conf for a session-mode libvirtd run by an unprivileged user: QEMU's stdio goes to a
+ * file (no virtlogd to run), and nothing relies on xattrs or writable cgroups, which
+ * containers do not give.
+ */
+export function qemuConf(): string {
+  return [
+    '# written by vm-launcher for its private libvirt stack',
+    'stdio_handler = "file"',
+    'remember_owner = 0',
+    'cgroup_controllers = [ ]',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,84 @@
+// The private libvirt stack of one launcher: dbus-daemon, libvirtd (session mode, as the VM
+// user) and libvirt-dbus, all under the runtime dir. Started in dependency order, each one
+// awaited until it really answers; stopped in reverse order.
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
+import type { RunAs } from '../run-as.js';
+import { waitForBusName } from '../libvirt/client.js';
+import { busConfig, qemuConf } from './config-files.js';
+import { Daemon, type DaemonExit } from './daemon.js';
+import { stackEnv, type RuntimeLayout } from './runtime-layout.js';
+import { readyOrFail, socketAccepts, StackError } from './wait.js';
+import { writeFile } from 'node:fs/promises';
+
+export interface StackOptions {
+  layout: RuntimeLayout;
+  runAs?: RunAs;
+  logger: Logger;
+  signal: AbortSignal;
+  /** KubeVirt gives libvirt 10 s to come up. */
+  startTimeoutMs?: number;
+}
+
+const firstExisting = (...paths: string[]): string => paths.find((p) => existsSync(p)) ?? paths[0]!;
+
+export class PrivateStack {
+  readonly daemons: Daemon[] = [];
+  /** Resolves with the first daemon that exits when nobody asked it to. */
+  readonly unexpectedExit: Promise<DaemonExit>;
+  private reportExit!: (e: DaemonExit) => void;
+
+  constructor(private readonly opts: StackOptions) {
+    this.unexpectedExit = new Promise((resolve) => { this.reportExit = resolve; });
+  }
+
+  async start(): Promise<void> {
+    const { layout: l, runAs, logger, signal } = this.opts;
+    const timeout = this.opts.startTimeoutMs ?? 10_000;
+    await writeFile(l.busConfig, busConfig(l.busSocket));
+    await writeFile(l.qemuConf, qemuConf());
+    const env = stackEnv(l);
+    const spawn = (name: string, file: string, args: string[]) => {
+      const d = new Daemon({ name, file, args, env, cwd: l.home, runAs, logFile: join(l.logsDir, `${name}.log`) }, logger);
+      this.daemons.push(d);
+      void d.exited.then((e) => { if (!e.expected) this.reportExit(e); });
+      return d;
+    };
+
+    // dbus-daemon and libvirtd do not need each other to come up: start both at once.
+    const bus = spawn('dbus-daemon', firstExisting('/usr/bin/dbus-daemon', '/bin/dbus-daemon'),
+      [`--config-file=${l.busConfig}`, '--nofork', '--nopidfile', '--print-address=1']);
+    const libvirtd = spawn('libvirtd', firstExisting('/usr/sbin/libvirtd', '/usr/bin/libvirtd'), ['--timeout', '0']);
+    const busReady = (async () => {
+      // --print-address prints once the bus listens.
+      const lines = createInterface({ input: bus.stdout! });
+      await once(lines, 'line');
+      lines.close();
+    })();
+    await Promise.all([
+      readyOrFail('dbus-daemon', busReady, bus.exited, signal, timeout),
+      readyOrFail('libvirtd', socketAccepts(l.libvirtSocket, signal), libvirtd.exited, signal, timeout),
+    ]);
+    const dbusReadyCtl = new AbortController();
+    const onAbort = () => dbusReadyCtl.abort(new StackError('Aborted', 'start-up aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const named = waitForBusName(l.busAddress, 'org.libvirt', dbusReadyCtl.signal);
+      const libvirtDbus = spawn('libvirt-dbus', firstExisting('/usr/sbin/libvirt-dbus', '/usr/bin/libvirt-dbus'), ['--session']);
+      await readyOrFail('libvirt-dbus', named, libvirtDbus.exited, signal, timeout);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      dbusReadyCtl.abort();
+    }
+  }
+
+  /** Stops every daemon, newest first. Never throws. */
+  async stop(): Promise<void> {
+    for (const d of [...this.daemons].reverse()) {
+      await d.stop().catch(() => undefined);
+    }
+  }
+}
