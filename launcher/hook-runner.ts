@@ -2,7 +2,7 @@
 // identity, the unprivileged user and libvirt's schema check.
 import { discoverHooks, runOnDefineDomain, runPostStop, runPreStart, type HookContext, type StopInfo } from '../hooks/index.js';
 import type { VmSpec } from '../domain/types.js';
-import type { Logger } from './log.js';
+import { withComponent, type Logger } from './log.js';
 import type { RunAs } from './run-as.js';
 import { validateDomainXml } from './xml-validate.js';
 
@@ -19,7 +19,7 @@ export class HookRunner {
 
   private ctx(): HookContext {
     return {
-      logger: this.logger.child({ component: 'hooks' }),
+      logger: withComponent(this.logger, 'hooks'),
       vmi: { namespace: this.spec.namespace, name: this.spec.name, uid: this.spec.uid ?? '' },
       runtimeDir: this.setup.runtimeDir,
       vmiJsonPath: this.setup.vmiJsonPath,

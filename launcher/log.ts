@@ -20,12 +20,12 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const options = {
     level: opts.level ?? 'info',
     messageKey: 'msg',
-    base: { component: 'vm-launcher' },
+    base: {},
     timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (usePretty) {
-    return pino(options, pretty({
+    return rooted(pino(options, pretty({
       sync: true,
       destination: fd,
       colorize: true,
@@ -34,8 +34,31 @@ export function createLogger(opts: LogOptions = {}): Logger {
       translateTime: 'HH:MM:ss.l',
       ignore: 'pid,hostname',
       messageFormat: '[{component}] {msg}',
-    }));
+    })));
   }
   // Synchronous writes: the last lines before an exit are the ones people need at 3 a.m.
-  return pino(options, destination({ dest: fd, sync: true }));
+  return rooted(pino(options, destination({ dest: fd, sync: true })));
+}
+
+// pino appends a child's bindings to its parent's, so a child that sets `component` again
+// would print the key twice. Component loggers are made from the root with the bindings merged.
+const roots = new WeakMap<Logger, Logger>();
+
+function rooted(root: Logger): Logger {
+  const main = root.child({ component: 'vm-launcher' });
+  roots.set(main, root);
+  return main;
+}
+
+/** A logger with the same bindings (VMI identity...) and another `component`. */
+export function withComponent(l: Logger, component: string): Logger {
+  return withBindings(l, { component });
+}
+
+/** A logger with more bindings; keys already bound are replaced, not repeated. */
+export function withBindings(l: Logger, extra: Record<string, unknown>): Logger {
+  const root = roots.get(l) ?? l;
+  const child = root.child({ ...l.bindings(), ...extra });
+  roots.set(child, root);
+  return child;
 }

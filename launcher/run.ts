@@ -13,7 +13,7 @@ import { HookRunner } from './hook-runner.js';
 import { checkHost } from './host-check.js';
 import { LibvirtClient, type LibvirtDomain } from './libvirt/client.js';
 import { Lifecycle } from './lifecycle.js';
-import type { Logger } from './log.js';
+import { withBindings, withComponent, type Logger } from './log.js';
 import type { Options } from './options.js';
 import { allProblems, preflight } from './preflight.js';
 import { ensureQemuGone, readQemuPid } from './qemu-process.js';
@@ -50,7 +50,7 @@ export async function runVm(opts: Options, baseLogger: Logger): Promise<ExitCode
     ]);
     timings.preflightMs = ms();
     const spec = report.spec;
-    if (spec) logger = baseLogger.child({ namespace: spec.namespace, name: spec.name, uid: spec.uid, kind: 'VirtualMachineInstance' });
+    if (spec) signals.logger = logger = withBindings(baseLogger, { namespace: spec.namespace, name: spec.name, uid: spec.uid, kind: 'VirtualMachineInstance' });
     const problems = [...hostProblems, ...allProblems(report)];
     logProblems(logger, problems);
     if (!report.ok || hostProblems.length > 0 || !spec || !report.xml) {
@@ -103,7 +103,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   lifecycle.statusPath = layout.statusFile;
   const stack = new PrivateStack({ layout, runAs: c.runAs, logger, signal: signals.abort.signal });
   const hooks = new HookRunner({ hooksDir: c.opts.hooksDir, timeoutMs: c.opts.hookTimeoutMs, runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, runAs: c.runAs }, spec, logger);
-  const consoleLog = logger.child({ component: 'guest-console' });
+  const consoleLog = withComponent(logger, 'guest-console');
   const tail = new ConsoleTail(layout.consoleLog, (line) => consoleLog.info(line), c.opts.consoleLog);
   let client: LibvirtClient | undefined;
   let domain: LibvirtDomain | undefined;

@@ -11,7 +11,7 @@ export class ShutdownSignals extends EventEmitter<{ shutdown: [NodeJS.Signals]; 
   readonly abort = new AbortController();
   private readonly handler = (sig: NodeJS.Signals) => this.receive(sig);
 
-  constructor(private readonly logger: Logger) { super(); }
+  constructor(public logger: Logger) { super(); }
 
   install(): void {
     for (const s of HANDLED) process.on(s, this.handler);

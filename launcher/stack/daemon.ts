@@ -4,7 +4,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execa, type Options, type ResultPromise } from 'execa';
-import type { Logger } from '../log.js';
+import { withComponent, type Logger } from '../log.js';
 import type { RunAs } from '../run-as.js';
 
 export interface DaemonSpec {
@@ -43,7 +43,7 @@ export class Daemon {
       stderr: 'pipe',
       ...(spec.runAs ? { uid: spec.runAs.uid, gid: spec.runAs.gid } : {}),
     });
-    const dlog = logger.child({ component: spec.name });
+    const dlog = withComponent(logger, spec.name);
     for (const stream of [this.process.stdout, this.process.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {

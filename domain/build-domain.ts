@@ -1,0 +1,89 @@
+// (VmSpec, VolumeFacts, options) -> Domain: the pure converter. Every disk's problems are collected; a disk without
+// facts is a problem, never a throw.
+import { error, type Problem } from './problem.js';
+import { DomainReason } from './reasons.js';
+import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from './types.js';
+import type { Domain, DomainController, DomainDisk } from './domain-model.js';
+import { assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, domainTypeFor, type Decision } from './disk-policy.js';
+import { domainUuid } from './uuid.js';
+
+export interface BuildDomainResult {
+  /** Present when there is no error. */
+  domain?: Domain;
+  problems: Problem[];
+}
+
+/** KubeVirt's libvirt domain name: `<namespace>_<name>`. */
+export const domainName = (spec: Pick<VmSpec, 'namespace' | 'name'>): string => `${spec.namespace}_${spec.name}`;
+
+export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts>, opts: DomainOptions): BuildDomainResult {
+  const problems: Problem[] = [];
+  const targets = assignTargets(spec.disks.map((d) => d.bus));
+  const disks = spec.disks.flatMap((disk, i) => {
+    const built = buildDisk(problems, disk, facts.get(disk.volumeName), targets[i] ?? '');
+    return built ? [built] : [];
+  });
+  if (problems.length > 0) return { problems };
+
+  const { sockets, cores, threads } = spec.cpu;
+  const type = domainTypeFor(opts.accel);
+  const controllers: DomainController[] = spec.disks.some((d) => d.bus === 'scsi')
+    ? [{ type: 'scsi', index: 0, model: 'virtio-scsi' }]
+    : [];
+  const domain: Domain = {
+    type,
+    name: domainName(spec),
+    uuid: domainUuid(spec),
+    memory: spec.memoryBytes,
+    vcpu: sockets * cores * threads,
+    // host-model is KubeVirt's default CPU under KVM; under TCG there is no host CPU to model.
+    cpu: { ...(type === 'kvm' && { mode: 'host-model' as const }), topology: { sockets, cores, threads } },
+    os: { arch: 'x86_64', type: 'hvm', ...(spec.machineType !== undefined && { machine: spec.machineType }) },
+    features: { acpi: true, apic: true },
+    onPoweroff: 'destroy',
+    onReboot: 'restart',
+    onCrash: 'destroy',
+    devices: {
+      ...(opts.emulator !== undefined && { emulator: opts.emulator }),
+      disks,
+      controllers,
+      serials: [{ type: 'file', sourcePath: opts.consoleLogPath, port: 0 }],
+      consoles: [{ type: 'file', sourcePath: opts.consoleLogPath, targetType: 'serial', port: 0 }],
+      memballoon: { model: 'none' },
+    },
+  };
+  return { domain, problems };
+}
+
+function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | undefined, target: string): DomainDisk | undefined {
+  if (!facts) {
+    problems.push(error(DomainReason.VolumeFactsMissing, `disk ${disk.name}: nothing is known about volume ${disk.volumeName}`, {
+      field: disk.field, volume: disk.volumeName, fix: 'inspect the volume before building the domain',
+    }));
+    return undefined;
+  }
+  const cache = settle(problems, disk, 'cache', decideCache(disk.cache, facts.directIo));
+  const io = cache && settle(problems, disk, 'io', decideIo(disk.io, cache, facts.kind, facts.fullyAllocated));
+  if (!cache || !io) return undefined;
+  const type = diskSourceType(facts.kind);
+  const discard = decideDiscard(facts.fullyAllocated);
+  return {
+    type,
+    device: disk.device,
+    driver: { name: 'qemu', type: 'raw', cache, io, ...(discard && { discard }), errorPolicy: 'stop' },
+    source: type === 'block' ? { dev: facts.path } : { file: facts.path },
+    target: { dev: target, bus: disk.bus },
+    ...(disk.bootOrder !== undefined && { bootOrder: disk.bootOrder }),
+    ...(disk.serial !== undefined && { serial: disk.serial }),
+    readonly: disk.readonly || disk.device === 'cdrom',
+  };
+}
+
+/** The decided value, or undefined after recording the refusal against the disk's field. */
+function settle<T>(problems: Problem[], disk: DiskSpec, key: 'cache' | 'io', decision: Decision<T>): T | undefined {
+  if (decision.ok) return decision.value;
+  problems.push(error(decision.reason, `disk ${disk.name}: ${decision.message}`, {
+    field: `${disk.field}.${key}`, volume: disk.volumeName, fix: decision.fix,
+  }));
+  return undefined;
+}

@@ -1,0 +1,84 @@
+// Pairs disks with volumes under the filesystem-PV design's rule: one volume backs exactly one disk (1:1).
+import { error } from './problem.js';
+import { DomainReason } from './reasons.js';
+import type { DiskSpec } from './types.js';
+import type { Problems } from './manifest-reader.js';
+import type { ParsedDisk } from './vmi-disks.js';
+import type { ParsedVolume } from './vmi-volumes.js';
+
+export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], volumes: ParsedVolume[]): DiskSpec[] {
+  const volumesByName = firstByName(problems, volumes, DomainReason.VolumeNameDuplicate, 'volume');
+  firstByName(problems, disks, DomainReason.DiskNameDuplicate, 'disk');
+  checkBootOrders(problems, disks);
+
+  const usedBy = new Map<string, ParsedDisk>();
+  const specs: DiskSpec[] = [];
+  for (const disk of disks) {
+    const volume = volumesByName.get(disk.volumeName);
+    if (!volume) {
+      problems.push(error(DomainReason.VolumeMissing, `${disk.volumeField}: disk ${disk.name} uses volume ${disk.volumeName}, which spec.volumes does not have`, {
+        field: disk.volumeField, volume: disk.volumeName, fix: `add a volume named ${disk.volumeName}, or correct the name`,
+      }));
+      continue;
+    }
+    const first = usedBy.get(volume.name);
+    if (first) {
+      problems.push(error(DomainReason.VolumeUsedTwice, `${disk.volumeField}: volume ${volume.name} already backs disk ${first.name}; one volume backs exactly one disk`, {
+        field: disk.volumeField, volume: volume.name, fix: 'give each disk its own volume',
+      }));
+      continue;
+    }
+    usedBy.set(volume.name, disk);
+    const spec = toDiskSpec(disk, volume);
+    if (spec) specs.push(spec);
+  }
+  for (const volume of volumesByName.values()) {
+    if (usedBy.has(volume.name)) continue;
+    problems.push(error(DomainReason.DiskMissing, `${volume.field}: no disk uses volume ${volume.name}`, {
+      field: volume.field, volume: volume.name, fix: `add a disk named ${volume.name} to spec.domain.devices.disks, or remove the volume`,
+    }));
+  }
+  return specs;
+}
+
+function toDiskSpec(disk: ParsedDisk, volume: ParsedVolume): DiskSpec | undefined {
+  const source = volume.source;
+  if (!source || source.kind === 'refused') return undefined; // already reported
+  const { volumeField: _volumeField, ...rest } = disk;
+  return {
+    ...rest,
+    // A read-only claim makes a read-only disk, as in KubeVirt.
+    readonly: disk.readonly || (source.kind === 'pvc' && source.readOnly),
+    ...(source.kind === 'pvc' ? { claimName: source.claimName } : { hostDiskPath: source.path }),
+  };
+}
+
+/** Index by name, reporting every later duplicate; the first one wins. */
+function firstByName<T extends { name: string; field: string }>(problems: Problems, items: T[], reason: string, what: string): Map<string, T> {
+  const byName = new Map<string, T>();
+  for (const item of items) {
+    if (byName.has(item.name)) {
+      problems.push(error(reason, `${item.field}.name: another ${what} is already named ${item.name}`, {
+        field: `${item.field}.name`, ...(what === 'volume' && { volume: item.name }), fix: `give every ${what} a unique name`,
+      }));
+    } else {
+      byName.set(item.name, item);
+    }
+  }
+  return byName;
+}
+
+function checkBootOrders(problems: Problems, disks: ParsedDisk[]): void {
+  const seen = new Map<number, string>();
+  for (const disk of disks) {
+    if (disk.bootOrder === undefined) continue;
+    const other = seen.get(disk.bootOrder);
+    if (other !== undefined) {
+      problems.push(error(DomainReason.BootOrderDuplicate, `${disk.field}.bootOrder: disk ${other} already has boot order ${disk.bootOrder}`, {
+        field: `${disk.field}.bootOrder`, fix: 'give each disk a different bootOrder',
+      }));
+    } else {
+      seen.set(disk.bootOrder, disk.name);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// spec.volumes: where each disk's bytes come from. Only PVCs and hostDisk are supported; every other source is
+// refused by name. A volume name is checked as a DNS-1123 label here, before it can ever become a path.
+import { error } from './problem.js';
+import { DomainReason } from './reasons.js';
+import { isDns1123Label } from './names.js';
+import { parseQuantity } from './quantity.js';
+import {
+  fieldPath, indexPath, isObject, readBoolean, readEnum, readObject, readString, refuseUnknownKeys,
+  type Obj, type Problems,
+} from './manifest-reader.js';
+import { FIX_HINTS, HOST_DISK_FIELDS, PVC_FIELDS, SUPPORTED_VOLUME_SOURCES, VOLUME_FIELDS } from './vmi-fields.js';
+
+export type VolumeSource =
+  | { kind: 'pvc'; claimName: string; readOnly: boolean }
+  | { kind: 'hostDisk'; path: string }
+  /** A source vm-launcher refused (already reported); the volume still exists for matching. */
+  | { kind: 'refused' };
+
+export interface ParsedVolume {
+  name: string;
+  field: string;
+  source?: VolumeSource;
+}
+
+export function parseVolumes(problems: Problems, list: unknown[], path: string): ParsedVolume[] {
+  const out: ParsedVolume[] = [];
+  list.forEach((item, i) => {
+    const v = parseVolume(problems, item, indexPath(path, i));
+    if (v) out.push(v);
+  });
+  return out;
+}
+
+function parseVolume(problems: Problems, item: unknown, field: string): ParsedVolume | undefined {
+  if (!isObject(item)) {
+    problems.push(error(DomainReason.FieldInvalid, `${field}: a volume must be an object`, { field, fix: 'give each volume a name and a source' }));
+    return undefined;
+  }
+  refuseUnknownKeys(problems, item, field, VOLUME_FIELDS, FIX_HINTS);
+  const name = readString(problems, item, 'name', field);
+  if (name === undefined) {
+    if (item['name'] === undefined || item['name'] === null) {
+      problems.push(error(DomainReason.FieldMissing, `${field}.name: a volume needs a name`, { field: `${field}.name`, fix: 'name the volume after its disk' }));
+    }
+    return undefined;
+  }
+  if (!isDns1123Label(name)) {
+    problems.push(error(DomainReason.VolumeNameInvalid, `${field}.name: volume name ${JSON.stringify(name)} is not a DNS-1123 label`, {
+      field: `${field}.name`, volume: name,
+      fix: 'use at most 63 lowercase letters, digits and dashes, starting and ending with a letter or digit',
+    }));
+  }
+  return { name, field, source: parseSource(problems, item, field, name) };
+}
+
+function parseSource(problems: Problems, item: Obj, field: string, volume: string): VolumeSource | undefined {
+  const present = Object.keys(item).filter((k) => k !== 'name' && item[k] !== null && item[k] !== undefined);
+  if (present.length === 0) {
+    problems.push(error(DomainReason.FieldMissing, `${field}: volume ${volume} has no source`, {
+      field, volume, fix: 'add persistentVolumeClaim or hostDisk',
+    }));
+    return undefined;
+  }
+  if (present.length > 1) {
+    problems.push(error(DomainReason.FieldInvalid, `${field}: volume ${volume} has more than one source (${present.join(', ')})`, {
+      field, volume, fix: 'keep exactly one source per volume',
+    }));
+    return { kind: 'refused' };
+  }
+  const key = present[0] ?? '';
+  if (!(SUPPORTED_VOLUME_SOURCES as readonly string[]).includes(key)) return { kind: 'refused' }; // reported by refuseUnknownKeys
+  return key === 'hostDisk' ? parseHostDisk(problems, item, field, volume) : parsePvc(problems, item, field, volume);
+}
+
+/** `persistentVolumeClaim: {claimName, readOnly}`, or the compact form's `persistentVolumeClaim: my-claim`. */
+function parsePvc(problems: Problems, item: Obj, field: string, volume: string): VolumeSource | undefined {
+  const pvcField = fieldPath(field, 'persistentVolumeClaim');
+  const raw = item['persistentVolumeClaim'];
+  if (typeof raw === 'string') return claimOrProblem(problems, raw, pvcField, volume, false);
+  const pvc = readObject(problems, item, 'persistentVolumeClaim', field);
+  if (!pvc) return undefined;
+  refuseUnknownKeys(problems, pvc, pvcField, PVC_FIELDS, FIX_HINTS);
+  const readOnly = readBoolean(problems, pvc, 'readOnly', pvcField) ?? false;
+  const claimName = readString(problems, pvc, 'claimName', pvcField);
+  if (claimName === undefined && (pvc['claimName'] === undefined || pvc['claimName'] === null)) {
+    problems.push(error(DomainReason.FieldMissing, `${pvcField}.claimName: missing`, { field: `${pvcField}.claimName`, volume, fix: 'name the PVC that holds the disk' }));
+    return undefined;
+  }
+  return claimName === undefined ? undefined : claimOrProblem(problems, claimName, `${pvcField}.claimName`, volume, readOnly);
+}
+
+function claimOrProblem(problems: Problems, claimName: string, field: string, volume: string, readOnly: boolean): VolumeSource | undefined {
+  if (claimName !== '') return { kind: 'pvc', claimName, readOnly };
+  problems.push(error(DomainReason.FieldInvalid, `${field}: the claim name is empty`, { field, volume, fix: 'name the PVC that holds the disk' }));
+  return undefined;
+}
+
+function parseHostDisk(problems: Problems, item: Obj, field: string, volume: string): VolumeSource | undefined {
+  const hd = readObject(problems, item, 'hostDisk', field);
+  if (!hd) return undefined;
+  const hdField = fieldPath(field, 'hostDisk');
+  refuseUnknownKeys(problems, hd, hdField, HOST_DISK_FIELDS, FIX_HINTS);
+  // DiskOrCreate is accepted, but creating the image is not implemented: the launcher refuses a missing file,
+  // so DiskOrCreate behaves like Disk. `capacity` is validated for that reason only.
+  const type = readEnum(problems, hd, 'type', hdField, ['Disk', 'DiskOrCreate'] as const);
+  if (hd['type'] === undefined || hd['type'] === null) {
+    problems.push(error(DomainReason.FieldMissing, `${hdField}.type: missing`, { field: `${hdField}.type`, volume, fix: 'set type: Disk' }));
+  }
+  const capacity = hd['capacity'];
+  if (capacity !== undefined && capacity !== null && (!(typeof capacity === 'string' || typeof capacity === 'number') || parseQuantity(capacity) === undefined)) {
+    problems.push(error(DomainReason.FieldInvalid, `${hdField}.capacity: ${JSON.stringify(capacity)} is not a quantity`, {
+      field: `${hdField}.capacity`, volume, fix: 'write a Kubernetes quantity such as 10Gi',
+    }));
+  }
+  const path = readString(problems, hd, 'path', hdField);
+  if (path === undefined) {
+    if (hd['path'] === undefined || hd['path'] === null) {
+      problems.push(error(DomainReason.FieldMissing, `${hdField}.path: missing`, { field: `${hdField}.path`, volume, fix: 'give the absolute path of the image inside the pod' }));
+    }
+    return undefined;
+  }
+  const why = hostDiskPathProblem(path);
+  if (why) {
+    problems.push(error(DomainReason.HostDiskPathInvalid, `${hdField}.path: ${JSON.stringify(path)} ${why}`, {
+      field: `${hdField}.path`, volume, fix: 'write an absolute, normalized path such as /var/data/disk.img',
+    }));
+    return undefined;
+  }
+  return type === undefined ? undefined : { kind: 'hostDisk', path };
+}
+
+/** Why a hostDisk path is unsafe or ambiguous, or undefined when it is absolute and normalized. */
+export function hostDiskPathProblem(path: string): string | undefined {
+  if (path.includes('\0')) return 'contains a NUL byte';
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[\x01-\x1f\x7f]/.test(path)) return 'contains a control character';
+  if (!path.startsWith('/')) return 'is not absolute';
+  if (path === '/' || path.endsWith('/')) return 'names a directory, not a file';
+  const segments = path.slice(1).split('/');
+  if (segments.includes('..')) return 'contains a .. segment';
+  if (segments.includes('.') || segments.includes('')) return 'is not normalized (. or empty segments)';
+  return undefined;
+}

@@ -1,0 +1,162 @@
+// A KubeVirt VirtualMachineInstance (or a VirtualMachine's template) in, a typed VmSpec out, with every problem
+// found on the way. Nothing here stops at the first problem.
+import { parseAllDocuments } from 'yaml';
+import { error, hasErrors, warning, type Problem } from './problem.js';
+import { DomainReason } from './reasons.js';
+import { isDns1123Label, isDns1123Subdomain, isUuid } from './names.js';
+import type { VmSpec } from './types.js';
+import {
+  fieldPath, isObject, readArray, readInteger, readObject, readString, readStringMap, refuseUnknownKeys,
+  type Obj, type Problems,
+} from './manifest-reader.js';
+import {
+  FIX_HINTS, METADATA_FIELDS, ROOT_FIELDS, SPEC_FIELDS, TEMPLATE_METADATA_FIELDS, VM_SPEC_FIELDS, VM_TEMPLATE_FIELDS,
+} from './vmi-fields.js';
+import { parseDomain } from './vmi-domain.js';
+import { parseVolumes } from './vmi-volumes.js';
+import { matchDisksToVolumes } from './vmi-match.js';
+
+export interface VmiParseResult {
+  /** Present when there is no error (warnings may remain). */
+  spec?: VmSpec;
+  problems: Problem[];
+}
+
+export const SUPPORTED_API_VERSIONS = ['kubevirt.io/v1', 'kubevirt.io/v1alpha3'] as const;
+export const SUPPORTED_KINDS = ['VirtualMachineInstance', 'VirtualMachine'] as const;
+
+export const DEFAULT_NAMESPACE = 'default';
+export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+
+/** Parses YAML or JSON text (one document) and validates it as a VMI. */
+export function parseVmiText(text: string): VmiParseResult {
+  // Empty documents (a lone `---`) do not count; duplicate keys are YAML errors (the yaml package's default).
+  const docs = parseAllDocuments(text).filter((d) => !(d.contents === null && d.errors.length === 0));
+  const firstError = docs.flatMap((d) => d.errors)[0];
+  if (docs.length === 1 && docs[0] && !firstError) {
+    // maxAliasCount bounds alias expansion ("billion laughs").
+    return parseVmi(docs[0].toJS({ maxAliasCount: 100 }));
+  }
+  const message = firstError
+    ? `the manifest is not valid YAML or JSON: ${firstError.message}`
+    : `the manifest must hold exactly one document, not ${docs.length}`;
+  return { problems: [error(DomainReason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] };
+}
+
+/** Validates an already-parsed manifest. */
+export function parseVmi(doc: unknown): VmiParseResult {
+  const problems: Problems = [];
+  if (!isObject(doc)) {
+    problems.push(error(DomainReason.ManifestInvalid, 'the manifest is not an object', { fix: 'give one VirtualMachineInstance as YAML or JSON' }));
+    return { problems };
+  }
+  refuseUnknownKeys(problems, doc, '', ROOT_FIELDS, FIX_HINTS);
+  checkApiVersion(problems, doc);
+  const kind = checkKind(problems, doc);
+  if (!kind) return { problems };
+
+  const metadata = readObject(problems, doc, 'metadata', '') ?? {};
+  const identity = parseIdentity(problems, metadata, 'metadata');
+  const source = kind === 'VirtualMachine' ? unwrapTemplate(problems, doc) : vmiSource(problems, doc, metadata);
+  const labels = readStringMap(problems, source.meta, 'labels', source.metaPath);
+  const annotations = readStringMap(problems, source.meta, 'annotations', source.metaPath);
+  if (!source.spec) return { problems };
+  const body = parseSpec(problems, source.spec, source.specPath);
+  if (hasErrors(problems) || !identity || !body) return { problems };
+  return { spec: { ...identity, labels, annotations, ...body }, problems };
+}
+
+function missing(problems: Problems, field: string, fix: string): void {
+  problems.push(error(DomainReason.FieldMissing, `${field}: missing`, { field, fix }));
+}
+
+/** An object that must be there: FieldMissing when absent (a wrong type is reported by readObject). */
+function requiredObject(problems: Problems, obj: Obj, key: string, path: string): Obj | undefined {
+  const value = readObject(problems, obj, key, path);
+  if (obj[key] === undefined || obj[key] === null) missing(problems, fieldPath(path, key), `add ${fieldPath(path, key)}`);
+  return value;
+}
+
+interface VmiSource { meta: Obj; metaPath: string; spec?: Obj; specPath: string }
+
+function vmiSource(problems: Problems, doc: Obj, metadata: Obj): VmiSource {
+  const spec = requiredObject(problems, doc, 'spec', '');
+  return { meta: metadata, metaPath: 'metadata', ...(spec && { spec }), specPath: 'spec' };
+}
+
+/** KubeVirt makes the VMI from a VirtualMachine's spec.template, named after the VirtualMachine. */
+function unwrapTemplate(problems: Problems, doc: Obj): VmiSource {
+  const vmSpec = requiredObject(problems, doc, 'spec', '');
+  if (vmSpec) refuseUnknownKeys(problems, vmSpec, 'spec', VM_SPEC_FIELDS, FIX_HINTS);
+  const template = vmSpec && requiredObject(problems, vmSpec, 'template', 'spec');
+  if (template) refuseUnknownKeys(problems, template, 'spec.template', VM_TEMPLATE_FIELDS, FIX_HINTS);
+  const meta = (template && readObject(problems, template, 'metadata', 'spec.template')) ?? {};
+  refuseUnknownKeys(problems, meta, 'spec.template.metadata', TEMPLATE_METADATA_FIELDS, FIX_HINTS);
+  const spec = template && requiredObject(problems, template, 'spec', 'spec.template');
+  return { meta, metaPath: 'spec.template.metadata', ...(spec && { spec }), specPath: 'spec.template.spec' };
+}
+
+function checkApiVersion(problems: Problems, doc: Obj): void {
+  const apiVersion = doc['apiVersion'];
+  if (typeof apiVersion === 'string' && (SUPPORTED_API_VERSIONS as readonly string[]).includes(apiVersion)) return;
+  problems.push(error(DomainReason.ApiVersionUnsupported, `apiVersion: ${JSON.stringify(apiVersion ?? null)} is not supported`, {
+    field: 'apiVersion', fix: `use apiVersion: ${SUPPORTED_API_VERSIONS[0]}`,
+  }));
+}
+
+/** The kind, or undefined (reported) when the rest of the document cannot be read as a VM at all. */
+function checkKind(problems: Problems, doc: Obj): (typeof SUPPORTED_KINDS)[number] | undefined {
+  const kind = doc['kind'];
+  if (typeof kind === 'string' && (SUPPORTED_KINDS as readonly string[]).includes(kind)) return kind as (typeof SUPPORTED_KINDS)[number];
+  problems.push(error(DomainReason.KindUnsupported, `kind: ${JSON.stringify(kind ?? null)} is not supported`, {
+    field: 'kind', fix: 'give a VirtualMachineInstance (or a VirtualMachine with spec.template)',
+  }));
+  return undefined;
+}
+
+type Identity = Pick<VmSpec, 'name' | 'namespace' | 'uid'>;
+
+function parseIdentity(problems: Problems, metadata: Obj, path: string): Identity | undefined {
+  refuseUnknownKeys(problems, metadata, path, METADATA_FIELDS, FIX_HINTS);
+  const name = readString(problems, metadata, 'name', path);
+  const namespace = readString(problems, metadata, 'namespace', path) ?? DEFAULT_NAMESPACE;
+  const uid = readString(problems, metadata, 'uid', path);
+  if (metadata['name'] === undefined || metadata['name'] === null) missing(problems, fieldPath(path, 'name'), 'name the VM');
+  if (name !== undefined && !isDns1123Subdomain(name)) {
+    problems.push(error(DomainReason.NameInvalid, `${path}.name: ${JSON.stringify(name)} is not a DNS-1123 subdomain`, {
+      field: `${path}.name`, fix: 'use lowercase letters, digits, dashes and dots, at most 253 characters',
+    }));
+  }
+  if (!isDns1123Label(namespace)) {
+    problems.push(error(DomainReason.NameInvalid, `${path}.namespace: ${JSON.stringify(namespace)} is not a DNS-1123 label`, {
+      field: `${path}.namespace`, fix: 'use the namespace the VMI lives in',
+    }));
+  }
+  if (uid !== undefined && !isUuid(uid)) {
+    problems.push(warning(DomainReason.UidNotUuid, `${path}.uid: ${JSON.stringify(uid)} is not a UUID; the domain UUID is derived from namespace/name`, {
+      field: `${path}.uid`, fix: 'leave uid to Kubernetes, or remove it',
+    }));
+  }
+  return name === undefined ? undefined : { name, namespace, ...(uid !== undefined && { uid }) };
+}
+
+type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks'>;
+
+function parseSpec(problems: Problems, spec: Obj, path: string): SpecBody | undefined {
+  refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
+  // 0 is kept: it means "destroy at once", as KubeVirt's examples use it.
+  const grace = readInteger(problems, spec, 'terminationGracePeriodSeconds', path, 0) ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+  const domain = requiredObject(problems, spec, 'domain', path);
+  const part = domain ? parseDomain(problems, domain, fieldPath(path, 'domain')) : undefined;
+  const volumeList = readArray(problems, spec, 'volumes', path) ?? [];
+  const volumes = parseVolumes(problems, volumeList, fieldPath(path, 'volumes'));
+  const disks = matchDisksToVolumes(problems, part?.disks ?? [], volumes);
+  if (!part || part.memoryBytes === undefined) return undefined;
+  return {
+    cpu: part.cpu,
+    memoryBytes: part.memoryBytes,
+    ...(part.machineType !== undefined && { machineType: part.machineType }),
+    terminationGracePeriodSeconds: grace,
+    disks,
+  };
+}

@@ -1,0 +1,47 @@
+// What a test needs from this machine. A test that cannot run here is skipped with the
+// printed reason, never faked.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { guestBuildUnavailable } from './guest-disk.js';
+
+export const isRoot = (process.getuid?.() ?? 1) === 0;
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function qemuImgUnavailable(): string | undefined {
+  return has('qemu-img') ? undefined : 'qemu-img is not installed (apt-get install qemu-utils)';
+}
+
+/** Why a real guest cannot be booted here, or undefined. */
+export function bootUnavailable(): string | undefined {
+  for (const [p, pkg] of [
+    ['/usr/bin/qemu-system-x86_64', 'qemu-system-x86'], ['/usr/sbin/libvirtd', 'libvirt-daemon-system'],
+    ['/usr/sbin/libvirt-dbus', 'libvirt-dbus'], ['/usr/bin/dbus-daemon', 'dbus'],
+  ] as const) {
+    if (!existsSync(p)) return `${p} missing (apt-get install ${pkg})`;
+  }
+  if (isRoot) {
+    try {
+      execFileSync('getent', ['passwd', '107'], { stdio: 'ignore' });
+    } catch {
+      return 'uid 107 (the VM user) has no passwd entry: useradd --system -u 107 -g 107 -M vm-launcher';
+    }
+  }
+  return guestBuildUnavailable();
+}
+
+export function loopUnavailable(): string | undefined {
+  if (!isRoot) return 'loop block devices need root (losetup)';
+  return has('losetup') ? undefined : 'losetup missing (util-linux)';
+}
+
+export function validatorUnavailable(): string | undefined {
+  return has('virt-xml-validate') ? undefined : 'virt-xml-validate missing (apt-get install libvirt-clients)';
+}

@@ -1,0 +1,180 @@
+// The launcher's main job with the real stack and a real guest (TCG): boot, clean ACPI
+// shutdown on SIGTERM, the grace deadline, SIGINT to the process group, QEMU killed,
+// a signal during start-up, and two launchers side by side. No mocks.
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../helpers/launcher-process.js';
+import { readBootCount } from '../helpers/guest-disk.js';
+import { bootUnavailable, loopUnavailable } from '../helpers/requirements.js';
+
+const skip = bootUnavailable();
+const boot = skip ? test.skip : test.serial;
+if (skip) test('run: real guest tests', (t) => { t.log(`SKIPPED: ${skip}`); t.pass(); });
+
+const EXIT = { Clean: 0, Refused: 3, Forced: 4, Failed: 5, Aborted: 6 };
+
+async function assertNothingLeft(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void; false: (a: boolean, m?: string) => void }, fx: VmFixture): Promise<void> {
+  // QEMU's command line names the console file in the runtime dir; every daemon's names its config there.
+  await new Promise((r) => setTimeout(r, 300));
+  t.deepEqual(processesMentioning(fx.runtimeDir), [], 'no process of the stack survives the launcher');
+  t.false(existsSync(fx.runtimeDir), 'the runtime dir is removed');
+}
+
+boot('boots from a filesystem volume; SIGTERM gives a clean ACPI shutdown, and what the guest wrote survives', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const before = readBootCount(fx.image);
+  const run = new LauncherRun(fx.args());
+  try {
+    await run.waitForConsole('GUEST-WAITING-FOR-POWER-BUTTON', 90_000);
+    t.truthy(run.lines.find((l) => l.component === 'guest-console' && l.msg.includes('GUEST-BOOTED')));
+    t.truthy(run.lines.find((l) => l.reason === 'Started' && l.phase === 'Running'));
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(), EXIT.Clean, run.tail());
+    t.truthy(run.lines.find((l) => l.component === 'guest-console' && l.msg.includes('GUEST-ACPI-SHUTDOWN')));
+    t.is(run.lines.at(-1)?.reason, 'GuestShutdown');
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+  t.is(readBootCount(fx.image), before + 1, 'the guest recorded its boot on its disk');
+
+  // A second run boots the same disk: the counter the first run wrote is there.
+  const again = new LauncherRun(fx.args());
+  try {
+    const line = await again.waitForConsole('GUEST-BOOT-COUNT=', 90_000);
+    t.regex(line.msg, new RegExp(`GUEST-BOOT-COUNT=${before + 2}\\b`));
+    again.signal('SIGTERM');
+    t.is(await again.exitCode(), EXIT.Clean, again.tail());
+  } finally {
+    again.kill(fx.runtimeDir);
+  }
+  t.is(readBootCount(fx.image), before + 2);
+});
+
+boot('a guest that ignores ACPI is destroyed at the grace deadline', async (t) => {
+  const fx = vmFixture({ mode: 'ignore' });
+  const run = new LauncherRun(fx.args('--grace-period', '5'));
+  try {
+    await run.waitForConsole('GUEST-IGNORING-ACPI', 90_000);
+    const sentAt = Date.now();
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(), EXIT.Forced, run.tail());
+    const took = (Date.now() - sentAt) / 1000;
+    t.true(took >= 5 && took < 15, `forced off after ${took.toFixed(1)} s, grace 5 s`);
+    t.truthy(run.lines.find((l) => l.reason === 'GracePeriodExpired'));
+    t.true(run.lines.filter((l) => l.reason === 'AcpiShutdownSent').length >= 2, 'the power button was pressed more than once');
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
+boot('SIGINT to the whole process group (Ctrl-C) still gives the guest its ACPI shutdown', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const run = new LauncherRun(fx.args());
+  try {
+    await run.waitForConsole('GUEST-WAITING-FOR-POWER-BUTTON', 90_000);
+    run.signalGroup('SIGINT');
+    t.is(await run.exitCode(), EXIT.Clean, run.tail());
+    t.truthy(run.lines.find((l) => l.component === 'guest-console' && l.msg.includes('GUEST-ACPI-SHUTDOWN')), 'QEMU was not hit by the signal: the guest shut down itself');
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
+boot('QEMU killed with SIGKILL: the launcher exits non-zero with the reason', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const run = new LauncherRun(fx.args());
+  try {
+    const started = await run.waitFor((l) => l.reason === 'StartupTimings', 90_000, 'start');
+    const qemuPid = started.qemuPid as number;
+    t.true(Number.isInteger(qemuPid), 'the launcher knows QEMU\'s pid');
+    await run.waitForConsole('GUEST-BOOTED', 90_000);
+    process.kill(qemuPid, 'SIGKILL');
+    t.is(await run.exitCode(), EXIT.Failed, run.tail());
+    const last = run.lines.at(-1)!;
+    t.is(last.reason, 'QemuExited');
+    t.regex(last.msg, /QEMU stopped unexpectedly/);
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
+boot('a signal during start-up aborts cleanly', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const run = new LauncherRun(fx.args());
+  try {
+    await run.waitFor((l) => l.phase === 'StartingStack', 30_000, 'StartingStack');
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(), EXIT.Aborted, run.tail());
+    t.is(run.lines.at(-1)?.reason, 'Aborted');
+    t.falsy(run.lines.find((l) => l.component === 'guest-console'), 'the guest never started');
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
+boot('two launchers with different volumes run at the same time', async (t) => {
+  const a = vmFixture({ mode: 'wait', volume: 'disk-a', name: 'vm-a' });
+  const b = vmFixture({ mode: 'wait', volume: 'disk-b', name: 'vm-b' });
+  const ra = new LauncherRun(a.args());
+  const rb = new LauncherRun(b.args());
+  try {
+    await Promise.all([ra.waitForConsole('GUEST-WAITING-FOR-POWER-BUTTON', 120_000), rb.waitForConsole('GUEST-WAITING-FOR-POWER-BUTTON', 120_000)]);
+    ra.signal('SIGTERM');
+    t.is(await ra.exitCode(), EXIT.Clean, ra.tail());
+    // b is untouched by a's shutdown.
+    t.falsy(rb.lines.find((l) => l.phase === 'ShuttingDown'));
+    rb.signal('SIGTERM');
+    t.is(await rb.exitCode(), EXIT.Clean, rb.tail());
+    await assertNothingLeft(t, a);
+    await assertNothingLeft(t, b);
+  } finally {
+    ra.kill(a.runtimeDir);
+    rb.kill(b.runtimeDir);
+  }
+  t.is(readBootCount(a.image), 1);
+  t.is(readBootCount(b.image), 1);
+});
+
+boot('a guest that powers off by itself ends the launcher with exit 0', async (t) => {
+  const fx = vmFixture({ mode: 'poweroff' });
+  const run = new LauncherRun(fx.args());
+  try {
+    t.is(await run.exitCode(), EXIT.Clean, run.tail());
+    t.is(run.lines.at(-1)?.reason, 'GuestPoweredOff');
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
+const loopSkip = skip ?? loopUnavailable();
+(loopSkip ? test.skip : test.serial)('boots from a block volume (loop device)', async (t) => {
+  const fx = vmFixture({ mode: 'wait', volume: 'rootdisk' });
+  // The disk image becomes a loop device; the volume directory goes away: the pod has a block PV.
+  const backing = join(fx.dir, 'backing.img');
+  execFileSync('mv', [fx.image, backing]);
+  execFileSync('rm', ['-r', join(fx.volumesDir, 'rootdisk')]);
+  const loop = execFileSync('losetup', ['-f', '--show', backing], { encoding: 'utf8' }).trim();
+  const run = new LauncherRun(fx.args());
+  try {
+    execFileSync('chown', ['107:107', loop]);
+    execFileSync('ln', ['-s', loop, join(fx.devicesDir, 'rootdisk')]);
+    await run.waitForConsole('GUEST-WAITING-FOR-POWER-BUTTON', 90_000);
+    t.truthy(run.lines.find((l) => l.reason === 'PreflightPassed' && String(l.volumes).includes('rootdisk:block')));
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(), EXIT.Clean, run.tail());
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+    execFileSync('losetup', ['-d', loop]);
+  }
+  t.is(readBootCount(backing), 1);
+});
+if (loopSkip && !skip) test('run: block volume', (t) => { t.log(`SKIPPED: ${loopSkip}`); t.pass(); });

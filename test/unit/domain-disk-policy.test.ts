@@ -1,0 +1,103 @@
+// The decision tables, as tables.
+import test from 'ava';
+import {
+  assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, diskSuffix, domainTypeFor, targetPrefix,
+} from '../../domain/disk-policy.js';
+import type { Bus, CacheMode, IoMode, VolumeKind } from '../../domain/types.js';
+
+// [requested, directIo, expected value or reason]
+const cacheTable: Array<[CacheMode | undefined, boolean, CacheMode | `!${string}`]> = [
+  [undefined, true, 'none'],
+  [undefined, false, 'writethrough'],
+  ['none', true, 'none'],
+  ['none', false, '!CacheNoneUnsupported'],
+  ['writethrough', true, 'writethrough'],
+  ['writethrough', false, 'writethrough'],
+  ['writeback', true, 'writeback'],
+  ['writeback', false, 'writeback'],
+];
+
+for (const [requested, directIo, expected] of cacheTable) {
+  test(`cache: requested ${requested ?? '-'}, O_DIRECT ${directIo} -> ${expected}`, (t) => {
+    const d = decideCache(requested, directIo);
+    if (expected.startsWith('!')) {
+      t.like(d, { ok: false, reason: expected.slice(1) });
+      if (!d.ok) t.regex(d.fix, /writethrough/);
+    } else {
+      t.deepEqual(d, { ok: true, value: expected });
+    }
+  });
+}
+
+// [requested, cache, kind, fullyAllocated, expected]
+const ioTable: Array<[IoMode | undefined, CacheMode, VolumeKind, boolean, IoMode | `!${string}`]> = [
+  [undefined, 'none', 'block', true, 'native'],
+  [undefined, 'none', 'filesystem', true, 'native'],
+  [undefined, 'none', 'filesystem', false, 'threads'],
+  [undefined, 'none', 'hostDisk', true, 'native'],
+  [undefined, 'none', 'hostDisk', false, 'threads'],
+  [undefined, 'writethrough', 'block', true, 'threads'],
+  [undefined, 'writethrough', 'filesystem', true, 'threads'],
+  [undefined, 'writeback', 'filesystem', false, 'threads'],
+  ['native', 'none', 'filesystem', false, 'native'], // the user's choice where it can work
+  ['native', 'writethrough', 'block', true, '!IoNativeNeedsCacheNone'],
+  ['native', 'writeback', 'filesystem', true, '!IoNativeNeedsCacheNone'],
+  ['threads', 'none', 'block', true, 'threads'],
+  ['threads', 'writethrough', 'filesystem', false, 'threads'],
+];
+
+for (const [requested, cache, kind, full, expected] of ioTable) {
+  test(`io: requested ${requested ?? '-'}, cache ${cache}, ${kind}, fully allocated ${full} -> ${expected}`, (t) => {
+    const d = decideIo(requested, cache, kind, full);
+    if (expected.startsWith('!')) t.like(d, { ok: false, reason: expected.slice(1) });
+    else t.deepEqual(d, { ok: true, value: expected });
+  });
+}
+
+test('discard: unmap unless fully allocated (block devices count as fully allocated)', (t) => {
+  t.is(decideDiscard(false), 'unmap');
+  t.is(decideDiscard(true), undefined);
+});
+
+test('disk source type from the volume kind', (t) => {
+  t.is(diskSourceType('block'), 'block');
+  t.is(diskSourceType('filesystem'), 'file');
+  t.is(diskSourceType('hostDisk'), 'file');
+});
+
+test('domain type from the accelerator', (t) => {
+  t.is(domainTypeFor('kvm'), 'kvm');
+  t.is(domainTypeFor('qemu'), 'qemu');
+});
+
+test('target prefixes: virtio vd, sata and scsi share sd', (t) => {
+  t.is(targetPrefix('virtio'), 'vd');
+  t.is(targetPrefix('sata'), 'sd');
+  t.is(targetPrefix('scsi'), 'sd');
+});
+
+const suffixes: Array<[number, string]> = [[0, 'a'], [1, 'b'], [25, 'z'], [26, 'aa'], [27, 'ab'], [51, 'az'], [52, 'ba'], [701, 'zz'], [702, 'aaa']];
+for (const [index, suffix] of suffixes) {
+  test(`disk suffix ${index} -> ${suffix} (as libvirt counts)`, (t) => t.is(diskSuffix(index), suffix));
+}
+
+test('disk suffix refuses negative and fractional indexes', (t) => {
+  t.throws(() => diskSuffix(-1), { instanceOf: RangeError });
+  t.throws(() => diskSuffix(1.5), { instanceOf: RangeError });
+});
+
+const targetTable: Array<[Bus[], string[]]> = [
+  [[], []],
+  [['virtio'], ['vda']],
+  [['virtio', 'virtio', 'virtio'], ['vda', 'vdb', 'vdc']],
+  [['sata', 'virtio', 'scsi', 'virtio', 'sata'], ['sda', 'vda', 'sdb', 'vdb', 'sdc']],
+];
+for (const [buses, targets] of targetTable) {
+  test(`targets for [${buses.join(', ')}] -> [${targets.join(', ')}]`, (t) => t.deepEqual(assignTargets(buses), targets));
+}
+
+test('more than 26 disks go on like libvirt: vdz, vdaa, vdab', (t) => {
+  const targets = assignTargets(Array.from({ length: 30 }, (): Bus => 'virtio'));
+  t.deepEqual(targets.slice(24), ['vdy', 'vdz', 'vdaa', 'vdab', 'vdac', 'vdad']);
+  t.is(new Set(targets).size, 30);
+});

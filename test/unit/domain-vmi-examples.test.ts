@@ -1,0 +1,29 @@
+// The project's own example manifests (examples/vmi/) must parse with no problem at all.
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseVmiText } from '../../domain/vmi.js';
+
+const dir = fileURLToPath(new URL('../../../examples/vmi/', import.meta.url));
+const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+
+test('the examples are there', (t) => {
+  t.true(files.length >= 4, files.join(', '));
+  for (const f of ['vmi-filesystem-pvc.yaml', 'vmi-block-pvc.yaml', 'vmi-compact.yaml', 'vmi-two-disks.yaml']) t.true(files.includes(f), f);
+});
+
+for (const file of files) {
+  test(`examples/vmi/${file} parses with no problems`, (t) => {
+    const { spec, problems } = parseVmiText(readFileSync(dir + file, 'utf8'));
+    t.deepEqual(problems, []);
+    t.truthy(spec);
+    t.is(spec?.namespace, 'default');
+    t.is(spec?.memoryBytes, 128 * 2 ** 20);
+    t.true(spec?.disks.some((d) => d.volumeName === 'rootdisk'), 'a rootdisk volume');
+  });
+}
+
+test('the two-disk example: rootdisk boots, datadisk carries a serial', (t) => {
+  const { spec } = parseVmiText(readFileSync(dir + 'vmi-two-disks.yaml', 'utf8'));
+  t.deepEqual(spec?.disks.map((d) => [d.volumeName, d.bootOrder, d.serial]), [['rootdisk', 1, undefined], ['datadisk', undefined, 'data01']]);
+});

@@ -1,0 +1,240 @@
+// Every refusal: its reason code and the exact manifest path it points at. Each row changes a valid VMI.
+import test from 'ava';
+import { parseVmi, parseVmiText } from '../../domain/vmi.js';
+import { DOMAIN_REASON_CODES } from '../../domain/reasons.js';
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
+
+const base = (): Doc => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstance',
+  metadata: { name: 'vm1' },
+  spec: {
+    domain: {
+      memory: { guest: '128Mi' },
+      devices: { disks: [{ name: 'rootdisk', disk: { bus: 'virtio' } }, { name: 'datadisk' }] },
+    },
+    volumes: [
+      { name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } },
+      { name: 'datadisk', persistentVolumeClaim: { claimName: 'data' } },
+    ],
+  },
+});
+
+const disk = (d: Doc, i: number): Doc => d['spec'].domain.devices.disks[i];
+const volume = (d: Doc, i: number): Doc => d['spec'].volumes[i];
+
+test('the base manifest is accepted', (t) => {
+  const r = parseVmi(base());
+  t.deepEqual(r.problems, []);
+  t.truthy(r.spec);
+});
+
+const cases: Array<[string, (d: Doc) => void, Array<[string, string]>]> = [
+  // Unsupported fields, refused by path.
+  ['containerDisk volume', (d) => { volume(d, 1).containerDisk = { image: 'x' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['FieldNotSupported', 'spec.volumes[1].containerDisk']]],
+  ['cloudInitNoCloud volume', (d) => { volume(d, 1).cloudInitNoCloud = { userData: 'x' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['FieldNotSupported', 'spec.volumes[1].cloudInitNoCloud']]],
+  ['emptyDisk volume', (d) => { volume(d, 0).emptyDisk = { capacity: '1Gi' }; delete volume(d, 0).persistentVolumeClaim; },
+    [['FieldNotSupported', 'spec.volumes[0].emptyDisk']]],
+  ['dataVolume volume', (d) => { volume(d, 0).dataVolume = { name: 'dv' }; delete volume(d, 0).persistentVolumeClaim; },
+    [['FieldNotSupported', 'spec.volumes[0].dataVolume']]],
+  ['rng device', (d) => { d['spec'].domain.devices.rng = {}; }, [['FieldNotSupported', 'spec.domain.devices.rng']]],
+  ['interfaces', (d) => { d['spec'].domain.devices.interfaces = [{ name: 'default', masquerade: {} }]; },
+    [['FieldNotSupported', 'spec.domain.devices.interfaces']]],
+  ['networks', (d) => { d['spec'].networks = [{ name: 'default', pod: {} }]; }, [['FieldNotSupported', 'spec.networks']]],
+  ['chassis', (d) => { d['spec'].domain.chassis = { asset: 1 }; }, [['FieldNotSupported', 'spec.domain.chassis']]],
+  ['firmware', (d) => { d['spec'].domain.firmware = { uuid: 'x' }; }, [['FieldNotSupported', 'spec.domain.firmware']]],
+  ['cpu model', (d) => { d['spec'].domain.cpu = { cores: 2, model: 'host-passthrough' }; }, [['FieldNotSupported', 'spec.domain.cpu.model']]],
+  ['hugepages', (d) => { d['spec'].domain.memory.hugepages = { pageSize: '2Mi' }; }, [['FieldNotSupported', 'spec.domain.memory.hugepages']]],
+  ['cpu requests', (d) => { d['spec'].domain.resources = { requests: { cpu: '2' } }; }, [['FieldNotSupported', 'spec.domain.resources.requests.cpu']]],
+  ['overcommitGuestOverhead', (d) => { d['spec'].domain.resources = { overcommitGuestOverhead: true }; },
+    [['FieldNotSupported', 'spec.domain.resources.overcommitGuestOverhead']]],
+  ['lun disk', (d) => { disk(d, 1).lun = {}; }, [['FieldNotSupported', 'spec.domain.devices.disks[1].lun']]],
+  ['floppy disk', (d) => { disk(d, 1).floppy = {}; }, [['FieldNotSupported', 'spec.domain.devices.disks[1].floppy']]],
+  ['dedicatedIOThread', (d) => { disk(d, 0).dedicatedIOThread = true; }, [['FieldNotSupported', 'spec.domain.devices.disks[0].dedicatedIOThread']]],
+  ['disk pciAddress', (d) => { disk(d, 0).disk.pciAddress = '0000:81:01.0'; }, [['FieldNotSupported', 'spec.domain.devices.disks[0].disk.pciAddress']]],
+  ['usb bus', (d) => { disk(d, 0).disk.bus = 'usb'; }, [['FieldNotSupported', 'spec.domain.devices.disks[0].disk.bus']]],
+  ['cdrom tray', (d) => { disk(d, 1).cdrom = { tray: 'open' }; }, [['FieldNotSupported', 'spec.domain.devices.disks[1].cdrom.tray']]],
+  ['pvc hotpluggable', (d) => { volume(d, 0).persistentVolumeClaim.hotpluggable = true; },
+    [['FieldNotSupported', 'spec.volumes[0].persistentVolumeClaim.hotpluggable']]],
+  ['hostDisk shared', (d) => { volume(d, 0).hostDisk = { path: '/a/b.img', type: 'Disk', shared: true }; delete volume(d, 0).persistentVolumeClaim; },
+    [['FieldNotSupported', 'spec.volumes[0].hostDisk.shared']]],
+  ['autoattachGraphicsDevice true', (d) => { d['spec'].domain.devices.autoattachGraphicsDevice = true; },
+    [['FieldNotSupported', 'spec.domain.devices.autoattachGraphicsDevice']]],
+  ['autoattachSerialConsole false', (d) => { d['spec'].domain.devices.autoattachSerialConsole = false; },
+    [['FieldNotSupported', 'spec.domain.devices.autoattachSerialConsole']]],
+  ['unknown top-level key', (d) => { d['extra'] = 1; }, [['FieldNotSupported', 'extra']]],
+  ['metadata.generateName', (d) => { d['metadata'].generateName = 'x-'; }, [['FieldNotSupported', 'metadata.generateName']]],
+  ['spec.hostname', (d) => { d['spec'].hostname = 'h'; }, [['FieldNotSupported', 'spec.hostname']]],
+  ['spec.evictionStrategy', (d) => { d['spec'].evictionStrategy = 'LiveMigrate'; }, [['FieldNotSupported', 'spec.evictionStrategy']]],
+
+  // Document level.
+  ['wrong apiVersion', (d) => { d['apiVersion'] = 'v1'; }, [['ApiVersionUnsupported', 'apiVersion']]],
+  ['missing apiVersion', (d) => { delete d['apiVersion']; }, [['ApiVersionUnsupported', 'apiVersion']]],
+  ['wrong kind', (d) => { d['kind'] = 'Pod'; }, [['KindUnsupported', 'kind']]],
+  ['missing spec', (d) => { delete d['spec']; }, [['FieldMissing', 'spec']]],
+  ['missing domain', (d) => { delete d['spec'].domain; d['spec'].volumes = []; }, [['FieldMissing', 'spec.domain']]],
+  ['spec not an object', (d) => { d['spec'] = 'x'; }, [['FieldInvalid', 'spec']]],
+
+  // Metadata.
+  ['missing name', (d) => { delete d['metadata'].name; }, [['FieldMissing', 'metadata.name']]],
+  ['bad name', (d) => { d['metadata'].name = 'My_VM'; }, [['NameInvalid', 'metadata.name']]],
+  ['bad namespace', (d) => { d['metadata'].namespace = 'a.b'; }, [['NameInvalid', 'metadata.namespace']]],
+  ['label value not a string', (d) => { d['metadata'].labels = { a: 1 }; }, [['FieldInvalid', 'metadata.labels.a']]],
+
+  // CPU, memory, grace.
+  ['zero cores', (d) => { d['spec'].domain.cpu = { cores: 0 }; }, [['FieldInvalid', 'spec.domain.cpu.cores']]],
+  ['fractional sockets', (d) => { d['spec'].domain.cpu = { sockets: 1.5 }; }, [['FieldInvalid', 'spec.domain.cpu.sockets']]],
+  ['threads as a string', (d) => { d['spec'].domain.cpu = { threads: '2' }; }, [['FieldInvalid', 'spec.domain.cpu.threads']]],
+  ['no memory at all', (d) => { delete d['spec'].domain.memory; }, [['MemoryMissing', 'spec.domain.memory.guest']]],
+  ['garbage memory', (d) => { d['spec'].domain.memory.guest = '128MB'; }, [['FieldInvalid', 'spec.domain.memory.guest']]],
+  ['garbage requests.memory', (d) => { delete d['spec'].domain.memory; d['spec'].domain.resources = { requests: { memory: 'lots' } }; },
+    [['FieldInvalid', 'spec.domain.resources.requests.memory']]],
+  ['garbage limits.memory', (d) => { d['spec'].domain.resources = { limits: { memory: 'lots' } }; },
+    [['FieldInvalid', 'spec.domain.resources.limits.memory']]],
+  ['zero memory', (d) => { d['spec'].domain.memory.guest = '0'; }, [['FieldInvalid', 'spec.domain.memory.guest']]],
+  ['negative grace', (d) => { d['spec'].terminationGracePeriodSeconds = -1; }, [['FieldInvalid', 'spec.terminationGracePeriodSeconds']]],
+  ['machine type not a string', (d) => { d['spec'].domain.machine = { type: 35 }; }, [['FieldInvalid', 'spec.domain.machine.type']]],
+
+  // Disks.
+  ['bad bus', (d) => { disk(d, 0).disk.bus = 'ide'; }, [['FieldInvalid', 'spec.domain.devices.disks[0].disk.bus']]],
+  ['disk and cdrom', (d) => { disk(d, 0).cdrom = {}; }, [['FieldInvalid', 'spec.domain.devices.disks[0]']]],
+  ['cdrom readonly false', (d) => { disk(d, 1).cdrom = { readonly: false }; }, [['FieldInvalid', 'spec.domain.devices.disks[1].cdrom.readonly']]],
+  ['cdrom on virtio', (d) => { disk(d, 1).cdrom = { bus: 'virtio' }; }, [['FieldInvalid', 'spec.domain.devices.disks[1].cdrom.bus']]],
+  ['bootOrder 0', (d) => { disk(d, 0).bootOrder = 0; }, [['FieldInvalid', 'spec.domain.devices.disks[0].bootOrder']]],
+  ['duplicate bootOrder', (d) => { disk(d, 0).bootOrder = 1; disk(d, 1).bootOrder = 1; },
+    [['BootOrderDuplicate', 'spec.domain.devices.disks[1].bootOrder']]],
+  ['serial with a space', (d) => { disk(d, 0).serial = 'a b'; }, [['FieldInvalid', 'spec.domain.devices.disks[0].serial']]],
+  ['serial too long', (d) => { disk(d, 0).serial = 'x'.repeat(21); }, [['FieldInvalid', 'spec.domain.devices.disks[0].serial']]],
+  ['bad cache', (d) => { disk(d, 0).cache = 'unsafe'; }, [['FieldInvalid', 'spec.domain.devices.disks[0].cache']]],
+  ['io_uring', (d) => { disk(d, 0).io = 'io_uring'; }, [['FieldInvalid', 'spec.domain.devices.disks[0].io']]],
+  ['readonly not a boolean', (d) => { disk(d, 0).disk.readonly = 'yes'; }, [['FieldInvalid', 'spec.domain.devices.disks[0].disk.readonly']]],
+  ['disk without a name', (d) => { delete disk(d, 1).name; }, [['FieldMissing', 'spec.domain.devices.disks[1].name'], ['DiskMissing', 'spec.volumes[1]']]],
+  ['disk not an object', (d) => { d['spec'].domain.devices.disks[1] = 'datadisk'; },
+    [['FieldInvalid', 'spec.domain.devices.disks[1]'], ['DiskMissing', 'spec.volumes[1]']]],
+  ['disks not a list', (d) => { d['spec'].domain.devices.disks = {}; },
+    [['FieldInvalid', 'spec.domain.devices.disks'], ['DiskMissing', 'spec.volumes[0]'], ['DiskMissing', 'spec.volumes[1]']]],
+
+  // Matching disks and volumes.
+  ['disk without a volume', (d) => { disk(d, 1).name = 'other'; },
+    [['VolumeMissing', 'spec.domain.devices.disks[1].name'], ['DiskMissing', 'spec.volumes[1]']]],
+  ['compact volumeName without a volume', (d) => { disk(d, 1).volumeName = 'nope'; },
+    [['VolumeMissing', 'spec.domain.devices.disks[1].volumeName'], ['DiskMissing', 'spec.volumes[1]']]],
+  ['volume without a disk', (d) => { d['spec'].domain.devices.disks.pop(); }, [['DiskMissing', 'spec.volumes[1]']]],
+  ['two disks on one volume', (d) => { disk(d, 1).volumeName = 'rootdisk'; },
+    [['VolumeUsedTwice', 'spec.domain.devices.disks[1].volumeName'], ['DiskMissing', 'spec.volumes[1]']]],
+  ['duplicate disk names', (d) => { disk(d, 1).name = 'rootdisk'; },
+    [['DiskNameDuplicate', 'spec.domain.devices.disks[1].name'], ['VolumeUsedTwice', 'spec.domain.devices.disks[1].name'], ['DiskMissing', 'spec.volumes[1]']]],
+  ['duplicate volume names', (d) => { volume(d, 1).name = 'rootdisk'; },
+    [['VolumeNameDuplicate', 'spec.volumes[1].name'], ['VolumeMissing', 'spec.domain.devices.disks[1].name']]],
+
+  // Volumes.
+  ['volume name with a slash', (d) => { volume(d, 1).name = '../etc'; disk(d, 1).name = '../etc'; }, [['VolumeNameInvalid', 'spec.volumes[1].name']]],
+  ['volume name with capitals', (d) => { volume(d, 1).name = 'Data'; disk(d, 1).name = 'Data'; }, [['VolumeNameInvalid', 'spec.volumes[1].name']]],
+  ['volume name too long', (d) => { volume(d, 1).name = 'a'.repeat(64); disk(d, 1).name = 'a'.repeat(64); }, [['VolumeNameInvalid', 'spec.volumes[1].name']]],
+  ['volume without a name', (d) => { delete volume(d, 1).name; },
+    [['FieldMissing', 'spec.volumes[1].name'], ['VolumeMissing', 'spec.domain.devices.disks[1].name']]],
+  ['volume without a source', (d) => { delete volume(d, 1).persistentVolumeClaim; }, [['FieldMissing', 'spec.volumes[1]']]],
+  ['volume with two sources', (d) => { volume(d, 1).hostDisk = { path: '/a.img', type: 'Disk' }; }, [['FieldInvalid', 'spec.volumes[1]']]],
+  ['pvc without claimName', (d) => { volume(d, 1).persistentVolumeClaim = {}; }, [['FieldMissing', 'spec.volumes[1].persistentVolumeClaim.claimName']]],
+  ['pvc with empty claim (compact)', (d) => { volume(d, 1).persistentVolumeClaim = ''; }, [['FieldInvalid', 'spec.volumes[1].persistentVolumeClaim']]],
+  ['pvc as a number', (d) => { volume(d, 1).persistentVolumeClaim = 5; }, [['FieldInvalid', 'spec.volumes[1].persistentVolumeClaim']]],
+  ['hostDisk relative path', (d) => { volume(d, 1).hostDisk = { path: 'disk.img', type: 'Disk' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['HostDiskPathInvalid', 'spec.volumes[1].hostDisk.path']]],
+  ['hostDisk .. path', (d) => { volume(d, 1).hostDisk = { path: '/var/../etc/shadow', type: 'Disk' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['HostDiskPathInvalid', 'spec.volumes[1].hostDisk.path']]],
+  ['hostDisk without type', (d) => { volume(d, 1).hostDisk = { path: '/a.img' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['FieldMissing', 'spec.volumes[1].hostDisk.type']]],
+  ['hostDisk bad type', (d) => { volume(d, 1).hostDisk = { path: '/a.img', type: 'Directory' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['FieldInvalid', 'spec.volumes[1].hostDisk.type']]],
+  ['hostDisk bad capacity', (d) => { volume(d, 1).hostDisk = { path: '/a.img', type: 'DiskOrCreate', capacity: 'big' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['FieldInvalid', 'spec.volumes[1].hostDisk.capacity']]],
+  ['hostDisk without path', (d) => { volume(d, 1).hostDisk = { type: 'Disk' }; delete volume(d, 1).persistentVolumeClaim; },
+    [['FieldMissing', 'spec.volumes[1].hostDisk.path']]],
+
+  // VirtualMachine.
+  ['VirtualMachine without template', (d) => { d['kind'] = 'VirtualMachine'; d['spec'] = { running: true }; },
+    [['FieldMissing', 'spec.template']]],
+  ['VirtualMachine with dataVolumeTemplates', (d) => {
+    d['kind'] = 'VirtualMachine';
+    d['spec'] = { runStrategy: 'Always', dataVolumeTemplates: [{}], template: { metadata: { labels: { a: 'b' } }, spec: d['spec'] } };
+  }, [['FieldNotSupported', 'spec.dataVolumeTemplates']]],
+  ['VirtualMachine template field paths', (d) => {
+    d['kind'] = 'VirtualMachine';
+    volume(d, 0).containerDisk = { image: 'x' };
+    delete volume(d, 0).persistentVolumeClaim;
+    d['spec'] = { template: { metadata: { namespace: 'x' }, spec: d['spec'] } };
+  }, [['FieldNotSupported', 'spec.template.metadata.namespace'], ['FieldNotSupported', 'spec.template.spec.volumes[0].containerDisk']]],
+];
+
+const errorsOf = (doc: unknown): Array<[string, string]> =>
+  parseVmi(doc).problems.filter((p) => p.severity === 'error').map((p): [string, string] => [p.reason, p.field ?? '']).sort();
+
+for (const [title, mutate, expected] of cases) {
+  test(`refused: ${title}`, (t) => {
+    const doc = base();
+    mutate(doc);
+    const result = parseVmi(doc);
+    t.deepEqual(errorsOf(doc), [...expected].sort());
+    t.is(result.spec, undefined, 'no spec when there is an error');
+    for (const p of result.problems) {
+      t.true(DOMAIN_REASON_CODES.includes(p.reason as never), `known reason ${p.reason}`);
+      t.truthy(p.fix, `a fix for ${p.reason}`);
+      t.true(p.message.length > 0);
+    }
+  });
+}
+
+test('every problem is reported at once, not only the first', (t) => {
+  const doc = base();
+  doc['spec'].domain.rng = {};
+  doc['spec'].domain.cpu = { cores: 0 };
+  volume(doc, 0).name = 'Bad_Name';
+  disk(doc, 1).serial = '!';
+  doc['metadata'].name = 'UPPER';
+  t.deepEqual(errorsOf(doc), [
+    ['DiskMissing', 'spec.volumes[0]'],
+    ['FieldInvalid', 'spec.domain.cpu.cores'],
+    ['FieldInvalid', 'spec.domain.devices.disks[1].serial'],
+    ['FieldNotSupported', 'spec.domain.rng'],
+    ['NameInvalid', 'metadata.name'],
+    ['VolumeMissing', 'spec.domain.devices.disks[0].name'],
+    ['VolumeNameInvalid', 'spec.volumes[0].name'],
+  ]);
+});
+
+test('a problem names its volume where there is one', (t) => {
+  const doc = base();
+  volume(doc, 1).name = 'Data';
+  disk(doc, 1).name = 'Data';
+  const [p] = parseVmi(doc).problems;
+  t.like(p, { reason: 'VolumeNameInvalid', volume: 'Data', field: 'spec.volumes[1].name' });
+});
+
+const notObjects: Array<[string, unknown]> = [['null', null], ['a list', []], ['a string', 'vmi'], ['a number', 3]];
+for (const [what, doc] of notObjects) {
+  test(`a document that is ${what} is ManifestInvalid`, (t) => {
+    t.deepEqual(parseVmi(doc).problems.map((p) => p.reason), ['ManifestInvalid']);
+  });
+}
+
+const badTexts: Array<[string, string]> = [
+  ['broken YAML', 'apiVersion: [unclosed'],
+  ['duplicate keys', 'a: 1\na: 2\n'],
+  ['two documents', 'a: 1\n---\nb: 2\n'],
+  ['an empty file', ''],
+];
+for (const [what, text] of badTexts) {
+  test(`text that is ${what} is ManifestInvalid`, (t) => {
+    const r = parseVmiText(text);
+    t.deepEqual(r.problems.map((p) => p.reason), ['ManifestInvalid']);
+    t.is(r.spec, undefined);
+  });
+}
+
+test('reason codes are unique CamelCase strings', (t) => {
+  t.is(new Set(DOMAIN_REASON_CODES).size, DOMAIN_REASON_CODES.length);
+  for (const r of DOMAIN_REASON_CODES) t.regex(r, /^[A-Z][A-Za-z]+$/);
+});
