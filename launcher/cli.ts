@@ -6,7 +6,7 @@ import { resolveAccel } from './accel.js';
 import { ExitCode } from './exit-codes.js';
 import { HookRunner } from './hook-runner.js';
 import { createLogger } from './log.js';
-import { parseOptions, UsageError, USAGE, type Options } from './options.js';
+import { parseOptions, USAGE, type Options } from './options.js';
 import { preflight } from './preflight.js';
 import { probe } from './probe.js';
 import { formatReport, reportJson } from './report.js';

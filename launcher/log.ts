@@ -33,7 +33,9 @@ export function createLogger(opts: LogOptions = {}): Logger {
       timestampKey: 'timestamp',
       translateTime: 'HH:MM:ss.l',
       ignore: 'pid,hostname',
-      messageFormat: '[{component}] {msg}',
+      // On a terminal: one line per event; JSON keeps every field.
+      hideObject: true,
+      messageFormat: '[{component}] {msg}{if reason} ({reason}){end}{if fix}\n    fix: {fix}{end}',
     })));
   }
   // Synchronous writes: the last lines before an exit are the ones people need at 3 a.m.

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LauncherError, type Problem } from '../domain/problem.js';
 import { domainName } from '../domain/index.js';
-import type { StopReason } from '../hooks/index.js';
 import { resolveAccel } from './accel.js';
 import { ConsoleTail } from './console-tail.js';
 import { ExitCode } from './exit-codes.js';
@@ -119,6 +118,8 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     timings.stackReadyMs = ms();
     await lifecycle.to('Defining', 'StackReady', `libvirt stack ready in ${timings.stackReadyMs - timings.preflightMs!} ms`);
     const xml = await hooks.onDefineDomain(c.xml);
+    // The XML as defined (after hooks), for people and preStart hooks to read.
+    await writeFile(layout.domainXml, xml, { mode: 0o644 });
     if (signals.requested) throw new StackError('Aborted', 'start-up aborted before define');
     domain = await client.defineXml(xml);
     timings.defineMs = ms();

@@ -8,6 +8,7 @@ export interface RuntimeLayout {
   statusFile: string;
   consoleLog: string;
   vmiJson: string;
+  domainXml: string;
   busConfig: string;
   busSocket: string;
   busAddress: string;
@@ -30,6 +31,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     statusFile: join(root, 'status.json'),
     consoleLog: join(root, 'console.log'),
     vmiJson: join(root, 'vmi.json'),
+    domainXml: join(root, 'domain.xml'),
     busConfig: join(root, 'bus.conf'),
     busSocket,
     busAddress: `unix:path=${busSocket}`,

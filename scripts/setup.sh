@@ -1,0 +1,46 @@
+#!/bin/bash
+# Installs what vm-launcher's demo and tests need on a fresh Debian machine: Debian packages
+# through apt (as root; otherwise prints the exact command), the VM user (uid 107) and npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(
+  # the launcher's private stack and image checks
+  qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dbus dbus libxml2-utils util-linux procps
+  # the test guest's disk builder
+  linux-image-amd64 busybox-static syslinux syslinux-common mtools dosfstools fdisk cpio kmod
+  # container tests
+  podman runc debootstrap tini
+)
+[ "${VM_LAUNCHER_SKIP_CONTAINER:-}" = 1 ] && PKGS=("${PKGS[@]/podman}") && PKGS=("${PKGS[@]/debootstrap}")
+
+missing=()
+for p in "${PKGS[@]}"; do
+  [ -n "$p" ] || continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages; as root run:"
+    echo "  apt-get install -y --no-install-recommends ${missing[*]}"
+    echo "setup: continuing; tests that need them are skipped with the reason"
+  fi
+fi
+
+# QEMU never runs as root: a root launcher runs the stack as uid 107 (KubeVirt's), which needs a passwd entry.
+if [ "$(id -u)" = 0 ] && ! getent passwd 107 >/dev/null; then
+  getent group 107 >/dev/null || groupadd --system --gid 107 vm-launcher
+  useradd --system --uid 107 --gid 107 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vm-launcher
+  echo "setup: created user vm-launcher (uid 107)"
+fi
+
+# npm packages: install when absent or when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
