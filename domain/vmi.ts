@@ -60,10 +60,21 @@ export function parseVmi(doc: unknown): VmiParseResult {
   const source = kind === 'VirtualMachine' ? unwrapTemplate(problems, doc) : vmiSource(problems, doc, metadata);
   const labels = readStringMap(problems, source.meta, 'labels', source.metaPath);
   const annotations = readStringMap(problems, source.meta, 'annotations', source.metaPath);
+  refuseSidecarHooks(problems, annotations, source.metaPath);
   if (!source.spec) return { problems };
   const body = parseSpec(problems, source.spec, source.specPath);
   if (hasErrors(problems) || !identity || !body) return { problems };
   return { spec: { ...identity, labels, annotations, ...body }, problems };
+}
+
+/** KubeVirt hook sidecars are containers vm-launcher does not run: asking for one must not be silently ignored. */
+function refuseSidecarHooks(problems: Problems, annotations: Record<string, string>, metaPath: string): void {
+  const key = 'hooks.kubevirt.io/hookSidecars';
+  if (annotations[key] === undefined) return;
+  const field = `${fieldPath(metaPath, 'annotations')}["${key}"]`;
+  problems.push(error(DomainReason.FieldNotSupported, `${field}: hook sidecars are not supported`, {
+    field, fix: 'remove the annotation and put the hook in the pod image or a volume as an executable under --hooks-dir (see README: Hooks)',
+  }));
 }
 
 function missing(problems: Problems, field: string, fix: string): void {

@@ -44,6 +44,7 @@ const expectations: Record<string, Expectation> = {
   },
   'vmi-with-sidecar-hook.yaml': {
     refused: [
+      ['FieldNotSupported', 'metadata.annotations["hooks.kubevirt.io/hookSidecars"]'],
       ['FieldNotSupported', 'spec.domain.devices.rng'],
       ['FieldNotSupported', 'spec.volumes[0].containerDisk'],
       ['FieldNotSupported', 'spec.volumes[1].cloudInitNoCloud'],
