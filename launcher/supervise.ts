@@ -9,6 +9,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { ShutdownSignals } from './signals.js';
 import type { DaemonExit } from './stack/daemon.js';
 import type { StopReason } from '../hooks/index.js';
+import { qemuExited } from './qemu-process.js';
 
 export interface Outcome {
   exitCode: ExitCode;
@@ -31,6 +32,8 @@ export interface SuperviseOptions {
   acpiRetryMs?: number;
   /** Safety net for a lost event: the domain's state is read this often. */
   statePollMs?: number;
+  /** QEMU's pid: after the guest's shutdown, its exit ends the wait without libvirt's reaping delay. */
+  qemuPid?: number;
 }
 
 /** virDomainShutoffReason, for the state poll. */
@@ -76,6 +79,7 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
     o.client.onDomainEvent((e) => {
       if (e.path !== domain.path) return;
       logger.debug({ event: eventName(e.event), detail: e.detail }, 'libvirt domain event');
+      if (e.event === DomainEventType.Shutdown && o.qemuPid !== undefined) watchQemuExit(o.qemuPid);
       if (e.event !== DomainEventType.Stopped) return;
       const d = e.detail;
       const name = stoppedDetailName(d);
@@ -100,6 +104,14 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       }, () => { /* the daemon watch reports a dead stack */ });
     }, o.statePollMs ?? 5000);
     timers.push(poll);
+
+    // The guest powered off (QEMU reported it); QEMU exits right after. Its exit is the end.
+    const watchQemuExit = (pid: number) => {
+      const watch = setInterval(() => {
+        if (qemuExited(pid)) onStopped(destroyedBy ? 'destroyed' : 'shutdown', 'QEMU exited after the guest powered off');
+      }, 20);
+      timers.push(watch);
+    };
 
     const destroy = (why: string, message: string) => {
       if (destroyedBy) return;

@@ -75,10 +75,16 @@ export class PrivateStack {
     }
   }
 
-  /** Stops every daemon, newest first. Never throws. */
-  async stop(): Promise<void> {
-    for (const d of [...this.daemons].reverse()) {
-      await d.stop().catch(() => undefined);
+  /**
+   * Stops every daemon, newest first. Never throws. Once QEMU is gone the stack holds nothing
+   * worth a wait (its state lives in the runtime dir, which is removed next): libvirtd would
+   * otherwise spend seconds on a domain whose zombie is not reaped yet.
+   */
+  async stop(guestOff: boolean): Promise<void> {
+    if (guestOff) {
+      await Promise.all(this.daemons.map((d) => d.stop(300).catch(() => undefined)));
+      return;
     }
+    for (const d of [...this.daemons].reverse()) await d.stop(5000).catch(() => undefined);
   }
 }
