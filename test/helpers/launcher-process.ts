@@ -21,7 +21,8 @@ export class LauncherRun {
 
   constructor(args: string[], env: Record<string, string> = {}) {
     // Own process group, like a pod's launcher: tests can signal the whole group.
-    this.proc = spawn(process.execPath, [cliPath, ...args], {
+    // The bin itself, so its shebang's V8 flags apply as they do for users.
+    this.proc = spawn(cliPath, args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, VM_LAUNCHER_LOG_FORMAT: 'json', ...env },
