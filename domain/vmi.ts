@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { error, hasErrors, warning, type Problem } from './problem.js';
 import { DomainReason } from './reasons.js';
 import { isDns1123Label, isDns1123Subdomain, isUuid } from './names.js';
-import type { VmSpec } from './types.js';
+import type { DiskSpec, VmSpec } from './types.js';
 import {
   fieldPath, isObject, readArray, readInteger, readObject, readString, readStringMap, refuseUnknownKeys,
   type Obj, type Problems,
@@ -19,6 +19,8 @@ import { matchDisksToVolumes } from './vmi-match.js';
 export interface VmiParseResult {
   /** Present when there is no error (warnings may remain). */
   spec?: VmSpec;
+  /** Without a spec: the well-formed disks, whose volumes can still be inspected. */
+  disks?: DiskSpec[];
   problems: Problem[];
 }
 
@@ -62,8 +64,10 @@ export function parseVmi(doc: unknown): VmiParseResult {
   const annotations = readStringMap(problems, source.meta, 'annotations', source.metaPath);
   refuseSidecarHooks(problems, annotations, source.metaPath);
   if (!source.spec) return { problems };
-  const body = parseSpec(problems, source.spec, source.specPath);
-  if (hasErrors(problems) || !identity || !body) return { problems };
+  const { body, disks } = parseSpec(problems, source.spec, source.specPath);
+  // With errors there is no spec, but the disks that are well-formed can still have their
+  // volumes inspected, so that one run of `check` reports every problem.
+  if (hasErrors(problems) || !identity || !body) return { problems, disks };
   return { spec: { ...identity, labels, annotations, ...body }, problems };
 }
 
@@ -153,7 +157,7 @@ function parseIdentity(problems: Problems, metadata: Obj, path: string): Identit
 
 type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks'>;
 
-function parseSpec(problems: Problems, spec: Obj, path: string): SpecBody | undefined {
+function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBody; disks: DiskSpec[] } {
   refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
   // 0 is kept: it means "destroy at once", as KubeVirt's examples use it.
   const grace = readInteger(problems, spec, 'terminationGracePeriodSeconds', path, 0) ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
@@ -162,12 +166,15 @@ function parseSpec(problems: Problems, spec: Obj, path: string): SpecBody | unde
   const volumeList = readArray(problems, spec, 'volumes', path) ?? [];
   const volumes = parseVolumes(problems, volumeList, fieldPath(path, 'volumes'));
   const disks = matchDisksToVolumes(problems, part?.disks ?? [], volumes);
-  if (!part || part.memoryBytes === undefined) return undefined;
+  if (!part || part.memoryBytes === undefined) return { disks };
   return {
-    cpu: part.cpu,
-    memoryBytes: part.memoryBytes,
-    ...(part.machineType !== undefined && { machineType: part.machineType }),
-    terminationGracePeriodSeconds: grace,
+    body: {
+      cpu: part.cpu,
+      memoryBytes: part.memoryBytes,
+      ...(part.machineType !== undefined && { machineType: part.machineType }),
+      terminationGracePeriodSeconds: grace,
+      disks,
+    },
     disks,
   };
 }

@@ -89,7 +89,13 @@ async function locateVolume(volume: string, layout: VolumeLayout, at: At, proble
     return null;
   }
   if (blk) {
-    const st = await stat(blockPath); // a device node may be reached through a symlink (podman --device)
+    const st = await stat(blockPath).catch(() => null); // a device node may be reached through a symlink (podman --device)
+    if (!st) {
+      problems.push(error('VolumeNotFound', `${blockPath} is a symlink to nothing`, {
+        ...at, fix: `Map the block PVC with volumeDevices at ${blockPath}; the link there leads nowhere.`,
+      }));
+      return null;
+    }
     if (!st.isBlockDevice()) {
       problems.push(error('VolumeNotBlockDevice', `${blockPath} exists but is not a block device`, {
         ...at, fix: `Map the block PVC with volumeDevices at ${blockPath}, or rename the volume if ${blockPath} is something else.`,
@@ -221,6 +227,7 @@ async function acceptsDirectIo(path: string): Promise<boolean> {
 
 async function checkFits(facts: VolumeFacts, dir: string, at: At, problems: Problem[]): Promise<void> {
   const fs = await statfs(dir);
+  if (fs.blocks === 0) return; // ramfs and some FUSE filesystems report no size: nothing to compare with
   const total = fs.blocks * fs.bsize;
   const free = fs.bavail * fs.bsize;
   facts.filesystemSize = total;

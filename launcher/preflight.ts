@@ -38,10 +38,13 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightReport
   const manifest = await readManifest(opts.vmiPath);
   const report: PreflightReport = { volumes: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
   const spec = manifest.spec;
+  // qemu-img runs as the user QEMU will run as: a hostile image never meets root.
+  const qemuImg = { ...opts.qemuImg, runAs: opts.qemuImg.runAs ?? opts.runAs };
+  const disks = spec?.disks ?? manifest.disks ?? [];
+  report.volumes = await Promise.all(disks.map((disk) => inspectDisk(disk, { layout: opts.layout, runAs: opts.runAs, qemuImg })));
   if (spec) {
     report.spec = spec;
     report.raw = manifest.raw;
-    report.volumes = await Promise.all(spec.disks.map((disk) => inspectDisk(disk, { layout: opts.layout, runAs: opts.runAs, qemuImg: opts.qemuImg })));
     if (!report.volumes.some((v) => hasErrors(v.problems))) {
       const facts = new Map<string, VolumeFacts>();
       for (const v of report.volumes) if (v.facts) facts.set(v.disk.volumeName, v.facts);

@@ -4,11 +4,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { error, type Problem } from '../domain/problem.js';
 import { parseVmiText } from '../domain/index.js';
-import type { VmSpec } from '../domain/types.js';
+import type { DiskSpec, VmSpec } from '../domain/types.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 
-export interface ManifestResult { spec?: VmSpec; raw?: unknown; problems: Problem[] }
+export interface ManifestResult { spec?: VmSpec; disks?: DiskSpec[]; raw?: unknown; problems: Problem[] }
 
 export async function readManifest(path: string): Promise<ManifestResult> {
   let text: string;

@@ -80,15 +80,20 @@ export class LauncherRun {
   }
 }
 
-/** Pids of live processes whose command line mentions `marker` (a runtime dir, say). */
+/**
+ * Pids of live processes whose command line or environment mentions `marker` (a runtime dir:
+ * every daemon of a stack gets XDG_RUNTIME_DIR below it; QEMU's command line names its files there).
+ */
 export function processesMentioning(marker: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      let env = '';
+      try { env = readFileSync(`/proc/${entry}/environ`, 'utf8'); } catch { /* not ours to read */ }
       const state = /State:\s+(\w)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
-      if (cmd.includes(marker) && state !== 'Z') pids.push(Number(entry));
+      if ((cmd.includes(marker) || env.includes(marker)) && state !== 'Z') pids.push(Number(entry));
     } catch { /* exited meanwhile */ }
   }
   return pids;

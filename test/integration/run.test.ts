@@ -2,10 +2,10 @@
 // shutdown on SIGTERM, the grace deadline, SIGINT to the process group, QEMU killed,
 // a signal during start-up, and two launchers side by side. No mocks.
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../helpers/launcher-process.js';
+import { cliPath, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../helpers/launcher-process.js';
 import { readBootCount } from '../helpers/guest-disk.js';
 import { bootUnavailable, loopUnavailable } from '../helpers/requirements.js';
 
@@ -51,6 +51,55 @@ boot('boots from a filesystem volume; SIGTERM gives a clean ACPI shutdown, and w
     again.kill(fx.runtimeDir);
   }
   t.is(readBootCount(fx.image), before + 2);
+});
+
+function probe(kind: 'ready' | 'live', runtimeDir: string): number {
+  try {
+    execFileSync(cliPath, ['probe', kind, '--runtime-dir', runtimeDir], { stdio: 'ignore' });
+    return 0;
+  } catch (e) {
+    return (e as { status: number }).status;
+  }
+}
+
+boot('probes: ready and live while the guest runs, neither after exit', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  // A preStart hook holds the launcher before the guest starts, long enough to probe it there.
+  const hooks = join(fx.dir, 'hooks');
+  mkdirSync(join(hooks, 'preStart.d'), { recursive: true, mode: 0o755 });
+  writeFileSync(join(hooks, 'preStart.d', '10-hold'), '#!/bin/sh\nsleep 4\n', { mode: 0o755 });
+  const run = new LauncherRun(fx.args('--hooks-dir', hooks));
+  try {
+    await run.waitFor((l) => l.phase === 'Defining', 30_000, 'Defining');
+    t.is(probe('ready', fx.runtimeDir), 1, 'not ready before the guest runs');
+    t.is(probe('live', fx.runtimeDir), 0, 'alive while starting');
+    await run.waitForConsole('GUEST-BOOTED', 90_000);
+    t.is(probe('ready', fx.runtimeDir), 0);
+    t.is(probe('live', fx.runtimeDir), 0);
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(), EXIT.Clean, run.tail());
+    t.is(probe('live', fx.runtimeDir), 1);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
+boot('a daemon of the stack dies: the launcher stops the rest and exits 5 with the reason', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const run = new LauncherRun(fx.args());
+  try {
+    await run.waitForConsole('GUEST-BOOTED', 90_000);
+    const libvirtd = processesMentioning(fx.runtimeDir).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'libvirtd');
+    t.is(libvirtd.length, 1, 'one private libvirtd');
+    process.kill(libvirtd[0]!, 'SIGKILL');
+    t.is(await run.exitCode(), EXIT.Failed, run.tail());
+    const last = run.lines.at(-1)!;
+    t.is(last.reason, 'DaemonExited');
+    t.regex(last.msg, /libvirtd/);
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
 });
 
 boot('a guest that ignores ACPI is destroyed at the grace deadline', async (t) => {
