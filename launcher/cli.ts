@@ -5,14 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolveAccel } from './accel.js';
 import { ExitCode } from './exit-codes.js';
-import { HookRunner } from './hook-runner.js';
 import { createLogger } from './log.js';
 import { parseOptions, USAGE, type Options } from './options.js';
 import { preflight } from './preflight.js';
 import { probe } from './probe.js';
 import { formatReport, reportJson } from './report.js';
 import { effectiveRunAs } from './run-as.js';
-import { logProblems, runVm } from './run.js';
 import { runtimeLayout } from './stack/runtime-layout.js';
 import { LauncherError } from '../domain/problem.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -44,8 +42,11 @@ async function main(argv: string[]): Promise<number> {
     case 'check':
     case 'domain':
       return checkOrDomain(opts);
-    case 'run':
+    case 'run': {
+      // Loaded only here: check, domain and probe start faster without the stack's modules.
+      const { runVm } = await import('./run.js');
       return runVm(opts, createLogger({ level: opts.logLevel, format: opts.logFormat }));
+    }
   }
 }
 
@@ -64,6 +65,7 @@ async function checkOrDomain(opts: Options): Promise<number> {
   }
   let xml = report.xml;
   if (opts.hooksDir) {
+    const [{ HookRunner }, { logProblems }] = await Promise.all([import('./hook-runner.js'), import('./log-problems.js')]);
     // Hooks see a scratch runtime dir: `domain` starts nothing and leaves nothing behind.
     const scratch = await mkdtemp(join(tmpdir(), 'vml-domain-'));
     try {

@@ -3,7 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LauncherError, type Problem } from '../domain/problem.js';
+import { LauncherError } from '../domain/problem.js';
+import { logProblems } from './log-problems.js';
 import { domainName } from '../domain/index.js';
 import { resolveAccel } from './accel.js';
 import { ConsoleTail } from './console-tail.js';
@@ -24,12 +25,6 @@ import { runtimeLayout, type RuntimeLayout } from './stack/runtime-layout.js';
 import { StackError } from './stack/wait.js';
 import { supervise, type Outcome } from './supervise.js';
 
-export function logProblems(logger: Logger, problems: readonly Problem[]): void {
-  for (const p of problems) {
-    const { message, severity, ...rest } = p;
-    logger[severity === 'error' ? 'error' : 'warn'](rest, message);
-  }
-}
 
 export async function runVm(opts: Options, baseLogger: Logger): Promise<ExitCode> {
   const t0 = performance.now();
