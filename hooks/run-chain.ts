@@ -18,12 +18,12 @@ function logSkipped(hooks: readonly HookInfo[], ctx: HookContext): void {
     if (h.skipped === undefined) continue;
     // ConfigMap volumes always hold `..data` links: not worth a warning.
     const log = h.name.startsWith('.') ? ctx.logger.info.bind(ctx.logger) : ctx.logger.warn.bind(ctx.logger);
-    log({ component: 'hooks', hookPoint: h.point, hook: h.name, reason: 'HookSkipped' }, `hook skipped: ${h.skipped}`);
+    log({ hookPoint: h.point, hook: h.name, reason: 'HookSkipped' }, `hook skipped: ${h.skipped}`);
   }
 }
 
 async function runOne(hook: HookInfo, point: HookPoint, ctx: HookContext, input?: string, stop?: StopInfo): Promise<HookResult> {
-  const fields = { component: 'hooks', hookPoint: point, hook: hook.name };
+  const fields = { hookPoint: point, hook: hook.name };
   ctx.logger.info(fields, 'hook started');
   const result = await runHook(hook, {
     point,
@@ -118,13 +118,13 @@ export async function runPostStop(hooks: readonly HookInfo[], ctx: HookContext, 
       logStdout(result, ctx);
       if (result.outcome !== 'ok') {
         const e = errorForResult(result, timeoutOf(ctx));
-        ctx.logger.error({ component: 'hooks', hookPoint: 'postStop', hook: hook.name, reason: e.reason, fix: e.problem.fix }, e.message);
+        ctx.logger.error({ hookPoint: 'postStop', hook: hook.name, reason: e.reason, fix: e.problem.fix }, e.message);
       }
       results.push(result);
     } catch (e) {
       // Only the launcher's own trouble lands here (for example a spawn option it cannot honour).
       try {
-        ctx.logger.error({ component: 'hooks', hookPoint: 'postStop', hook: hook.name, reason: HookReason.Failed }, `postStop hook ${hook.name} could not run: ${String(e)}`);
+        ctx.logger.error({ hookPoint: 'postStop', hook: hook.name, reason: HookReason.Failed }, `postStop hook ${hook.name} could not run: ${String(e)}`);
       } catch { /* nothing left to tell */ }
       results.push({
         hook: hook.name, point: 'postStop', outcome: 'failed', message: `could not run: ${String(e)}`,
@@ -141,7 +141,7 @@ const MAX_STDOUT_LOG_LINES = 200;
 function logStdout(result: HookResult, ctx: HookContext): void {
   const lines = result.stdout.split('\n').filter((l) => l.trim() !== '');
   for (const line of lines.slice(0, MAX_STDOUT_LOG_LINES)) {
-    ctx.logger.info({ component: 'hooks', hookPoint: result.point, hook: result.hook, stream: 'stdout' }, line);
+    ctx.logger.info({ hookPoint: result.point, hook: result.hook, stream: 'stdout' }, line);
   }
 }
 

@@ -68,9 +68,12 @@ export async function runHook(hook: HookInfo, opts: RunHookOptions): Promise<Hoo
   const pid = subprocess.pid;
   const untrack = pid !== undefined ? trackGroup(pid) : (): void => {};
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; killGroup(pid); }, opts.timeoutMs);
+  // A child that left the group (setsid) still holds our pipes: drop them, or waiting for
+  // their end would outlast the timeout.
+  const dropPipes = (): void => { subprocess.stdout?.destroy(); subprocess.stderr?.destroy(); };
+  const timer = setTimeout(() => { timedOut = true; killGroup(pid); dropPipes(); }, opts.timeoutMs);
   let cancelled = false;
-  const onAbort = (): void => { cancelled = true; killGroup(pid); };
+  const onAbort = (): void => { cancelled = true; killGroup(pid); dropPipes(); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
   // The moment the hook itself exits, whatever it left running goes too. This also closes the pipes such

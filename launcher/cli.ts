@@ -13,7 +13,7 @@ import { formatReport, reportJson } from './report.js';
 import { effectiveRunAs } from './run-as.js';
 import { runtimeLayout } from './stack/runtime-layout.js';
 import { LauncherError } from '../domain/problem.js';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -71,9 +71,11 @@ async function checkOrDomain(opts: Options): Promise<number> {
     try {
       const vmiJsonPath = join(scratch, 'vmi.json');
       await writeFile(vmiJsonPath, JSON.stringify(report.raw ?? {}, null, 2));
+      // Hooks run as they would under `run`: as the VM user when the launcher is root.
+      if (runAs) await chown(scratch, runAs.uid, runAs.gid);
       // stdout carries the XML: hook logs go to stderr.
       const logger = createLogger({ level: opts.logLevel, format: opts.logFormat, fd: 2 });
-      const hooks = new HookRunner({ hooksDir: opts.hooksDir, timeoutMs: opts.hookTimeoutMs, runtimeDir: scratch, vmiJsonPath }, report.spec, logger);
+      const hooks = new HookRunner({ hooksDir: opts.hooksDir, timeoutMs: opts.hookTimeoutMs, runtimeDir: scratch, vmiJsonPath, runAs }, report.spec, logger);
       xml = await hooks.onDefineDomain(xml);
     } catch (e) {
       if (e instanceof LauncherError) {
