@@ -12,6 +12,8 @@ export interface HookSetup {
   runtimeDir: string;
   vmiJsonPath: string;
   runAs?: RunAs;
+  /** Aborts onDefineDomain/preStart hooks when the launcher is told to stop during start-up (never postStop). */
+  signal?: AbortSignal;
 }
 
 export class HookRunner {
@@ -31,12 +33,12 @@ export class HookRunner {
   async onDefineDomain(xml: string): Promise<string> {
     if (!this.setup.hooksDir) return xml;
     const hooks = await discoverHooks(this.setup.hooksDir, 'onDefineDomain');
-    return runOnDefineDomain(hooks, xml, { ...this.ctx(), validateXml: validateDomainXml });
+    return runOnDefineDomain(hooks, xml, { ...this.ctx(), validateXml: validateDomainXml, ...(this.setup.signal && { signal: this.setup.signal }) });
   }
 
   async preStart(): Promise<void> {
     if (!this.setup.hooksDir) return;
-    await runPreStart(await discoverHooks(this.setup.hooksDir, 'preStart'), this.ctx());
+    await runPreStart(await discoverHooks(this.setup.hooksDir, 'preStart'), { ...this.ctx(), ...(this.setup.signal && { signal: this.setup.signal }) });
   }
 
   async postStop(stop: StopInfo): Promise<void> {

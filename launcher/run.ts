@@ -96,7 +96,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   const lifecycle = new Lifecycle(logger, { namespace: spec.namespace, name: spec.name, uid: spec.uid });
   lifecycle.statusPath = layout.statusFile;
   const stack = new PrivateStack({ layout, runAs: c.runAs, logger, signal: signals.abort.signal });
-  const hooks = new HookRunner({ hooksDir: c.opts.hooksDir, timeoutMs: c.opts.hookTimeoutMs, runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, runAs: c.runAs }, spec, logger);
+  const hooks = new HookRunner({ hooksDir: c.opts.hooksDir, timeoutMs: c.opts.hookTimeoutMs, runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, runAs: c.runAs, signal: signals.abort.signal }, spec, logger);
   const consoleLog = withComponent(logger, 'guest-console');
   const tail = new ConsoleTail(layout.consoleLog, (line) => consoleLog.info(line), c.opts.consoleLog);
   let client: LibvirtClient | undefined;
@@ -151,7 +151,8 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
 }
 
 function failureOutcome(e: unknown, started: boolean): Outcome {
-  if (e instanceof StackError && e.reason === 'Aborted' && !started) {
+  const cancelledHook = e instanceof LauncherError && e.reason === 'HookCancelled';
+  if (((e instanceof StackError && e.reason === 'Aborted') || cancelledHook) && !started) {
     return { exitCode: ExitCode.Aborted, reason: 'Aborted', message: `${e.message}: nothing is left running`, stop: 'failed', guestOff: true };
   }
   if (e instanceof StackError) return { exitCode: ExitCode.Failed, reason: e.reason, message: e.message, stop: 'failed', guestOff: false };

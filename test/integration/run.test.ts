@@ -168,6 +168,25 @@ boot('a signal during start-up aborts cleanly', async (t) => {
   }
 });
 
+boot('a signal while a preStart hook runs cancels the hook and aborts cleanly', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const hooks = join(fx.dir, 'hooks');
+  mkdirSync(join(hooks, 'preStart.d'), { recursive: true, mode: 0o755 });
+  writeFileSync(join(hooks, 'preStart.d', '10-slow'), '#!/bin/sh\nsleep 60\n', { mode: 0o755 });
+  const run = new LauncherRun(fx.args('--hooks-dir', hooks));
+  try {
+    await run.waitFor((l) => l.hook === '10-slow' && /started/.test(l.msg), 60_000, 'preStart hook started');
+    const sentAt = Date.now();
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(), EXIT.Aborted, run.tail());
+    t.true(Date.now() - sentAt < 10_000, 'the hook did not hold the launcher');
+    t.falsy(run.lines.find((l) => l.component === 'guest-console'), 'the guest never started');
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
 boot('two launchers with different volumes run at the same time', async (t) => {
   const a = vmFixture({ mode: 'wait', volume: 'disk-a', name: 'vm-a' });
   const b = vmFixture({ mode: 'wait', volume: 'disk-b', name: 'vm-b' });
