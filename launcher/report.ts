@@ -21,8 +21,10 @@ export function diskChoice(v: VolumeInspection): { cache?: string; io?: string }
   return { cache: cache.value, io: io.ok ? io.value : undefined };
 }
 
-const problemLine = (p: Problem): string =>
-  `    ${p.severity === 'error' ? 'ERROR' : 'warning'} ${p.reason}${p.field ? ` (${p.field})` : ''}: ${p.message}${p.fix ? `\n      fix: ${p.fix}` : ''}`;
+const problemLine = (p: Problem): string => {
+  const field = p.field && !p.message.startsWith(p.field) ? ` (${p.field})` : '';
+  return `    ${p.severity === 'error' ? 'ERROR' : 'warning'} ${p.reason}${field}: ${p.message}${p.fix ? `\n      fix: ${p.fix}` : ''}`;
+};
 
 export function formatReport(r: PreflightReport): string {
   const lines: string[] = [];
@@ -31,8 +33,9 @@ export function formatReport(r: PreflightReport): string {
   for (const p of r.problems) lines.push(problemLine(p));
   for (const v of r.volumes) {
     const f = v.facts;
-    const choice = diskChoice(v);
-    const status = v.problems.some((p) => p.severity === 'error') ? 'ERROR' : v.problems.length ? 'warn' : 'ok';
+    const failed = v.problems.some((p) => p.severity === 'error');
+    const choice = failed ? {} : diskChoice(v); // no cache/io for a disk that will not be used
+    const status = failed ? 'ERROR' : v.problems.length ? 'warn' : 'ok';
     lines.push(`  ${status.padEnd(5)} ${v.disk.volumeName.padEnd(20)} ${(f?.kind ?? '?').padEnd(10)} ${f?.path ?? '-'}  format=${f?.format ?? '-'} virtual=${size(f?.virtualSize)} allocated=${size(f?.allocatedSize)} cache=${choice.cache ?? '-'} io=${choice.io ?? '-'}`);
     for (const p of v.problems) lines.push(problemLine(p));
   }
