@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function checkOrDomain(opts: Options): Promise<number> {
   const runAs = effectiveRunAs(opts.runAs);
-  const accel = await resolveAccel(opts.accel, runAs);
+  const { accel } = await resolveAccel(opts.accel, runAs);
   const layout = runtimeLayout(opts.runtimeDir, opts.cacheDir);
   const report = await preflight({ vmiPath: opts.vmiPath, layout: opts.layout, accel, runAs, qemuImg: opts.qemuImg, consoleLogPath: layout.consoleLog });
   if (opts.command === 'check') {

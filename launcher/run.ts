@@ -36,7 +36,7 @@ export async function runVm(opts: Options, baseLogger: Logger): Promise<ExitCode
   if (process.pid === 1) logger.warn({ reason: 'RunningAsInit' }, 'vm-launcher is PID 1: orphaned processes will not be reaped; run it under tini (the container image does)');
   try {
     const runAs = effectiveRunAs(opts.runAs);
-    const accel = await resolveAccel(opts.accel, runAs);
+    const { accel, why: accelWhy } = await resolveAccel(opts.accel, runAs);
     let layout = runtimeLayout(opts.runtimeDir, opts.cacheDir);
     const [hostProblems, report] = await Promise.all([
       checkHost(runAs),
@@ -51,6 +51,7 @@ export async function runVm(opts: Options, baseLogger: Logger): Promise<ExitCode
       logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
       return ExitCode.Refused;
     }
+    if (opts.accel === 'auto' && accel === 'qemu') logger.warn({ reason: 'NoKvm' }, accelWhy);
     logger.info({ reason: 'PreflightPassed', accel, durationMs: Math.round(report.durationMs), volumes: report.volumes.map((v) => `${v.disk.volumeName}:${v.facts?.kind}`) }, 'preflight passed');
     if (signals.requested) {
       logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');

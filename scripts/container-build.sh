@@ -26,7 +26,8 @@ ca_args=()
 [[ -n $ca && -s $ca ]] && ca_args=(--volume "$(realpath "$ca"):/run/build-ca.crt:ro")
 
 start=$(date +%s.%N)
-podman build --build-arg "BASE=$BASE_IMAGE" "${ca_args[@]}" -t "$IMAGE" -f "$ROOT/Containerfile" "$@" "$ROOT"
+# --jobs 2: the runtime stage's apt install runs while the build stage runs npm and tsc.
+podman build --jobs 2 --build-arg "BASE=$BASE_IMAGE" "${ca_args[@]}" -t "$IMAGE" -f "$ROOT/Containerfile" "$@" "$ROOT"
 end=$(date +%s.%N)
 
 bytes=$(podman image inspect --format '{{.Size}}' "$IMAGE")

@@ -10,7 +10,7 @@ PKGS=(
   # the test guest's disk builder
   linux-image-amd64 busybox-static syslinux syslinux-common mtools dosfstools fdisk cpio kmod
   # container tests
-  podman runc debootstrap tini
+  podman runc catatonit debootstrap tini
 )
 [ "${VM_LAUNCHER_SKIP_CONTAINER:-}" = 1 ] && PKGS=("${PKGS[@]/podman}") && PKGS=("${PKGS[@]/debootstrap}")
 
