@@ -13,7 +13,7 @@ import {
   FIX_HINTS, METADATA_FIELDS, ROOT_FIELDS, SPEC_FIELDS, TEMPLATE_METADATA_FIELDS, VM_SPEC_FIELDS, VM_TEMPLATE_FIELDS,
 } from './vmi-fields.js';
 import { parseDomain } from './vmi-domain.js';
-import { parseVolumes } from './vmi-volumes.js';
+import { hostDiskPathProblem, parseVolumes } from './vmi-volumes.js';
 import { matchDisksToVolumes } from './vmi-match.js';
 
 export interface VmiParseResult {
@@ -67,7 +67,10 @@ export function parseVmi(doc: unknown): VmiParseResult {
   const { body, disks } = parseSpec(problems, source.spec, source.specPath);
   // With errors there is no spec, but the disks that are well-formed can still have their
   // volumes inspected, so that one run of `check` reports every problem.
-  if (hasErrors(problems) || !identity || !body) return { problems, disks };
+  if (hasErrors(problems) || !identity || !body) {
+    // Only names that passed the DNS-1123 check may become paths.
+    return { problems, disks: disks.filter((d) => isDns1123Label(d.volumeName) && (d.hostDiskPath === undefined || hostDiskPathProblem(d.hostDiskPath) === undefined)) };
+  }
   return { spec: { ...identity, labels, annotations, ...body }, problems };
 }
 
