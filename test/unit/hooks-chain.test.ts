@@ -1,7 +1,6 @@
 // The hook runner and chains with real processes: small sh scripts written into temp dirs, and libvirt's real
 // schema check (virt-xml-validate).
 import test from 'ava';
-import { execa } from 'execa';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +8,9 @@ import { pino } from 'pino';
 import { LauncherError } from '../../domain/problem.js';
 import {
   HOOK_PATH, HookError, discoverHooks, runHook, runOnDefineDomain, runPostStop, runPreStart,
-  type DefineDomainContext, type HookLogger, type HookPoint, type XmlValidation,
+  type DefineDomainContext, type HookLogger, type HookPoint,
 } from '../../hooks/index.js';
+import { validateDomainXml as virtXmlValidate } from '../../launcher/xml-validate.js';
 
 const DOMAIN_XML = `<domain type='kvm'>
   <name>default_testvm</name>
@@ -33,18 +33,6 @@ class CapturingLogger implements HookLogger {
   error(obj: object, msg: string): void { this.lines.push({ level: 'error', obj: obj as Record<string, unknown>, msg }); }
 }
 
-// The launcher's validator runs the same program; this is the test's own small version of it.
-async function virtXmlValidate(xml: string): Promise<XmlValidation> {
-  const dir = await mkdtemp(join(tmpdir(), 'hooks-validate-'));
-  try {
-    const file = join(dir, 'domain.xml');
-    await writeFile(file, xml);
-    const r = await execa('/usr/bin/virt-xml-validate', [file, 'domain'], { reject: false, timeout: 20_000, all: true });
-    return { ok: r.exitCode === 0, message: String(r.all ?? '').trim() };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 interface Fixture { hooksDir: string; runtimeDir: string; logger: CapturingLogger; ctx: DefineDomainContext; cleanup(): Promise<void> }
 

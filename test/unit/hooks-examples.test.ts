@@ -1,14 +1,14 @@
 // The sample hooks in examples/hooks/, run through the real chain and checked with libvirt's schema.
 import test from 'ava';
-import { execa } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  discoverHooks, runOnDefineDomain, runPostStop, type DefineDomainContext, type HookLogger, type XmlValidation,
+  discoverHooks, runOnDefineDomain, runPostStop, type DefineDomainContext, type HookLogger,
 } from '../../hooks/index.js';
+import { validateDomainXml as virtXmlValidate } from '../../launcher/xml-validate.js';
 
 // dist/test/unit/ -> the repository root.
 const EXAMPLES = fileURLToPath(new URL('../../../examples/hooks', import.meta.url));
@@ -46,17 +46,6 @@ const quietLogger = (lines: string[] = []): HookLogger => ({
   error: (_o, msg) => { lines.push(msg); },
 });
 
-async function virtXmlValidate(xml: string): Promise<XmlValidation> {
-  const dir = await mkdtemp(join(tmpdir(), 'hooks-validate-'));
-  try {
-    const file = join(dir, 'domain.xml');
-    await writeFile(file, xml);
-    const r = await execa('/usr/bin/virt-xml-validate', [file, 'domain'], { reject: false, timeout: 20_000, all: true });
-    return { ok: r.exitCode === 0, message: String(r.all ?? '').trim() };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 async function context(annotations: Record<string, string>, log: string[] = []): Promise<{ ctx: DefineDomainContext; done(): Promise<void> }> {
   const runtimeDir = await mkdtemp(join(tmpdir(), 'hooks-examples-'));
