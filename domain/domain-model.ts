@@ -65,11 +65,9 @@ export interface DomainDiskDriver {
   errorPolicy: 'stop';
 }
 
-export interface DomainController {
-  type: 'scsi';
-  index: number;
-  model: 'virtio-scsi';
-}
+export type DomainController =
+  | { type: 'scsi'; index: number; model: 'virtio-scsi' }
+  | { type: 'usb'; index: number; model: 'none' };
 
 /** A serial port written to a file the launcher reads. */
 export interface DomainSerial {
