@@ -55,7 +55,7 @@ test('the whole domain for one filesystem disk under TCG', (t) => {
   t.deepEqual(d.devices.serial, [{ '@_type': 'file', source: { '@_path': '/var/run/vm/console.log' }, target: { '@_port': '0' } }]);
   t.deepEqual(d.devices.console, [{ '@_type': 'file', source: { '@_path': '/var/run/vm/console.log' }, target: { '@_type': 'serial', '@_port': '0' } }]);
   t.deepEqual(d.devices.memballoon, { '@_model': 'none' });
-  t.is(d.devices.controller, undefined);
+  t.deepEqual(d.devices.controller, [{ '@_type': 'usb', '@_index': '0', '@_model': 'none' }], 'no USB: libvirt would add one');
   t.is(d.devices.graphics, undefined);
   t.is(d.devices.emulator, undefined);
 });
@@ -105,7 +105,7 @@ test('cdrom, readonly, serial, sata and scsi targets, and a virtio-scsi controll
   t.deepEqual(disks.map((x) => x.boot?.['@_order']), ['2', '1', undefined, undefined]);
   t.is(disks[2]?.serial, 'DATA-01');
   t.like(disks[3]?.driver, { '@_cache': 'writeback', '@_io': 'threads' });
-  t.deepEqual(d.devices.controller, [{ '@_type': 'scsi', '@_index': '0', '@_model': 'virtio-scsi' }]);
+  t.deepEqual(d.devices.controller, [{ '@_type': 'usb', '@_index': '0', '@_model': 'none' }, { '@_type': 'scsi', '@_index': '0', '@_model': 'virtio-scsi' }]);
 });
 
 test('a cdrom is read-only in the domain even if the spec forgot to say so', (t) => {
