@@ -1,6 +1,6 @@
 // `vm-launcher run`: preflight, the private stack, define, start, supervise, clean up.
 // Whatever happens, nothing of the stack outlives the launcher and the runtime dir is removed.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LauncherError } from '../domain/problem.js';
@@ -144,6 +144,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
   }
   const final = outcome!;
+  if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, domainName(spec));
   if (final.exitCode === ExitCode.Aborted) await lifecycle.to('Aborted', final.reason, final.message);
   else await lifecycle.to(final.exitCode === ExitCode.Clean ? 'Stopped' : 'Failed', final.reason, final.message);
   await hooks.postStop({ reason: final.stop, exitCode: final.exitCode });
@@ -164,3 +165,15 @@ function failureOutcome(e: unknown, started: boolean): Outcome {
   return { exitCode: ExitCode.Failed, reason, message: `libvirt: ${err.text ?? err.message}`, stop: 'failed', guestOff: false };
 }
 
+
+/** On a failure, what the daemons and QEMU said last: the runtime dir and its logs are about to go. */
+async function logDiagnostics(logger: Logger, stack: PrivateStack, layout: RuntimeLayout, name: string): Promise<void> {
+  for (const d of stack.daemons) {
+    if (d.recent.length) withComponent(logger, d.name).warn({ reason: 'DaemonLogTail', lines: d.recent }, `last ${d.recent.length} lines of ${d.name}`);
+  }
+  const qemuLog = join(layout.cacheDir, 'libvirt', 'qemu', 'log', `${name}.log`);
+  try {
+    const lines = (await readFile(qemuLog, 'utf8')).trimEnd().split('\n').slice(-20);
+    withComponent(logger, 'qemu').warn({ reason: 'QemuLogTail', file: qemuLog, lines }, `last ${lines.length} lines of QEMU's log`);
+  } catch { /* QEMU never started */ }
+}

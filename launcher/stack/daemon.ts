@@ -25,6 +25,8 @@ export class Daemon {
   readonly exited: Promise<DaemonExit>;
   private stopping = false;
   private log: WriteStream;
+  /** The last lines the daemon printed: logged when the launcher fails, since the runtime dir goes away. */
+  readonly recent: string[] = [];
 
   constructor(spec: DaemonSpec, logger: Logger) {
     this.name = spec.name;
@@ -48,6 +50,8 @@ export class Daemon {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
         this.log.write(line + '\n');
+        this.recent.push(line);
+        if (this.recent.length > 30) this.recent.shift();
         dlog.debug(line);
       });
     }

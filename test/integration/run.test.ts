@@ -147,6 +147,10 @@ boot('QEMU killed with SIGKILL: the launcher exits non-zero with the reason', as
     const last = run.lines.at(-1)!;
     t.is(last.reason, 'QemuExited');
     t.regex(last.msg, /QEMU stopped unexpectedly/);
+    // The runtime dir is gone: what QEMU and the daemons said last is in the log.
+    const qemuLog = run.lines.find((l) => l.reason === 'QemuLogTail');
+    t.truthy(qemuLog, 'QEMU\'s log tail is logged');
+    t.regex(JSON.stringify(qemuLog?.lines), /shutting down, reason=crashed/);
     await assertNothingLeft(t, fx);
   } finally {
     run.kill(fx.runtimeDir);
