@@ -19,7 +19,7 @@ const VM_UID = 107;
 const VM_GID = 107;
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(repoRoot, 'dist', 'launcher', 'cli.js');
+const cli = join(repoRoot, 'dist', 'vm-launcher.mjs');
 const isRoot = process.getuid?.() === 0;
 
 interface Ran { code: number | null; stdout: string; stderr: string; ms: number }

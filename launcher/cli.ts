@@ -30,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     case 'version': {
-      const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      // package.json sits beside dist/: one level up from the bundle, two from dist/launcher/cli.js.
+      const text = await readFile(new URL('../package.json', import.meta.url), 'utf8')
+        .catch(() => readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+      const pkg = JSON.parse(text) as { version: string };
       process.stdout.write(`vm-launcher ${pkg.version}\n`);
       return 0;
     }

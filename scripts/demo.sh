@@ -19,7 +19,7 @@ fi
 # This machine's /dev/kvm does not work (see README): TCG unless told otherwise.
 export VM_LAUNCHER_ACCEL=${VM_LAUNCHER_ACCEL:-tcg}
 echo "demo: volume $VOL (boot counter: mtype -i $VOL/disk.img@@1M ::BOOTS.TXT); Ctrl-C to shut the guest down"
-exec dist/launcher/cli.js run \
+exec dist/vm-launcher.mjs run \
   --vmi examples/vmi/vmi-filesystem-pvc.yaml \
   --volumes-dir "$DEMO/volumes" \
   --runtime-dir "$DEMO/run" \

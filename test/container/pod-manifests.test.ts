@@ -52,7 +52,7 @@ for (const file of files) {
     for (const [probe, kind] of [[c.readinessProbe, 'ready'], [c.livenessProbe, 'live']] as const) {
       const [cmd, ...args] = probe.exec.command as string[];
       t.deepEqual(args, ['probe', kind]);
-      t.true(containerfile.includes(`ln -s /opt/vm-launcher/dist/launcher/cli.js ${cmd}`) && cmd!.startsWith('/'), `${cmd} is the command the Containerfile installs`);
+      t.true(containerfile.includes(`ln -s /opt/vm-launcher/dist/vm-launcher.mjs ${cmd}`) && cmd!.startsWith('/'), `${cmd} is the command the Containerfile installs`);
     }
 
     const mounts = new Map<string, { mountPath: string; readOnly?: boolean }>((c.volumeMounts ?? []).map((m: any) => [m.name, m]));

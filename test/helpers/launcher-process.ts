@@ -1,4 +1,4 @@
-// Runs the real launcher (dist/launcher/cli.js) as a child process and reads its JSON log.
+// Runs the real launcher (dist/vm-launcher.mjs, the bundled bin) as a child process and reads its JSON log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildTestDisk, chownTree, repoRoot, type GuestMode } from './guest-disk.js';
 
-export const cliPath = join(repoRoot, 'dist', 'launcher', 'cli.js');
+/** The bin users get: the bundle (see package.json `bundle`). */
+export const cliPath = join(repoRoot, 'dist', 'vm-launcher.mjs');
 /** Shared by all tests: libvirt's QEMU capabilities probe is paid once per test run. */
 export const sharedCacheDir = join(tmpdir(), 'vm-launcher-test-cache');
 
