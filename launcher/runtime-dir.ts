@@ -9,7 +9,19 @@ import type { RunAs } from './run-as.js';
 import { processAlive, readStatus } from './status-file.js';
 import type { RuntimeLayout } from './stack/runtime-layout.js';
 
+/**
+ * Unix socket paths hold at most 107 bytes, and libvirt binds QEMU's monitor at
+ * `<root>/config/libvirt/qemu/lib/domain-<id>-<20 chars>/monitor.sock` (63 bytes past the root).
+ * Past that, QEMU fails to start with an error that names neither the cause nor the fix.
+ */
+export const MAX_RUNTIME_DIR_LENGTH = 44;
+
 export async function prepareRuntimeDir(l: RuntimeLayout, runAs: RunAs | undefined): Promise<void> {
+  if (Buffer.byteLength(l.root) > MAX_RUNTIME_DIR_LENGTH) {
+    throw new LauncherError(error('RuntimeDirTooLong', `runtime dir ${l.root} is ${Buffer.byteLength(l.root)} bytes long; libvirt's sockets below it need it at most ${MAX_RUNTIME_DIR_LENGTH}`, {
+      fix: 'Use a shorter --runtime-dir (the default /var/run/vm-launcher fits).',
+    }));
+  }
   await mkdir(l.root, { recursive: true, mode: 0o750 });
   const entries = await readdir(l.root);
   if (entries.length > 0) {

@@ -191,6 +191,20 @@ boot('a signal while a preStart hook runs cancels the hook and aborts cleanly', 
   }
 });
 
+boot('a runtime dir too long for libvirt\'s sockets is refused before anything starts', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const long = join(fx.dir, 'a-runtime-dir-name-long-enough-to-overflow');
+  const args = fx.args().map((a, i, all) => (all[i - 1] === '--runtime-dir' ? long : a));
+  const run = new LauncherRun(args);
+  try {
+    t.is(await run.exitCode(), EXIT.Refused, run.tail());
+    t.truthy(run.lines.find((l) => l.reason === 'RuntimeDirTooLong' && typeof l.fix === 'string'));
+    t.false(existsSync(long), 'nothing was created');
+  } finally {
+    run.kill(long);
+  }
+});
+
 boot('two launchers with different volumes run at the same time', async (t) => {
   const a = vmFixture({ mode: 'wait', volume: 'disk-a', name: 'vm-a' });
   const b = vmFixture({ mode: 'wait', volume: 'disk-b', name: 'vm-b' });
