@@ -3,19 +3,11 @@
 // Entry point: options, logger, command dispatch, exit code. Bad input never ends in a
 // stack trace: it is a reason code and a fix on one log line.
 import { readFile } from 'node:fs/promises';
-import { resolveAccel } from './accel.js';
+import { checkCommand, domainCommand } from './check-command.js';
 import { ExitCode } from './exit-codes.js';
 import { createLogger } from './log.js';
 import { parseOptions, USAGE, type Options } from './options.js';
-import { preflight } from './preflight.js';
 import { probe } from './probe.js';
-import { formatReport, reportJson } from './report.js';
-import { effectiveRunAs } from './run-as.js';
-import { runtimeLayout } from './stack/runtime-layout.js';
-import { LauncherError } from '../domain/problem.js';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 async function main(argv: string[]): Promise<number> {
   let opts: Options;
@@ -43,55 +35,15 @@ async function main(argv: string[]): Promise<number> {
       return r.ok ? 0 : 1;
     }
     case 'check':
+      return checkCommand(opts);
     case 'domain':
-      return checkOrDomain(opts);
+      return domainCommand(opts);
     case 'run': {
       // Loaded only here: check, domain and probe start faster without the stack's modules.
       const { runVm } = await import('./run.js');
       return runVm(opts, createLogger({ level: opts.logLevel, format: opts.logFormat }));
     }
   }
-}
-
-async function checkOrDomain(opts: Options): Promise<number> {
-  const runAs = effectiveRunAs(opts.runAs);
-  const { accel } = await resolveAccel(opts.accel, runAs);
-  const layout = runtimeLayout(opts.runtimeDir, opts.cacheDir);
-  const report = await preflight({ vmiPath: opts.vmiPath, layout: opts.layout, accel, runAs, qemuImg: opts.qemuImg, consoleLogPath: layout.consoleLog });
-  if (opts.command === 'check') {
-    process.stdout.write(opts.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report) + '\n');
-    return report.ok ? ExitCode.Clean : ExitCode.Refused;
-  }
-  if (!report.ok || !report.xml || !report.spec) {
-    process.stderr.write(formatReport(report) + '\n');
-    return ExitCode.Refused;
-  }
-  let xml = report.xml;
-  if (opts.hooksDir) {
-    const [{ HookRunner }, { logProblems }] = await Promise.all([import('./hook-runner.js'), import('./log-problems.js')]);
-    // Hooks see a scratch runtime dir: `domain` starts nothing and leaves nothing behind.
-    const scratch = await mkdtemp(join(tmpdir(), 'vml-domain-'));
-    try {
-      const vmiJsonPath = join(scratch, 'vmi.json');
-      await writeFile(vmiJsonPath, JSON.stringify(report.raw ?? {}, null, 2));
-      // Hooks run as they would under `run`: as the VM user when the launcher is root.
-      if (runAs) await chown(scratch, runAs.uid, runAs.gid);
-      // stdout carries the XML: hook logs go to stderr.
-      const logger = createLogger({ level: opts.logLevel, format: opts.logFormat, fd: 2 });
-      const hooks = new HookRunner({ hooksDir: opts.hooksDir, timeoutMs: opts.hookTimeoutMs, runtimeDir: scratch, vmiJsonPath, runAs }, report.spec, logger);
-      xml = await hooks.onDefineDomain(xml);
-    } catch (e) {
-      if (e instanceof LauncherError) {
-        logProblems(createLogger({ format: opts.logFormat, fd: 2 }), [e.problem]);
-        return ExitCode.Failed;
-      }
-      throw e;
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
-  }
-  process.stdout.write(xml.endsWith('\n') ? xml : xml + '\n');
-  return ExitCode.Clean;
 }
 
 main(process.argv.slice(2)).then(
