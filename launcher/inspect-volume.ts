@@ -6,6 +6,7 @@ import { lstat, open, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { error, warning, type Problem } from '../domain/problem.js';
 import type { DiskSpec, VolumeFacts, VolumeKind } from '../domain/types.js';
+import { heldByQemu } from './image-locks.js';
 import { qemuImgInfo, QemuImgError, type QemuImgLimits } from './qemu-img.js';
 import { canAccess, type RunAs } from './run-as.js';
 import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from './volume-paths.js';
@@ -175,6 +176,12 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
       fix: kind === 'block'
         ? `Give ${who} access to the device node (on Kubernetes: the node's device permissions; with podman: chown the host device), or mark the disk readonly if it is.`
         : `chown ${opts.runAs?.uid ?? 107} the image (or set fsGroup so the pod's group can ${write ? 'write' : 'read'} it).`,
+    }));
+    return undefined;
+  }
+  if (await heldByQemu(st)) {
+    problems.push(error('DiskImageInUse', `${path} is open in a running QEMU (it holds QEMU's image locks)`, {
+      ...at, fix: 'One disk belongs to one VM: stop the VM that uses it (another pod on the same ReadWriteMany PVC?) before starting this one.',
     }));
     return undefined;
   }

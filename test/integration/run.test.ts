@@ -228,6 +228,26 @@ boot('two launchers with different volumes run at the same time', async (t) => {
   t.is(readBootCount(b.image), 1);
 });
 
+boot('a second launcher on a disk a running VM uses is refused (DiskImageInUse); the first VM is untouched', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const first = new LauncherRun(fx.args());
+  const secondRuntime = join(fx.dir, 'rt2');
+  let second: LauncherRun | undefined;
+  try {
+    await first.waitForConsole('GUEST-BOOTED', 90_000);
+    second = new LauncherRun(fx.args().map((a, i, all) => (all[i - 1] === '--runtime-dir' ? secondRuntime : a)));
+    t.is(await second.exitCode(), EXIT.Refused, second.tail());
+    t.truthy(second.lines.find((l) => l.reason === 'DiskImageInUse'), second.tail());
+    t.falsy(first.lines.find((l) => l.phase === 'ShuttingDown'), 'the running VM was not disturbed');
+    first.signal('SIGTERM');
+    t.is(await first.exitCode(), EXIT.Clean, first.tail());
+    await assertNothingLeft(t, fx);
+  } finally {
+    second?.kill(secondRuntime);
+    first.kill(fx.runtimeDir);
+  }
+});
+
 boot('a guest that powers off by itself ends the launcher with exit 0', async (t) => {
   const fx = vmFixture({ mode: 'poweroff' });
   const run = new LauncherRun(fx.args());

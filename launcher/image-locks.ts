@@ -1,0 +1,32 @@
+// Is a QEMU already using this image? QEMU marks the images it opens with OFD locks on bytes
+// 100-299 (one byte per permission it holds or refuses to share). /proc/locks shows them:
+// reading it changes nothing and catches two VMs about to write the same disk.
+import { readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+
+const QEMU_LOCK_BYTES = { first: 100, last: 299 };
+
+// Linux's dev_t encoding (glibc's major()/minor()).
+const major = (dev: number) => ((dev >>> 8) & 0xfff) | Math.floor(dev / 2 ** 32) & ~0xfff;
+const minor = (dev: number) => (dev & 0xff) | ((dev >>> 12) & ~0xff & 0xfffff);
+
+/** Whether some process holds QEMU's image locks on the file or device behind `st`. */
+export async function heldByQemu(st: Stats, procLocks = '/proc/locks'): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(procLocks, 'utf8');
+  } catch {
+    return false; // no /proc/locks: nothing to tell
+  }
+  // A block device's locks are on the device node's inode of the devtmpfs it lives on: same rule.
+  const want = { major: major(st.dev), minor: minor(st.dev), ino: st.ino };
+  for (const line of text.split('\n')) {
+    // "8: OFDLCK ADVISORY  READ -1 fe:00:15343656 100 101"
+    const m = /\bOFDLCK\s+\S+\s+\S+\s+\S+\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s+(\d+)\s+(\d+|EOF)/.exec(line);
+    if (!m) continue;
+    if (parseInt(m[1]!, 16) !== want.major || parseInt(m[2]!, 16) !== want.minor || Number(m[3]) !== want.ino) continue;
+    const start = Number(m[4]);
+    if (start >= QEMU_LOCK_BYTES.first && start <= QEMU_LOCK_BYTES.last) return true;
+  }
+  return false;
+}
