@@ -17,7 +17,7 @@ export class ConsoleTail {
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> = Promise.resolve();
   private pending = false;
-  firstByteAt: number | undefined;
+  private firstByteAt: number | undefined;
   private resolveFirstByte!: (at: number) => void;
   /** performance.now() of the first byte the guest wrote. */
   readonly firstByte = new Promise<number>((r) => { this.resolveFirstByte = r; });

@@ -1,6 +1,6 @@
 // `vm-launcher run`: preflight, the private stack, define, start, supervise, clean up.
 // Whatever happens, nothing of the stack outlives the launcher and the runtime dir is removed.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LauncherError } from '../domain/problem.js';
@@ -123,7 +123,6 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await hooks.preStart();
     if (signals.requested) throw new StackError('Aborted', 'start-up aborted before the guest started');
     await lifecycle.to('Starting', 'Defined', `domain ${domainName(spec)} defined in ${timings.defineMs - timings.stackReadyMs} ms (first call includes libvirt's QEMU capabilities probe unless cached)`);
-    await mkdir(layout.root, { recursive: true });
     tail.start();
     await domain.create();
     timings.createMs = ms();
