@@ -10,6 +10,14 @@ export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !==
 export const fieldPath = (parent: string, key: string): string => (parent ? `${parent}.${key}` : key);
 export const indexPath = (parent: string, i: number): string => `${parent}[${i}]`;
 
+/** Parses each item of a manifest list with its own `field[i]` path, keeping the ones that parsed. */
+export function parseEach<T>(list: unknown[], path: string, parse: (item: unknown, field: string) => T | undefined): T[] {
+  return list.flatMap((item, i) => {
+    const parsed = parse(item, indexPath(path, i));
+    return parsed === undefined ? [] : [parsed];
+  });
+}
+
 /** Problems found so far in one manifest. */
 export type Problems = Problem[];
 

@@ -4,7 +4,7 @@ import { DomainReason } from './reasons.js';
 import { isDiskSerial } from './names.js';
 import type { Bus, CacheMode, IoMode } from './types.js';
 import {
-  fieldPath, indexPath, isObject, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys,
+  fieldPath, isObject, parseEach, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys,
   type Obj, type Problems,
 } from './manifest-reader.js';
 import { CDROM_TARGET_FIELDS, DISK_FIELDS, DISK_TARGET_FIELDS, FIX_HINTS } from './vmi-fields.js';
@@ -32,12 +32,7 @@ const CACHE_MODES = ['none', 'writethrough', 'writeback'] as const;
 const IO_MODES = ['native', 'threads'] as const;
 
 export function parseDisks(problems: Problems, list: unknown[], path: string): ParsedDisk[] {
-  const out: ParsedDisk[] = [];
-  list.forEach((item, i) => {
-    const d = parseDisk(problems, item, indexPath(path, i));
-    if (d) out.push(d);
-  });
-  return out;
+  return parseEach(list, path, (item, field) => parseDisk(problems, item, field));
 }
 
 function parseDisk(problems: Problems, item: unknown, field: string): ParsedDisk | undefined {

@@ -5,7 +5,7 @@ import { DomainReason } from './reasons.js';
 import { isDns1123Label } from './names.js';
 import { parseQuantity } from './quantity.js';
 import {
-  fieldPath, indexPath, isObject, readBoolean, readEnum, readObject, readString, refuseUnknownKeys,
+  fieldPath, isObject, parseEach, readBoolean, readEnum, readObject, readString, refuseUnknownKeys,
   type Obj, type Problems,
 } from './manifest-reader.js';
 import { FIX_HINTS, HOST_DISK_FIELDS, PVC_FIELDS, SUPPORTED_VOLUME_SOURCES, VOLUME_FIELDS } from './vmi-fields.js';
@@ -23,12 +23,7 @@ export interface ParsedVolume {
 }
 
 export function parseVolumes(problems: Problems, list: unknown[], path: string): ParsedVolume[] {
-  const out: ParsedVolume[] = [];
-  list.forEach((item, i) => {
-    const v = parseVolume(problems, item, indexPath(path, i));
-    if (v) out.push(v);
-  });
-  return out;
+  return parseEach(list, path, (item, field) => parseVolume(problems, item, field));
 }
 
 function parseVolume(problems: Problems, item: unknown, field: string): ParsedVolume | undefined {

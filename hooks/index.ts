@@ -10,4 +10,3 @@ export { runHook, type HookOutcome, type HookResult, type RunHookOptions } from 
 export { runOnDefineDomain, runPreStart, runPostStop } from './run-chain.js';
 export { HookError, HookReason } from './errors.js';
 export { checkDomainXml } from './check-domain-xml.js';
-export { writeVmiJson, removeVmiJson } from './vmi-json.js';

@@ -355,7 +355,7 @@ boot('run: postStop sees a forced stop when the guest ignores ACPI past the grac
     run.signal('SIGTERM');
     t.is(await run.exitCode(), EXIT.Forced, run.tail());
     const took = (Date.now() - sentAt) / 1000;
-    t.true(took >= 3, `forced off after ${took.toFixed(1)} s, grace 3 s`);
+    t.true(took >= 3 && took < 13, `forced off after ${took.toFixed(1)} s, grace 3 s`);
     t.is(readStop(stop.file), 'forced 4');
     await new Promise((r) => setTimeout(r, 300));
     t.deepEqual(processesMentioning(fx.runtimeDir), []);
