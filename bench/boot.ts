@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, chmodSync, mkdirSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildTestDisk, chownTree } from '../test/helpers/guest-disk.js';
-import { LauncherRun, vmFixture, type VmFixture } from '../test/helpers/launcher-process.js';
-import { bootUnavailable } from '../test/helpers/requirements.js';
+import { buildTestDisk, chownTree } from '../harness/guest-disk.js';
+import { LauncherRun, vmFixture, type VmFixture } from '../harness/launcher-process.js';
+import { bootUnavailable } from '../harness/requirements.js';
+import { median } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
 
 interface BareResult { firstByteMs: number; markerMs: number }
 

@@ -1,7 +1,7 @@
 // (VmSpec, VolumeFacts, options) -> Domain: the pure converter. Every disk's problems are collected; a disk without
 // facts is a problem, never a throw.
-import { error, type Problem } from './problem.js';
-import { DomainReason } from './reasons.js';
+import { problem, type Problem } from './problem.js';
+import { Reason } from './reasons.js';
 import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from './types.js';
 import type { Domain, DomainController, DomainDisk } from './domain-model.js';
 import { assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, domainTypeFor, type Decision } from './disk-policy.js';
@@ -60,7 +60,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
 
 function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | undefined, target: string): DomainDisk | undefined {
   if (!facts) {
-    problems.push(error(DomainReason.VolumeFactsMissing, `disk ${disk.name}: nothing is known about volume ${disk.volumeName}`, {
+    problems.push(problem(Reason.VolumeFactsMissing, `disk ${disk.name}: nothing is known about volume ${disk.volumeName}`, {
       field: disk.field, volume: disk.volumeName, fix: 'inspect the volume before building the domain',
     }));
     return undefined;
@@ -85,7 +85,7 @@ function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | und
 /** The decided value, or undefined after recording the refusal against the disk's field. */
 function settle<T>(problems: Problem[], disk: DiskSpec, key: 'cache' | 'io', decision: Decision<T>): T | undefined {
   if (decision.ok) return decision.value;
-  problems.push(error(decision.reason, `disk ${disk.name}: ${decision.message}`, {
+  problems.push(problem(decision.reason, `disk ${disk.name}: ${decision.message}`, {
     field: `${disk.field}.${key}`, volume: disk.volumeName, fix: decision.fix,
   }));
   return undefined;

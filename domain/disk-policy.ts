@@ -1,12 +1,13 @@
 // The decision tables that turn what the user asked for and what the launcher found into disk settings.
 // Each is a pure function of plain values, so each is tested as a table.
-import { DomainReason } from './reasons.js';
+import type { ProblemReason } from './problem.js';
+import { Reason } from './reasons.js';
 import type { Accel, Bus, CacheMode, IoMode, VolumeKind } from './types.js';
 
 /** A decision: a value, or a refusal with a stable reason and what to do about it. */
 export type Decision<T> =
   | { ok: true; value: T }
-  | { ok: false; reason: string; message: string; fix: string };
+  | { ok: false; reason: ProblemReason; message: string; fix: string };
 
 const ok = <T>(value: T): Decision<T> => ({ ok: true, value });
 
@@ -18,7 +19,7 @@ export function decideCache(requested: CacheMode | undefined, directIo: boolean)
   if (requested === 'none' && !directIo) {
     return {
       ok: false,
-      reason: DomainReason.CacheNoneUnsupported,
+      reason: Reason.CacheNoneUnsupported,
       message: "cache: none needs O_DIRECT, which the image's location refuses",
       fix: 'remove cache (vm-launcher then picks writethrough) or set cache: writethrough',
     };
@@ -34,7 +35,7 @@ export function decideIo(requested: IoMode | undefined, cache: CacheMode, kind: 
   if (requested === 'native' && cache !== 'none') {
     return {
       ok: false,
-      reason: DomainReason.IoNativeNeedsCacheNone,
+      reason: Reason.IoNativeNeedsCacheNone,
       message: `io: native needs cache: none, but the cache is ${cache}`,
       fix: 'remove io (vm-launcher then picks threads) or set io: threads',
     };

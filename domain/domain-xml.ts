@@ -1,10 +1,10 @@
 // Domain model -> libvirt XML through fast-xml-parser's XMLBuilder, which escapes every name, path and serial.
 // Attributes are keys with ATTR prefix, text is TEXT; element order follows libvirt's documentation.
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLBuilder } from 'fast-xml-parser';
 import type { Domain, DomainDisk } from './domain-model.js';
 
-const ATTR = '@_';
-const TEXT = '#text';
+export const ATTR = '@_';
+export const TEXT = '#text';
 
 type XmlNode = { [key: string]: XmlValue };
 type XmlValue = string | number | XmlNode | XmlNode[];
@@ -79,21 +79,4 @@ const builder = new XMLBuilder({
 
 export function domainToXml(d: Domain): string {
   return builder.build(domainToXmlTree(d)) as string;
-}
-
-// Elements that may repeat are always arrays, so tests can index them without guessing.
-const REPEATED = new Set(['domain.devices.disk', 'domain.devices.controller', 'domain.devices.serial', 'domain.devices.console']);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: ATTR,
-  textNodeName: TEXT,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  isArray: (_name, jpath) => REPEATED.has(String(jpath)),
-});
-
-/** Parses domain XML into the same tree shape (attributes `@_x`, text `#text`, all values strings). */
-export function parseDomainXml(xml: string): unknown {
-  return parser.parse(xml) as unknown;
 }

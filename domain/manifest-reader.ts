@@ -1,7 +1,7 @@
 // Small typed readers over an untrusted parsed manifest. Each reader records a Problem (with the field's path) and
 // returns undefined instead of throwing, so one pass reports every problem at once.
-import { error, type Problem } from './problem.js';
-import { DomainReason } from './reasons.js';
+import { problem, type Problem } from './problem.js';
+import { Reason } from './reasons.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -39,12 +39,12 @@ export function refuseUnknownKeys(problems: Problems, obj: Obj, path: string, ru
   for (const [key, value] of Object.entries(obj)) {
     if (value === null || rules.accepted.includes(key) || (rules.ignored && key in rules.ignored)) continue;
     const field = fieldPath(path, key);
-    problems.push(error(DomainReason.FieldNotSupported, `${field}: not supported`, { field, fix: hints[key] ?? DEFAULT_FIX }));
+    problems.push(problem(Reason.FieldNotSupported, `${field}: not supported`, { field, fix: hints[key] ?? DEFAULT_FIX }));
   }
 }
 
 const invalid = (problems: Problems, field: string, message: string, fix: string): undefined => {
-  problems.push(error(DomainReason.FieldInvalid, `${field}: ${message}`, { field, fix }));
+  problems.push(problem(Reason.FieldInvalid, `${field}: ${message}`, { field, fix }));
   return undefined;
 };
 

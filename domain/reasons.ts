@@ -1,45 +1,163 @@
-// Stable reason codes for problems found in a manifest or while building a domain.
-// Logs, `check --json` and tests key on these strings: add new ones, never rename.
-export const DomainReason = {
-  /** The document is not YAML/JSON, not one object, or not a single document. */
-  ManifestInvalid: 'ManifestInvalid',
-  ApiVersionUnsupported: 'ApiVersionUnsupported',
-  KindUnsupported: 'KindUnsupported',
-  /** A field vm-launcher does not implement: refused, never silently dropped. */
-  FieldNotSupported: 'FieldNotSupported',
-  /** A field with a wrong type or value. */
-  FieldInvalid: 'FieldInvalid',
-  /** A field that must be present is absent. */
-  FieldMissing: 'FieldMissing',
-  /** metadata.name or metadata.namespace is not a valid Kubernetes name. */
-  NameInvalid: 'NameInvalid',
-  /** A volume name that is not a DNS-1123 label (it would become part of a path). */
-  VolumeNameInvalid: 'VolumeNameInvalid',
-  VolumeNameDuplicate: 'VolumeNameDuplicate',
-  DiskNameDuplicate: 'DiskNameDuplicate',
-  /** A disk names a volume that spec.volumes does not have. */
-  VolumeMissing: 'VolumeMissing',
-  /** A volume that no disk uses. */
-  DiskMissing: 'DiskMissing',
-  /** Two disks on one volume: the filesystem-PV design is one disk per volume. */
-  VolumeUsedTwice: 'VolumeUsedTwice',
-  /** Neither spec.domain.memory.guest nor spec.domain.resources.requests.memory. */
-  MemoryMissing: 'MemoryMissing',
-  /** Guest memory above resources.limits.memory leaves no room for QEMU (warning). */
-  MemoryAboveLimit: 'MemoryAboveLimit',
-  BootOrderDuplicate: 'BootOrderDuplicate',
-  HostDiskPathInvalid: 'HostDiskPathInvalid',
-  /** metadata.uid is not a UUID, so the domain UUID is derived from namespace/name (warning). */
-  UidNotUuid: 'UidNotUuid',
-  /** cache: none asked for where the image's location refuses O_DIRECT. */
-  CacheNoneUnsupported: 'CacheNoneUnsupported',
-  /** io: native asked for with a cache mode other than none (QEMU needs O_DIRECT for it). */
-  IoNativeNeedsCacheNone: 'IoNativeNeedsCacheNone',
-  /** buildDomain got no VolumeFacts for a disk's volume. */
-  VolumeFactsMissing: 'VolumeFactsMissing',
+// The one catalogue of reason codes: every `reason` the launcher logs, reports or exits with is defined here with
+// its exit code, severity and the fix a person can apply. Logs, `check --json`, alerts and tests key on these
+// strings: add new ones, never rename one. The README's reason table is generated from this object
+// (test/unit/reasons-catalogue.test.ts proves they match; UPDATE_DOCS=1 rewrites it).
+
+/** The launcher's exit code tells the pod's owner what happened. */
+export const ExitCode = {
+  /** The guest shut down cleanly: ACPI on request, or it powered off by itself. */
+  Clean: 0,
+  /** A bug in the launcher: an error nobody expected. */
+  Internal: 1,
+  /** Bad command line. */
+  Usage: 2,
+  /** Refused at preflight: the manifest, a volume or an image is not usable. Nothing was started. */
+  Refused: 3,
+  /** The guest did not shut down within the grace period and was forced off. */
+  Forced: 4,
+  /** Failed at run time: QEMU or a daemon died, libvirt refused the domain, a hook failed. */
+  Failed: 5,
+  /** A signal arrived before the guest was running: start-up was aborted cleanly. */
+  Aborted: 6,
 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export type DomainReason = (typeof DomainReason)[keyof typeof DomainReason];
+/** error: stops what it concerns; warning: reported, nothing stops; info: an event in the log. */
+export type Severity = 'error' | 'warning' | 'info';
 
-/** Every reason code domain/ can produce, for docs and tests to enumerate. */
-export const DOMAIN_REASON_CODES: readonly DomainReason[] = Object.values(DomainReason);
+export interface ReasonInfo {
+  severity: Severity;
+  /** The exit code when this reason ends the launcher; absent for events that never do. */
+  exit?: ExitCode;
+  /** Where it arises: for the README table. */
+  stage: 'manifest' | 'volume' | 'host' | 'stack' | 'run' | 'hook' | 'cli';
+  /** One line: what it means. */
+  means: string;
+  /** The generic fix; a problem may carry a more precise one (with paths). */
+  fix?: string;
+}
+
+const refuse = (stage: ReasonInfo['stage'], means: string, fix: string): ReasonInfo => ({ severity: 'error', exit: ExitCode.Refused, stage, means, fix });
+const warn = (stage: ReasonInfo['stage'], means: string, fix: string): ReasonInfo => ({ severity: 'warning', stage, means, fix });
+const fail = (stage: ReasonInfo['stage'], means: string, fix: string): ReasonInfo => ({ severity: 'error', exit: ExitCode.Failed, stage, means, fix });
+const event = (stage: ReasonInfo['stage'], means: string, severity: Severity = 'info'): ReasonInfo => ({ severity, stage, means });
+
+export const REASONS = {
+  // ---- the manifest (domain/)
+  ManifestInvalid: refuse('manifest', 'not YAML/JSON, not one object, or not a single document', 'give one VirtualMachineInstance as YAML or JSON'),
+  ManifestUnreadable: refuse('manifest', 'the manifest file cannot be read', 'pass the VirtualMachineInstance manifest with --vmi FILE or the VMI_FILE environment variable'),
+  ManifestTooLarge: refuse('manifest', 'the manifest file is larger than 1 MiB', 'pass the VirtualMachineInstance manifest itself, not another file'),
+  ApiVersionUnsupported: refuse('manifest', 'apiVersion is not kubevirt.io/v1 or v1alpha3', 'use apiVersion: kubevirt.io/v1'),
+  KindUnsupported: refuse('manifest', 'kind is not VirtualMachineInstance or VirtualMachine', 'give a VirtualMachineInstance (or a VirtualMachine with spec.template)'),
+  FieldNotSupported: refuse('manifest', 'a field vm-launcher does not implement: refused, never silently dropped', 'remove the field (see README: What the launcher accepts)'),
+  FieldInvalid: refuse('manifest', 'a field with a wrong type or value', 'correct the field as the message says'),
+  FieldMissing: refuse('manifest', 'a field that must be present is absent', 'add the field'),
+  NameInvalid: refuse('manifest', 'metadata.name or namespace is not a valid Kubernetes name', 'use lowercase letters, digits, dashes (and dots in names)'),
+  VolumeNameInvalid: refuse('manifest', 'a volume name is not a DNS-1123 label (it would become part of a path)', 'name the volume with lowercase letters, digits and dashes, at most 63 characters'),
+  VolumeNameDuplicate: refuse('manifest', 'two volumes share a name', 'give each volume its own name'),
+  DiskNameDuplicate: refuse('manifest', 'two disks share a name', 'give each disk its own name'),
+  VolumeMissing: refuse('manifest', 'a disk names a volume that spec.volumes does not have', 'add the volume to spec.volumes or fix the disk\'s name'),
+  DiskMissing: refuse('manifest', 'a volume that no disk uses', 'add a disk for the volume or remove the volume'),
+  VolumeUsedTwice: refuse('manifest', 'two disks on one volume: one volume backs exactly one disk', 'give each disk its own volume'),
+  MemoryMissing: refuse('manifest', 'neither memory.guest nor resources.requests.memory', 'set spec.domain.memory.guest (for example 1Gi)'),
+  MemoryAboveLimit: warn('manifest', 'guest memory above resources.limits.memory leaves no room for QEMU', 'raise resources.limits.memory by about 250 MiB above the guest memory'),
+  BootOrderDuplicate: refuse('manifest', 'two disks with the same bootOrder', 'give each disk its own bootOrder'),
+  HostDiskPathInvalid: refuse('manifest', 'a hostDisk path that is not absolute and normalized', 'use an absolute path without . or .. parts'),
+  UidNotUuid: warn('manifest', 'metadata.uid is not a UUID: the domain UUID is derived from namespace/name', 'leave uid to Kubernetes, or remove it'),
+  CacheNoneUnsupported: refuse('volume', 'cache: none where the image\'s filesystem refuses O_DIRECT', 'remove cache (the launcher then picks writethrough), or move the image to a filesystem with O_DIRECT'),
+  IoNativeNeedsCacheNone: refuse('manifest', 'io: native with a cache mode other than none', 'remove io, or use cache: none'),
+  VolumeFactsMissing: { severity: 'error', exit: ExitCode.Internal, stage: 'manifest', means: 'the domain was built without a volume\'s facts (a bug)', fix: 'report it' },
+
+  // ---- volumes and images (launcher/inspect)
+  VolumeNotFound: refuse('volume', 'neither a block device /dev/NAME nor a directory DIR/NAME', 'add the PVC to the pod: volumeDevices (block) or volumeMounts (filesystem)'),
+  VolumeAmbiguous: refuse('volume', 'the volume is both a block device and a directory', 'remove one of them from the pod spec'),
+  VolumeNotBlockDevice: refuse('volume', '/dev/NAME exists but is not a block device', 'map the block PVC with volumeDevices at /dev/NAME'),
+  VolumeNotDirectory: refuse('volume', 'the volume path is not a directory', 'mount the filesystem PVC at DIR/NAME'),
+  VolumeInspectFailed: refuse('volume', 'the volume could not be inspected (an unexpected error)', 'check the volume\'s mount and permissions in the pod'),
+  VolumeHasExtraImage: refuse('volume', 'another image beside disk.img: one volume backs exactly one disk', 'move the other image to a volume of its own'),
+  VolumeHasExtraFile: warn('volume', 'a file beside disk.img that vm-launcher ignores', 'remove it if it is not needed'),
+  DiskImageMissing: refuse('volume', 'a filesystem volume without disk.img', 'put the VM\'s raw disk image at the root of the volume, named disk.img'),
+  DiskImageIsDirectory: refuse('volume', 'disk.img is a directory', 'disk.img must be the raw image file itself'),
+  DiskImageNotRegularFile: refuse('volume', 'disk.img (or a hostDisk) is a FIFO, socket or device', 'use a regular raw image file'),
+  DiskImageOutsideVolume: refuse('volume', 'disk.img is a symlink that leads out of its volume', 'copy the image into the volume as disk.img'),
+  DiskImageNotAccessible: refuse('volume', 'the user QEMU runs as cannot read (or write) the image', 'chown 107 the image or set the pod\'s fsGroup; for a device, the node\'s device permissions'),
+  DiskImageInUse: refuse('volume', 'a running QEMU holds the image\'s locks (another VM uses it)', 'stop the VM that uses the disk before starting this one'),
+  DiskImageNotRaw: refuse('volume', 'qemu-img sees another format (qcow2, vmdk...)', 'convert it to raw into a new file, check it, then replace disk.img (keep the original until the VM boots)'),
+  DiskImageHasBackingFile: refuse('volume', 'the image depends on a backing file', 'flatten it into one raw image (qemu-img convert -O raw) in a new file'),
+  DiskImageEmpty: refuse('volume', 'the image has a virtual size of zero', 'put a real disk image on the volume'),
+  DiskImageTooLarge: refuse('volume', 'the image is larger than its filesystem', 'grow the PVC, or shrink the image after shrinking the guest\'s filesystem'),
+  DiskImageMayNotFit: warn('volume', 'a sparse image may outgrow the free space of its filesystem', 'grow the PVC or preallocate the image: a full volume pauses the guest on write'),
+  DiskImageInspectFailed: refuse('volume', 'qemu-img info failed on the image', 'check the image by hand with qemu-img info'),
+  DiskImageInspectTimeout: refuse('volume', 'qemu-img info did not finish in time (hostile image or stalled volume)', 'check the image and its volume by hand'),
+  HostDiskMissing: refuse('volume', 'a hostDisk path that does not exist in the pod', 'mount the host path into the pod, or create the image first'),
+
+  // ---- the host and the runtime dir (launcher/inspect, launcher/stack)
+  HostProgramMissing: refuse('host', 'a program of the private stack is not installed', 'install the Debian package the message names'),
+  RunAsUserUnknown: refuse('host', 'the VM user has no passwd entry (libvirtd and dbus-daemon need one)', 'useradd --system -u 107 -g 107 -M -s /usr/sbin/nologin vm-launcher (the image has one)'),
+  RuntimeDirTooLong: refuse('host', 'the runtime dir path is too long for libvirt\'s unix sockets below it', 'use a shorter --runtime-dir (the default fits)'),
+  RuntimeDirNotEmpty: refuse('host', 'the runtime dir holds files that are not a previous launcher\'s leftovers', 'point --runtime-dir at an empty or absent directory: vm-launcher empties it at exit'),
+  RuntimeDirInUse: refuse('host', 'another running launcher owns the runtime dir', 'give each launcher its own --runtime-dir'),
+  PreflightFailed: refuse('host', 'summary line: preflight found problems; nothing was started', 'fix the problems logged before it'),
+  UsageInvalid: { severity: 'error', exit: ExitCode.Usage, stage: 'cli', means: 'bad command line', fix: 'see vm-launcher --help' },
+  InternalError: { severity: 'error', exit: ExitCode.Internal, stage: 'cli', means: 'an error nobody expected: a bug', fix: 'report the log line with its stack' },
+
+  // ---- the private stack (launcher/stack)
+  DaemonExited: fail('stack', 'dbus-daemon, libvirtd or libvirt-dbus exited', 'read the daemon\'s last lines in the log (DaemonLogTail)'),
+  DaemonStartTimeout: fail('stack', 'a daemon of the stack did not answer within 10 s', 'read the daemon\'s last lines in the log; an overloaded node?'),
+  DefineFailed: fail('stack', 'libvirt refused the domain XML', 'run vm-launcher domain to see the XML; read libvirt\'s message'),
+  StartFailed: fail('run', 'libvirt could not start QEMU', 'read QEMU\'s log lines (QemuLogTail) above'),
+  CacheDirUnavailable: event('stack', 'the cache dir cannot be used: the capabilities probe runs on every start', 'warning'),
+  StatusWriteFailed: event('stack', 'the status file could not be written (probes may be stale)', 'warning'),
+  DaemonLogTail: event('stack', 'the last lines a daemon printed, logged on failure', 'warning'),
+
+  // ---- the run (launcher/run)
+  PreflightPassed: event('run', 'every check passed; the stack starts next'),
+  StartingStack: event('run', 'phase: starting the private libvirt stack'),
+  StackReady: event('run', 'phase: the stack answers; defining the domain'),
+  Defined: event('run', 'phase: the domain is defined; starting it'),
+  Started: event('run', 'phase: the guest runs'),
+  StartupTimings: event('run', 'where start-up time went (ms since the process started)'),
+  FirstConsoleOutput: event('run', 'the guest wrote its first console byte'),
+  ShutdownRequested: event('run', 'SIGTERM/SIGINT/SIGQUIT/SIGHUP: the guest gets an ACPI shutdown'),
+  ForceRequested: event('run', 'a second SIGINT: the guest is forced off', 'warning'),
+  AcpiShutdownSent: event('run', 'the ACPI power button was pressed'),
+  AcpiShutdownFailed: event('run', 'libvirt refused the ACPI request (it is retried)', 'warning'),
+  DestroyFailed: event('run', 'libvirt refused to destroy the guest; QEMU is killed by pid', 'warning'),
+  QemuKilled: event('run', 'QEMU outlived its libvirtd and was killed', 'warning'),
+  QemuLogTail: event('run', 'QEMU\'s last log lines, logged on failure', 'warning'),
+  InvalidTransition: event('run', 'a bug: an impossible phase change was asked for', 'error'),
+  RunningAsInit: event('run', 'the launcher is PID 1: orphans are not reaped', 'warning'),
+  NoKvm: event('run', 'accel auto fell back to software emulation (TCG)', 'warning'),
+  GuestShutdown: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest shut down cleanly after the ACPI request' },
+  GuestPoweredOff: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest powered itself off' },
+  GracePeriodExpired: { severity: 'error', exit: ExitCode.Forced, stage: 'run', means: 'the guest did not shut down within the grace period and was destroyed', fix: 'make the guest honour ACPI (acpid, systemd-logind) or raise terminationGracePeriodSeconds' },
+  GracePeriodZero: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'grace period 0: the guest is destroyed at once', fix: 'set terminationGracePeriodSeconds above 0 for a clean shutdown' },
+  ForcedBySignal: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'a second SIGINT forced the guest off' },
+  QemuExited: fail('run', 'QEMU stopped without a shutdown (killed or crashed)', 'read the guest console and QemuLogTail above'),
+  GuestDestroyedExternally: fail('run', 'someone else destroyed the guest', 'find who talks to the private libvirt'),
+  Aborted: { severity: 'warning', exit: ExitCode.Aborted, stage: 'run', means: 'a signal arrived before the guest ran: start-up aborted, nothing left running' },
+
+  // ---- hooks (hooks/)
+  HookTimedOut: fail('hook', 'a hook did not finish within its timeout', 'make the hook finish in time, or raise --hook-timeout'),
+  HookFailed: fail('hook', 'a hook exited non-zero or was killed by a signal', 'read the hook\'s stderr in the log and fix it, or remove it'),
+  HookNotExecutable: fail('hook', 'a hook could not be started (missing #! interpreter, noexec mount, no access for the VM user)', 'check the hook file, its interpreter and its mount'),
+  HookOutputTooLarge: fail('hook', 'a hook printed more than 4 MiB on stdout', 'print only the result on stdout; diagnostics go to stderr'),
+  HookOutputEmpty: fail('hook', 'an onDefineDomain hook printed nothing', 'print the whole domain XML, changed or not'),
+  HookOutputInvalidXml: fail('hook', 'an onDefineDomain hook printed XML that does not parse or has no <domain> root', 'print well-formed domain XML'),
+  HookOutputSchemaInvalid: fail('hook', 'an onDefineDomain hook printed XML libvirt\'s schema refuses', 'check the output with virt-xml-validate FILE domain'),
+  HookCancelled: { severity: 'error', exit: ExitCode.Aborted, stage: 'hook', means: 'the launcher was told to stop while a hook ran', fix: 'nothing to fix' },
+  HooksDirUnreadable: fail('hook', 'the hooks directory cannot be read', 'check --hooks-dir and its permissions'),
+  HookSkipped: event('hook', 'a file in a hook dir is not run (dotfile, directory, not executable)'),
+} as const satisfies Record<string, ReasonInfo>;
+
+export type Reason = keyof typeof REASONS;
+
+/** Each code as a constant (`Reason.FieldInvalid`), so a typo fails to compile. */
+export const Reason = Object.fromEntries(Object.keys(REASONS).map((k) => [k, k])) as { readonly [K in Reason]: K };
+
+export const ALL_REASONS: readonly Reason[] = Object.keys(REASONS) as Reason[];
+
+export const reasonInfo = (r: Reason): ReasonInfo => REASONS[r];
+
+/** The exit code a reason ends the launcher with (Failed for one that is not meant to end it). */
+export const exitCodeFor = (r: Reason): ExitCode => REASONS[r].exit ?? ExitCode.Failed;

@@ -1,6 +1,6 @@
 // spec.domain.devices.disks: how the guest sees each volume (disk or CD-ROM, bus, boot order, serial, cache, io).
-import { error } from './problem.js';
-import { DomainReason } from './reasons.js';
+import { problem } from './problem.js';
+import { Reason } from './reasons.js';
 import { isDiskSerial } from './names.js';
 import type { Bus, CacheMode, IoMode } from './types.js';
 import {
@@ -37,7 +37,7 @@ export function parseDisks(problems: Problems, list: unknown[], path: string): P
 
 function parseDisk(problems: Problems, item: unknown, field: string): ParsedDisk | undefined {
   if (!isObject(item)) {
-    problems.push(error(DomainReason.FieldInvalid, `${field}: a disk must be an object`, { field, fix: 'give each disk a name and a disk or cdrom target' }));
+    problems.push(problem(Reason.FieldInvalid, `${field}: a disk must be an object`, { field, fix: 'give each disk a name and a disk or cdrom target' }));
     return undefined;
   }
   refuseUnknownKeys(problems, item, field, DISK_FIELDS, FIX_HINTS);
@@ -50,7 +50,7 @@ function parseDisk(problems: Problems, item: unknown, field: string): ParsedDisk
   const volumeName = readString(problems, item, 'volumeName', field);
   if (name === undefined || name === '') {
     if (name === '' || item['name'] === undefined || item['name'] === null) {
-      problems.push(error(DomainReason.FieldMissing, `${field}.name: a disk needs a name`, {
+      problems.push(problem(Reason.FieldMissing, `${field}.name: a disk needs a name`, {
         field: `${field}.name`, fix: 'name the disk after the volume that backs it',
       }));
     }
@@ -74,17 +74,17 @@ function parseTarget(problems: Problems, item: Obj, field: string): Pick<ParsedD
   const disk = readObject(problems, item, 'disk', field);
   const cdrom = readObject(problems, item, 'cdrom', field);
   if (disk && cdrom) {
-    problems.push(error(DomainReason.FieldInvalid, `${field}: a disk is either disk or cdrom, not both`, { field, fix: 'keep one of disk and cdrom' }));
+    problems.push(problem(Reason.FieldInvalid, `${field}: a disk is either disk or cdrom, not both`, { field, fix: 'keep one of disk and cdrom' }));
   }
   if (cdrom) {
     const cdField = fieldPath(field, 'cdrom');
     refuseUnknownKeys(problems, cdrom, cdField, CDROM_TARGET_FIELDS, FIX_HINTS);
     if (cdrom['bus'] === 'virtio') {
-      problems.push(error(DomainReason.FieldInvalid, `${cdField}.bus: a CD-ROM cannot sit on virtio`, { field: `${cdField}.bus`, fix: 'use bus: sata or bus: scsi' }));
+      problems.push(problem(Reason.FieldInvalid, `${cdField}.bus: a CD-ROM cannot sit on virtio`, { field: `${cdField}.bus`, fix: 'use bus: sata or bus: scsi' }));
     }
     const bus = cdrom['bus'] === 'virtio' ? 'sata' : readBus(problems, cdrom, cdField, CDROM_BUSES) ?? 'sata';
     if (readBoolean(problems, cdrom, 'readonly', cdField) === false) {
-      problems.push(error(DomainReason.FieldInvalid, `${cdField}.readonly: a CD-ROM is always read-only`, { field: `${cdField}.readonly`, fix: 'remove readonly: false, or use disk instead of cdrom' }));
+      problems.push(problem(Reason.FieldInvalid, `${cdField}.readonly: a CD-ROM is always read-only`, { field: `${cdField}.readonly`, fix: 'remove readonly: false, or use disk instead of cdrom' }));
     }
     return { device: 'cdrom', bus, readonly: true };
   }
@@ -98,7 +98,7 @@ function parseTarget(problems: Problems, item: Obj, field: string): Pick<ParsedD
 /** A bus KubeVirt knows but vm-launcher does not (usb) is FieldNotSupported; anything else unknown is invalid. */
 function readBus<T extends Bus>(problems: Problems, obj: Obj, field: string, buses: readonly T[]): T | undefined {
   if (obj['bus'] === 'usb') {
-    problems.push(error(DomainReason.FieldNotSupported, `${field}.bus: usb is not supported`, { field: `${field}.bus`, fix: `use one of: ${buses.join(', ')}` }));
+    problems.push(problem(Reason.FieldNotSupported, `${field}.bus: usb is not supported`, { field: `${field}.bus`, fix: `use one of: ${buses.join(', ')}` }));
     return undefined;
   }
   return readEnum(problems, obj, 'bus', field, buses);
@@ -107,7 +107,7 @@ function readBus<T extends Bus>(problems: Problems, obj: Obj, field: string, bus
 function readSerial(problems: Problems, item: Obj, field: string): string | undefined {
   const serial = readString(problems, item, 'serial', field);
   if (serial === undefined || isDiskSerial(serial)) return serial;
-  problems.push(error(DomainReason.FieldInvalid, `${field}.serial: ${JSON.stringify(serial)} is not a valid disk serial`, {
+  problems.push(problem(Reason.FieldInvalid, `${field}.serial: ${JSON.stringify(serial)} is not a valid disk serial`, {
     field: `${field}.serial`, fix: 'use 1 to 20 characters from A-Z, a-z, 0-9, _ . + -',
   }));
   return undefined;

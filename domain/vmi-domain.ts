@@ -1,6 +1,6 @@
 // spec.domain: the virtual hardware (CPU topology, memory, machine type, devices).
-import { error, warning } from './problem.js';
-import { DomainReason } from './reasons.js';
+import { problem } from './problem.js';
+import { Reason } from './reasons.js';
 import { parseQuantity } from './quantity.js';
 import type { VmSpec } from './types.js';
 import {
@@ -73,7 +73,7 @@ function parseMemory(problems: Problems, domain: Obj, path: string): number | un
     const anyGiven = [memory?.['guest'], resources && isObject(resources['requests']) ? resources['requests']['memory'] : undefined]
       .some((v) => v !== undefined && v !== null);
     if (!anyGiven) {
-      problems.push(error(DomainReason.MemoryMissing, `${memoryPath}.guest: the guest's memory is not given`, {
+      problems.push(problem(Reason.MemoryMissing, `${memoryPath}.guest: the guest's memory is not given`, {
         field: `${memoryPath}.guest`, fix: 'set spec.domain.memory.guest (or spec.domain.resources.requests.memory), e.g. 128Mi',
       }));
     }
@@ -81,11 +81,11 @@ function parseMemory(problems: Problems, domain: Obj, path: string): number | un
   }
   const field = guest !== undefined ? `${memoryPath}.guest` : `${resourcesPath}.requests.memory`;
   if (bytes === 0) {
-    problems.push(error(DomainReason.FieldInvalid, `${field}: the guest needs some memory`, { field, fix: 'give at least a few MiB, e.g. 128Mi' }));
+    problems.push(problem(Reason.FieldInvalid, `${field}: the guest needs some memory`, { field, fix: 'give at least a few MiB, e.g. 128Mi' }));
     return undefined;
   }
   if (limit !== undefined && bytes > limit) {
-    problems.push(warning(DomainReason.MemoryAboveLimit, `${field}: guest memory ${bytes} B is above resources.limits.memory ${limit} B; QEMU may be killed for it`, {
+    problems.push(problem(Reason.MemoryAboveLimit, `${field}: guest memory ${bytes} B is above resources.limits.memory ${limit} B; QEMU may be killed for it`, {
       field, fix: 'raise resources.limits.memory above the guest memory plus QEMU overhead',
     }));
   }
@@ -106,7 +106,7 @@ function readQuantity(problems: Problems, obj: Obj, key: string, path: string): 
   const bytes = typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined;
   if (bytes !== undefined) return bytes;
   const field = fieldPath(path, key);
-  problems.push(error(DomainReason.FieldInvalid, `${field}: ${JSON.stringify(v)} is not a quantity`, { field, fix: 'write a Kubernetes quantity such as 128Mi or 1Gi' }));
+  problems.push(problem(Reason.FieldInvalid, `${field}: ${JSON.stringify(v)} is not a quantity`, { field, fix: 'write a Kubernetes quantity such as 128Mi or 1Gi' }));
   return undefined;
 }
 
@@ -119,7 +119,7 @@ function parseDevices(problems: Problems, domain: Obj, path: string): ParsedDisk
     const value = readBoolean(problems, devices, key, devicesPath);
     if (value === undefined || value === behaviour) continue;
     const field = fieldPath(devicesPath, key);
-    problems.push(error(DomainReason.FieldNotSupported, `${field}: ${value} is not supported; vm-launcher always behaves as ${behaviour}`, {
+    problems.push(problem(Reason.FieldNotSupported, `${field}: ${value} is not supported; vm-launcher always behaves as ${behaviour}`, {
       field, fix: `remove it or set ${key}: ${behaviour}`,
     }));
   }

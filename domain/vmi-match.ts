@@ -1,14 +1,14 @@
 // Pairs disks with volumes under the filesystem-PV design's rule: one volume backs exactly one disk (1:1).
-import { error } from './problem.js';
-import { DomainReason } from './reasons.js';
+import { problem, type ProblemReason } from './problem.js';
+import { Reason } from './reasons.js';
 import type { DiskSpec } from './types.js';
 import type { Problems } from './manifest-reader.js';
 import type { ParsedDisk } from './vmi-disks.js';
 import type { ParsedVolume } from './vmi-volumes.js';
 
 export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], volumes: ParsedVolume[]): DiskSpec[] {
-  const volumesByName = firstByName(problems, volumes, DomainReason.VolumeNameDuplicate, 'volume');
-  firstByName(problems, disks, DomainReason.DiskNameDuplicate, 'disk');
+  const volumesByName = firstByName(problems, volumes, Reason.VolumeNameDuplicate, 'volume');
+  firstByName(problems, disks, Reason.DiskNameDuplicate, 'disk');
   checkBootOrders(problems, disks);
 
   const usedBy = new Map<string, ParsedDisk>();
@@ -16,14 +16,14 @@ export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], vol
   for (const disk of disks) {
     const volume = volumesByName.get(disk.volumeName);
     if (!volume) {
-      problems.push(error(DomainReason.VolumeMissing, `${disk.volumeField}: disk ${disk.name} uses volume ${disk.volumeName}, which spec.volumes does not have`, {
+      problems.push(problem(Reason.VolumeMissing, `${disk.volumeField}: disk ${disk.name} uses volume ${disk.volumeName}, which spec.volumes does not have`, {
         field: disk.volumeField, volume: disk.volumeName, fix: `add a volume named ${disk.volumeName}, or correct the name`,
       }));
       continue;
     }
     const first = usedBy.get(volume.name);
     if (first) {
-      problems.push(error(DomainReason.VolumeUsedTwice, `${disk.volumeField}: volume ${volume.name} already backs disk ${first.name}; one volume backs exactly one disk`, {
+      problems.push(problem(Reason.VolumeUsedTwice, `${disk.volumeField}: volume ${volume.name} already backs disk ${first.name}; one volume backs exactly one disk`, {
         field: disk.volumeField, volume: volume.name, fix: 'give each disk its own volume',
       }));
       continue;
@@ -34,7 +34,7 @@ export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], vol
   }
   for (const volume of volumesByName.values()) {
     if (usedBy.has(volume.name)) continue;
-    problems.push(error(DomainReason.DiskMissing, `${volume.field}: no disk uses volume ${volume.name}`, {
+    problems.push(problem(Reason.DiskMissing, `${volume.field}: no disk uses volume ${volume.name}`, {
       field: volume.field, volume: volume.name, fix: `add a disk named ${volume.name} to spec.domain.devices.disks, or remove the volume`,
     }));
   }
@@ -54,11 +54,11 @@ function toDiskSpec(disk: ParsedDisk, volume: ParsedVolume): DiskSpec | undefine
 }
 
 /** Index by name, reporting every later duplicate; the first one wins. */
-function firstByName<T extends { name: string; field: string }>(problems: Problems, items: T[], reason: string, what: string): Map<string, T> {
+function firstByName<T extends { name: string; field: string }>(problems: Problems, items: T[], reason: ProblemReason, what: string): Map<string, T> {
   const byName = new Map<string, T>();
   for (const item of items) {
     if (byName.has(item.name)) {
-      problems.push(error(reason, `${item.field}.name: another ${what} is already named ${item.name}`, {
+      problems.push(problem(reason, `${item.field}.name: another ${what} is already named ${item.name}`, {
         field: `${item.field}.name`, ...(what === 'volume' && { volume: item.name }), fix: `give every ${what} a unique name`,
       }));
     } else {
@@ -74,7 +74,7 @@ function checkBootOrders(problems: Problems, disks: ParsedDisk[]): void {
     if (disk.bootOrder === undefined) continue;
     const other = seen.get(disk.bootOrder);
     if (other !== undefined) {
-      problems.push(error(DomainReason.BootOrderDuplicate, `${disk.field}.bootOrder: disk ${other} already has boot order ${disk.bootOrder}`, {
+      problems.push(problem(Reason.BootOrderDuplicate, `${disk.field}.bootOrder: disk ${other} already has boot order ${disk.bootOrder}`, {
         field: `${disk.field}.bootOrder`, fix: 'give each disk a different bootOrder',
       }));
     } else {

@@ -1,7 +1,7 @@
 // spec.volumes: where each disk's bytes come from. Only PVCs and hostDisk are supported; every other source is
 // refused by name. A volume name is checked as a DNS-1123 label here, before it can ever become a path.
-import { error } from './problem.js';
-import { DomainReason } from './reasons.js';
+import { problem } from './problem.js';
+import { Reason } from './reasons.js';
 import { isDns1123Label } from './names.js';
 import { parseQuantity } from './quantity.js';
 import {
@@ -28,19 +28,19 @@ export function parseVolumes(problems: Problems, list: unknown[], path: string):
 
 function parseVolume(problems: Problems, item: unknown, field: string): ParsedVolume | undefined {
   if (!isObject(item)) {
-    problems.push(error(DomainReason.FieldInvalid, `${field}: a volume must be an object`, { field, fix: 'give each volume a name and a source' }));
+    problems.push(problem(Reason.FieldInvalid, `${field}: a volume must be an object`, { field, fix: 'give each volume a name and a source' }));
     return undefined;
   }
   refuseUnknownKeys(problems, item, field, VOLUME_FIELDS, FIX_HINTS);
   const name = readString(problems, item, 'name', field);
   if (name === undefined) {
     if (item['name'] === undefined || item['name'] === null) {
-      problems.push(error(DomainReason.FieldMissing, `${field}.name: a volume needs a name`, { field: `${field}.name`, fix: 'name the volume after its disk' }));
+      problems.push(problem(Reason.FieldMissing, `${field}.name: a volume needs a name`, { field: `${field}.name`, fix: 'name the volume after its disk' }));
     }
     return undefined;
   }
   if (!isDns1123Label(name)) {
-    problems.push(error(DomainReason.VolumeNameInvalid, `${field}.name: volume name ${JSON.stringify(name)} is not a DNS-1123 label`, {
+    problems.push(problem(Reason.VolumeNameInvalid, `${field}.name: volume name ${JSON.stringify(name)} is not a DNS-1123 label`, {
       field: `${field}.name`, volume: name,
       fix: 'use at most 63 lowercase letters, digits and dashes, starting and ending with a letter or digit',
     }));
@@ -51,13 +51,13 @@ function parseVolume(problems: Problems, item: unknown, field: string): ParsedVo
 function parseSource(problems: Problems, item: Obj, field: string, volume: string): VolumeSource | undefined {
   const present = Object.keys(item).filter((k) => k !== 'name' && item[k] !== null && item[k] !== undefined);
   if (present.length === 0) {
-    problems.push(error(DomainReason.FieldMissing, `${field}: volume ${volume} has no source`, {
+    problems.push(problem(Reason.FieldMissing, `${field}: volume ${volume} has no source`, {
       field, volume, fix: 'add persistentVolumeClaim or hostDisk',
     }));
     return undefined;
   }
   if (present.length > 1) {
-    problems.push(error(DomainReason.FieldInvalid, `${field}: volume ${volume} has more than one source (${present.join(', ')})`, {
+    problems.push(problem(Reason.FieldInvalid, `${field}: volume ${volume} has more than one source (${present.join(', ')})`, {
       field, volume, fix: 'keep exactly one source per volume',
     }));
     return { kind: 'refused' };
@@ -78,7 +78,7 @@ function parsePvc(problems: Problems, item: Obj, field: string, volume: string):
   const readOnly = readBoolean(problems, pvc, 'readOnly', pvcField) ?? false;
   const claimName = readString(problems, pvc, 'claimName', pvcField);
   if (claimName === undefined && (pvc['claimName'] === undefined || pvc['claimName'] === null)) {
-    problems.push(error(DomainReason.FieldMissing, `${pvcField}.claimName: missing`, { field: `${pvcField}.claimName`, volume, fix: 'name the PVC that holds the disk' }));
+    problems.push(problem(Reason.FieldMissing, `${pvcField}.claimName: missing`, { field: `${pvcField}.claimName`, volume, fix: 'name the PVC that holds the disk' }));
     return undefined;
   }
   return claimName === undefined ? undefined : claimOrProblem(problems, claimName, `${pvcField}.claimName`, volume, readOnly);
@@ -86,7 +86,7 @@ function parsePvc(problems: Problems, item: Obj, field: string, volume: string):
 
 function claimOrProblem(problems: Problems, claimName: string, field: string, volume: string, readOnly: boolean): VolumeSource | undefined {
   if (claimName !== '') return { kind: 'pvc', claimName, readOnly };
-  problems.push(error(DomainReason.FieldInvalid, `${field}: the claim name is empty`, { field, volume, fix: 'name the PVC that holds the disk' }));
+  problems.push(problem(Reason.FieldInvalid, `${field}: the claim name is empty`, { field, volume, fix: 'name the PVC that holds the disk' }));
   return undefined;
 }
 
@@ -99,24 +99,24 @@ function parseHostDisk(problems: Problems, item: Obj, field: string, volume: str
   // so DiskOrCreate behaves like Disk. `capacity` is validated for that reason only.
   const type = readEnum(problems, hd, 'type', hdField, ['Disk', 'DiskOrCreate'] as const);
   if (hd['type'] === undefined || hd['type'] === null) {
-    problems.push(error(DomainReason.FieldMissing, `${hdField}.type: missing`, { field: `${hdField}.type`, volume, fix: 'set type: Disk' }));
+    problems.push(problem(Reason.FieldMissing, `${hdField}.type: missing`, { field: `${hdField}.type`, volume, fix: 'set type: Disk' }));
   }
   const capacity = hd['capacity'];
   if (capacity !== undefined && capacity !== null && (!(typeof capacity === 'string' || typeof capacity === 'number') || parseQuantity(capacity) === undefined)) {
-    problems.push(error(DomainReason.FieldInvalid, `${hdField}.capacity: ${JSON.stringify(capacity)} is not a quantity`, {
+    problems.push(problem(Reason.FieldInvalid, `${hdField}.capacity: ${JSON.stringify(capacity)} is not a quantity`, {
       field: `${hdField}.capacity`, volume, fix: 'write a Kubernetes quantity such as 10Gi',
     }));
   }
   const path = readString(problems, hd, 'path', hdField);
   if (path === undefined) {
     if (hd['path'] === undefined || hd['path'] === null) {
-      problems.push(error(DomainReason.FieldMissing, `${hdField}.path: missing`, { field: `${hdField}.path`, volume, fix: 'give the absolute path of the image inside the pod' }));
+      problems.push(problem(Reason.FieldMissing, `${hdField}.path: missing`, { field: `${hdField}.path`, volume, fix: 'give the absolute path of the image inside the pod' }));
     }
     return undefined;
   }
   const why = hostDiskPathProblem(path);
   if (why) {
-    problems.push(error(DomainReason.HostDiskPathInvalid, `${hdField}.path: ${JSON.stringify(path)} ${why}`, {
+    problems.push(problem(Reason.HostDiskPathInvalid, `${hdField}.path: ${JSON.stringify(path)} ${why}`, {
       field: `${hdField}.path`, volume, fix: 'write an absolute, normalized path such as /var/data/disk.img',
     }));
     return undefined;

@@ -1,8 +1,8 @@
 // A KubeVirt VirtualMachineInstance (or a VirtualMachine's template) in, a typed VmSpec out, with every problem
 // found on the way. Nothing here stops at the first problem.
 import { parseAllDocuments } from 'yaml';
-import { error, hasErrors, warning, type Problem } from './problem.js';
-import { DomainReason } from './reasons.js';
+import { problem, hasErrors, type Problem } from './problem.js';
+import { Reason } from './reasons.js';
 import { isDns1123Label, isDns1123Subdomain, isUuid } from './names.js';
 import type { DiskSpec, VmSpec } from './types.js';
 import {
@@ -21,6 +21,8 @@ export interface VmiParseResult {
   spec?: VmSpec;
   /** Without a spec: the well-formed disks, whose volumes can still be inspected. */
   disks?: DiskSpec[];
+  /** The document as parsed (hooks get it as JSON): parsed once, here. */
+  raw?: unknown;
   problems: Problem[];
 }
 
@@ -37,19 +39,20 @@ export function parseVmiText(text: string): VmiParseResult {
   const firstError = docs.flatMap((d) => d.errors)[0];
   if (docs.length === 1 && docs[0] && !firstError) {
     // maxAliasCount bounds alias expansion ("billion laughs").
-    return parseVmi(docs[0].toJS({ maxAliasCount: 100 }));
+    const raw: unknown = docs[0].toJS({ maxAliasCount: 100 });
+    return { ...parseVmi(raw), raw };
   }
   const message = firstError
     ? `the manifest is not valid YAML or JSON: ${firstError.message}`
     : `the manifest must hold exactly one document, not ${docs.length}`;
-  return { problems: [error(DomainReason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] };
+  return { problems: [problem(Reason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] };
 }
 
 /** Validates an already-parsed manifest. */
 export function parseVmi(doc: unknown): VmiParseResult {
   const problems: Problems = [];
   if (!isObject(doc)) {
-    problems.push(error(DomainReason.ManifestInvalid, 'the manifest is not an object', { fix: 'give one VirtualMachineInstance as YAML or JSON' }));
+    problems.push(problem(Reason.ManifestInvalid, 'the manifest is not an object', { fix: 'give one VirtualMachineInstance as YAML or JSON' }));
     return { problems };
   }
   refuseUnknownKeys(problems, doc, '', ROOT_FIELDS, FIX_HINTS);
@@ -79,13 +82,13 @@ function refuseSidecarHooks(problems: Problems, annotations: Record<string, stri
   const key = 'hooks.kubevirt.io/hookSidecars';
   if (annotations[key] === undefined) return;
   const field = `${fieldPath(metaPath, 'annotations')}["${key}"]`;
-  problems.push(error(DomainReason.FieldNotSupported, `${field}: hook sidecars are not supported`, {
+  problems.push(problem(Reason.FieldNotSupported, `${field}: hook sidecars are not supported`, {
     field, fix: 'remove the annotation and put the hook in the pod image or a volume as an executable under --hooks-dir (see README: Hooks)',
   }));
 }
 
 function missing(problems: Problems, field: string, fix: string): void {
-  problems.push(error(DomainReason.FieldMissing, `${field}: missing`, { field, fix }));
+  problems.push(problem(Reason.FieldMissing, `${field}: missing`, { field, fix }));
 }
 
 /** An object that must be there: FieldMissing when absent (a wrong type is reported by readObject). */
@@ -117,7 +120,7 @@ function unwrapTemplate(problems: Problems, doc: Obj): VmiSource {
 function checkApiVersion(problems: Problems, doc: Obj): void {
   const apiVersion = doc['apiVersion'];
   if (typeof apiVersion === 'string' && (SUPPORTED_API_VERSIONS as readonly string[]).includes(apiVersion)) return;
-  problems.push(error(DomainReason.ApiVersionUnsupported, `apiVersion: ${JSON.stringify(apiVersion ?? null)} is not supported`, {
+  problems.push(problem(Reason.ApiVersionUnsupported, `apiVersion: ${JSON.stringify(apiVersion ?? null)} is not supported`, {
     field: 'apiVersion', fix: `use apiVersion: ${SUPPORTED_API_VERSIONS[0]}`,
   }));
 }
@@ -126,7 +129,7 @@ function checkApiVersion(problems: Problems, doc: Obj): void {
 function checkKind(problems: Problems, doc: Obj): (typeof SUPPORTED_KINDS)[number] | undefined {
   const kind = doc['kind'];
   if (typeof kind === 'string' && (SUPPORTED_KINDS as readonly string[]).includes(kind)) return kind as (typeof SUPPORTED_KINDS)[number];
-  problems.push(error(DomainReason.KindUnsupported, `kind: ${JSON.stringify(kind ?? null)} is not supported`, {
+  problems.push(problem(Reason.KindUnsupported, `kind: ${JSON.stringify(kind ?? null)} is not supported`, {
     field: 'kind', fix: 'give a VirtualMachineInstance (or a VirtualMachine with spec.template)',
   }));
   return undefined;
@@ -141,17 +144,17 @@ function parseIdentity(problems: Problems, metadata: Obj, path: string): Identit
   const uid = readString(problems, metadata, 'uid', path);
   if (metadata['name'] === undefined || metadata['name'] === null) missing(problems, fieldPath(path, 'name'), 'name the VM');
   if (name !== undefined && !isDns1123Subdomain(name)) {
-    problems.push(error(DomainReason.NameInvalid, `${path}.name: ${JSON.stringify(name)} is not a DNS-1123 subdomain`, {
+    problems.push(problem(Reason.NameInvalid, `${path}.name: ${JSON.stringify(name)} is not a DNS-1123 subdomain`, {
       field: `${path}.name`, fix: 'use lowercase letters, digits, dashes and dots, at most 253 characters',
     }));
   }
   if (!isDns1123Label(namespace)) {
-    problems.push(error(DomainReason.NameInvalid, `${path}.namespace: ${JSON.stringify(namespace)} is not a DNS-1123 label`, {
+    problems.push(problem(Reason.NameInvalid, `${path}.namespace: ${JSON.stringify(namespace)} is not a DNS-1123 label`, {
       field: `${path}.namespace`, fix: 'use the namespace the VMI lives in',
     }));
   }
   if (uid !== undefined && !isUuid(uid)) {
-    problems.push(warning(DomainReason.UidNotUuid, `${path}.uid: ${JSON.stringify(uid)} is not a UUID; the domain UUID is derived from namespace/name`, {
+    problems.push(problem(Reason.UidNotUuid, `${path}.uid: ${JSON.stringify(uid)} is not a UUID; the domain UUID is derived from namespace/name`, {
       field: `${path}.uid`, fix: 'leave uid to Kubernetes, or remove it',
     }));
   }

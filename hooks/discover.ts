@@ -2,7 +2,7 @@
 // are joined to the directory we listed, so a name can neither climb out of it nor be chosen by a manifest.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LauncherError, error } from '../domain/problem.js';
+import { LauncherError, problem } from '../domain/problem.js';
 import type { HookPoint } from './hook-points.js';
 
 export interface HookInfo {
@@ -44,7 +44,7 @@ export async function discoverHooks(hooksDir: string, point: HookPoint): Promise
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
     // An unreadable hooks dir must not quietly drop hooks the operator relies on.
-    throw new LauncherError(error('HooksDirUnreadable', `cannot list ${point} hooks in ${dir}: ${code ?? String(e)}`, {
+    throw new LauncherError(problem('HooksDirUnreadable', `cannot list ${point} hooks in ${dir}: ${code ?? String(e)}`, {
       fix: `make ${dir} a directory readable by the launcher, or remove it`,
     }));
   }

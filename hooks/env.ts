@@ -1,9 +1,10 @@
 // The whole environment a hook gets. Nothing is inherited from the launcher: its environment may hold the
 // manifest, tokens or settings a hook has no business with, and a hook must behave the same in every pod.
+import { SYSTEM_PATH } from '../domain/system.js';
 import type { HookContext } from './context.js';
 import type { HookPoint, StopInfo } from './hook-points.js';
 
-export const HOOK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const HOOK_PATH = SYSTEM_PATH;
 
 export function hookEnv(point: HookPoint, ctx: HookContext, stop?: StopInfo): Record<string, string> {
   const env: Record<string, string> = {

@@ -1,6 +1,6 @@
 // Stable reason codes for hook failures, and the error that carries one together with the hook's name.
 // Never rename a reason once released: logs, exit codes and alerts match on them.
-import { LauncherError, error } from '../domain/problem.js';
+import { LauncherError, problem } from '../domain/problem.js';
 import type { HookPoint } from './hook-points.js';
 import type { HookResult } from './run-hook.js';
 
@@ -20,7 +20,7 @@ export type HookReason = typeof HookReason[keyof typeof HookReason];
 /** A LauncherError that also names the hook and its point. */
 export class HookError extends LauncherError {
   constructor(readonly hook: string, readonly point: HookPoint, reason: HookReason, detail: string, fix: string) {
-    super(error(reason, `${point} hook ${hook} ${detail}`, { fix }));
+    super(problem(reason, `${point} hook ${hook} ${detail}`, { fix }));
     this.name = 'HookError';
   }
 }

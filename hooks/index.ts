@@ -10,3 +10,5 @@ export { runHook, type HookOutcome, type HookResult, type RunHookOptions } from 
 export { runOnDefineDomain, runPreStart, runPostStop } from './run-chain.js';
 export { HookError, HookReason } from './errors.js';
 export { checkDomainXml } from './check-domain-xml.js';
+export { killGroup, signalGroup } from './process-group.js';
+export { followLines } from './stderr-lines.js';

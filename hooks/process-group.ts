@@ -6,15 +6,18 @@
 const liveGroups = new Set<number>();
 let exitHandlerInstalled = false;
 
-/** SIGKILL every process in group `pgid`; quiet when the group is already empty. */
-export function killGroup(pgid: number | undefined): void {
+/** Signal every process in group `pgid`; quiet when the group is already empty. */
+export function signalGroup(pgid: number | undefined, sig: NodeJS.Signals): void {
   if (pgid === undefined || pgid <= 1) return; // never -0 (our own group) or -1 (every process we may signal)
   try {
-    process.kill(-pgid, 'SIGKILL');
+    process.kill(-pgid, sig);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
 }
+
+/** SIGKILL every process in group `pgid`. */
+export const killGroup = (pgid: number | undefined): void => signalGroup(pgid, 'SIGKILL');
 
 /**
  * Remember a running hook's group so that it is killed if the launcher exits mid-hook. execa's own `cleanup`

@@ -2,10 +2,10 @@
 // launcher's group never reaches it), a clean environment, the VM user's uid, stderr kept
 // in a log file and, line by line, in the launcher's debug log.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { followLines, signalGroup } from '../../hooks/index.js';
 import { execa, type Options, type ResultPromise } from 'execa';
-import { withComponent, type Logger } from '../log.js';
-import type { RunAs } from '../run-as.js';
+import { withComponent, type Logger } from '../common/log.js';
+import type { RunAs } from '../common/run-as.js';
 
 export interface DaemonSpec {
   name: string;
@@ -48,12 +48,12 @@ export class Daemon {
     const dlog = withComponent(logger, spec.name);
     for (const stream of [this.process.stdout, this.process.stderr]) {
       if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => {
+      void followLines(stream, (line) => {
         this.log.write(line + '\n');
         this.recent.push(line);
         if (this.recent.length > 30) this.recent.shift();
         dlog.debug(line);
-      });
+      }, { maxLines: Infinity });
     }
     this.exited = this.process.then((r) => {
       this.log.end();
@@ -79,12 +79,6 @@ export class Daemon {
   }
 
   private signalGroup(sig: NodeJS.Signals): void {
-    const pid = this.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      /* already gone */
-    }
+    try { signalGroup(this.pid, sig); } catch { /* not ours to signal any more */ }
   }
 }

@@ -5,13 +5,15 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../log.js';
-import type { RunAs } from '../run-as.js';
-import { waitForBusName } from '../libvirt/client.js';
+import type { Logger } from '../common/log.js';
+import type { RunAs } from '../common/run-as.js';
+import { waitForBusName } from './libvirt-client.js';
 import { busConfig, qemuConf } from './config-files.js';
 import { Daemon, type DaemonExit } from './daemon.js';
-import { stackEnv, type RuntimeLayout } from './runtime-layout.js';
-import { readyOrFail, socketAccepts, StackError } from './wait.js';
+import type { RuntimeLayout } from '../plan/runtime-layout.js';
+import { stackEnv } from './stack-env.js';
+import { readyOrFail, socketAccepts } from './wait.js';
+import { LauncherError, problem } from '../../domain/problem.js';
 import { writeFile } from 'node:fs/promises';
 
 export interface StackOptions {
@@ -63,7 +65,7 @@ export class PrivateStack {
       readyOrFail('libvirtd', socketAccepts(l.libvirtSocket, signal), libvirtd.exited, signal, timeout),
     ]);
     const dbusReadyCtl = new AbortController();
-    const onAbort = () => dbusReadyCtl.abort(new StackError('Aborted', 'start-up aborted'));
+    const onAbort = () => dbusReadyCtl.abort(new LauncherError(problem('Aborted', 'start-up aborted')));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const named = waitForBusName(l.busAddress, 'org.libvirt', dbusReadyCtl.signal);

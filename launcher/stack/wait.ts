@@ -1,11 +1,9 @@
 // Waiting on readiness, never on a fixed sleep: each wait also ends when the daemon dies,
 // when the launcher is told to stop, or at a deadline.
 import { connect } from 'node:net';
+import { fail, LauncherError, problem } from '../../domain/problem.js';
 import type { DaemonExit } from './daemon.js';
 
-export class StackError extends Error {
-  constructor(readonly reason: string, message: string) { super(message); }
-}
 
 /** Races `ready` against the daemon's exit, an abort and a timeout. */
 export async function readyOrFail<T>(what: string, ready: Promise<T>, exited: Promise<DaemonExit>, signal: AbortSignal, timeoutMs: number): Promise<T> {
@@ -14,14 +12,12 @@ export async function readyOrFail<T>(what: string, ready: Promise<T>, exited: Pr
   try {
     return await Promise.race([
       ready,
-      exited.then((e) => {
-        throw new StackError('DaemonExited', `${e.name} exited while starting (code ${e.code}, signal ${e.signal}): see its log`);
+      exited.then((e): never => fail('DaemonExited', `${e.name} exited while starting (code ${e.code}, signal ${e.signal}): see its log`)),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new LauncherError(problem('DaemonStartTimeout', `${what} was not ready within ${timeoutMs} ms`))), timeoutMs);
       }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StackError('DaemonStartTimeout', `${what} was not ready within ${timeoutMs} ms`)), timeoutMs);
-      }),
-      new Promise<never>((_, reject) => {
-        onAbort = () => reject(new StackError('Aborted', `start-up aborted while waiting for ${what}`));
+        onAbort = () => reject(new LauncherError(problem('Aborted', `start-up aborted while waiting for ${what}`)));
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       }),

@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { sha256 } from '../helpers/guest-disk.js';
-import { cliPath } from '../helpers/launcher-process.js';
-import { isRoot } from '../helpers/requirements.js';
+import { sha256 } from '../../harness/guest-disk.js';
+import { cliPath } from '../../harness/launcher-process.js';
+import { isRoot } from '../../harness/requirements.js';
 
 export const VM_UID = 107;
 export const VM_GID = 107;

@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, realpathSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, loopUnavailable, qemuImgUnavailable, validatorUnavailable } from '../helpers/requirements.js';
+import { isRoot, loopUnavailable, qemuImgUnavailable, validatorUnavailable } from '../../harness/requirements.js';
 import {
   VM_GID, VM_UID, allProblemsOf, allReasons, attachLoop, blockNode, changed, cleanupAll, directIoWorks, fsVolume, giveToVm,
   mountNoDirectIo, mountTmpfs, qemuImg, scene, snapshot, virtXmlValidate, vmiJson, xmlDisks,

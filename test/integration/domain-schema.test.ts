@@ -3,11 +3,11 @@
 // launcher builds (buses, CD-ROMs, read-only, serials, boot order, 27 disks, a block device, a VirtualMachine,
 // the example onDefineDomain hooks).
 import test, { type ExecutionContext } from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot } from '../helpers/guest-disk.js';
-import { loopUnavailable, qemuImgUnavailable, validatorUnavailable } from '../helpers/requirements.js';
+import { repoRoot } from '../../harness/guest-disk.js';
+import { loopUnavailable, qemuImgUnavailable, validatorUnavailable } from '../../harness/requirements.js';
 import {
   VM_GID, VM_UID, attachLoop, blockNode, cleanupAll, fsVolume, giveToVm, parseDomain, qemuImg, runCli, scene, virtXmlValidate,
   vmiJson, xmlDisks, type DiskDef, type Scene,
@@ -207,7 +207,22 @@ test('the example onDefineDomain hooks keep the XML valid', async (t) => {
   const doc = JSON.parse(vmiJson('hooked', [{ volume: 'rootdisk' }])) as { metadata: Record<string, unknown> };
   doc.metadata['annotations'] = { 'smbios.vm.kubevirt.io/baseBoardManufacturer': 'Acme & "Sons" <x>' };
   s.writeVmi(JSON.stringify(doc));
-  const xml = await validDomain(t, s, '--hooks-dir', join(repoRoot, 'examples', 'hooks'));
+  // The hooks run as the VM user, who may not reach the checkout (a clone in /root is 0700): give it a copy.
+  const hooks = join(s.dir, 'hooks');
+  cpSync(join(repoRoot, 'examples', 'hooks'), hooks, { recursive: true });
+  chmodSync(s.dir, 0o755);
+  const xml = await validDomain(t, s, '--hooks-dir', hooks);
   t.true(xml.includes('sysinfo'), 'the SMBIOS hook ran');
   t.true(xml.includes('Acme &amp;'), 'and escaped the annotation');
+});
+
+test('every golden domain XML (test/golden/) passes libvirt\'s schema', (t) => {
+  if (skipped(t)) return;
+  const dir = join(repoRoot, 'test', 'golden');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.xml'));
+  t.true(files.length >= 10, `golden files in ${dir}: ${files.length}`);
+  for (const f of files) {
+    const v = virtXmlValidate(readFileSync(join(dir, f), 'utf8'));
+    t.true(v.ok, `${f}: ${v.output}`);
+  }
 });

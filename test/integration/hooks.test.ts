@@ -7,9 +7,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LauncherRun, cliPath, processesMentioning, vmFixture, vmiYaml, type LogLine, type VmFixture } from '../helpers/launcher-process.js';
-import { repoRoot } from '../helpers/guest-disk.js';
-import { bootUnavailable, isRoot, qemuImgUnavailable, validatorUnavailable } from '../helpers/requirements.js';
+import { LauncherRun, cliPath, processesMentioning, vmFixture, vmiYaml, type LogLine, type VmFixture } from '../../harness/launcher-process.js';
+import { repoRoot } from '../../harness/guest-disk.js';
+import { bootUnavailable, isRoot, qemuImgUnavailable, validatorUnavailable } from '../../harness/requirements.js';
 
 const EXIT = { Clean: 0, Forced: 4, Failed: 5 };
 const MANUFACTURER = 'Radical Edward';

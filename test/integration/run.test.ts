@@ -5,9 +5,9 @@ import test from 'ava';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cliPath, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../helpers/launcher-process.js';
-import { readBootCount } from '../helpers/guest-disk.js';
-import { bootUnavailable, loopUnavailable } from '../helpers/requirements.js';
+import { cliPath, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
+import { readBootCount } from '../../harness/guest-disk.js';
+import { bootUnavailable, loopUnavailable } from '../../harness/requirements.js';
 
 const skip = bootUnavailable();
 const boot = skip ? test.skip : test.serial;

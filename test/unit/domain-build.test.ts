@@ -1,7 +1,8 @@
 // buildDomain + domainToXml: assertions on the parsed XML structure, not on strings.
 import test from 'ava';
 import { buildDomain, domainName } from '../../domain/build-domain.js';
-import { domainToXml, parseDomainXml } from '../../domain/domain-xml.js';
+import { domainToXml } from '../../domain/domain-xml.js';
+import { parseDomainXml } from './parse-domain-xml.js';
 import { domainUuid, uuidV5 } from '../../domain/uuid.js';
 import { parseVmiText } from '../../domain/vmi.js';
 import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/types.js';

@@ -10,7 +10,7 @@ import {
   HOOK_PATH, HookError, discoverHooks, runHook, runOnDefineDomain, runPostStop, runPreStart,
   type DefineDomainContext, type HookLogger, type HookPoint,
 } from '../../hooks/index.js';
-import { validateDomainXml as virtXmlValidate } from '../../launcher/xml-validate.js';
+import { validateDomainXml as virtXmlValidate } from '../../launcher/common/xml-validate.js';
 
 const DOMAIN_XML = `<domain type='kvm'>
   <name>default_testvm</name>

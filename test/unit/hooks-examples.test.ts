@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import {
   discoverHooks, runOnDefineDomain, runPostStop, type DefineDomainContext, type HookLogger,
 } from '../../hooks/index.js';
-import { validateDomainXml as virtXmlValidate } from '../../launcher/xml-validate.js';
+import { validateDomainXml as virtXmlValidate } from '../../launcher/common/xml-validate.js';
 
 // dist/test/unit/ -> the repository root.
 const EXAMPLES = fileURLToPath(new URL('../../../examples/hooks', import.meta.url));

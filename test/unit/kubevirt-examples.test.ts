@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseVmiText } from '../../domain/vmi.js';
 import { buildDomain } from '../../domain/build-domain.js';
-import { domainToXml, parseDomainXml } from '../../domain/domain-xml.js';
+import { domainToXml } from '../../domain/domain-xml.js';
+import { parseDomainXml } from './parse-domain-xml.js';
 import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/types.js';
 
 // dist/test/unit/ -> dist/test -> dist -> repo -> its parent, where shared/ lives.

@@ -1,0 +1,62 @@
+// `check`'s report: one line per volume for people, the whole report for machines (--json). It shows what
+// preflight decided (the built domain's disks); it never decides again.
+import type { Problem } from '../../domain/problem.js';
+import type { DomainDisk } from '../../domain/domain-model.js';
+import { allProblems, type PreflightReport } from '../inspect/preflight.js';
+import type { VolumeInspection } from '../inspect/inspect-volume.js';
+import { explainPlan, type Plan } from '../plan/plan.js';
+
+const size = (n: number | undefined): string => {
+  if (n === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(v >= 10 || i === 0 ? 0 : 1)}${units[i]}`;
+};
+
+/** The disk preflight built for this volume (absent when the volume or the domain failed). */
+function builtDisk(r: PreflightReport, v: VolumeInspection): DomainDisk | undefined {
+  const i = r.spec?.disks.findIndex((d) => d.volumeName === v.disk.volumeName) ?? -1;
+  return i >= 0 ? r.domain?.devices.disks[i] : undefined;
+}
+
+const problemLine = (p: Problem): string => {
+  const field = p.field && !p.message.startsWith(p.field) ? ` (${p.field})` : '';
+  return `    ${p.severity === 'error' ? 'ERROR' : 'warning'} ${p.reason}${field}: ${p.message}${p.fix ? `\n      fix: ${p.fix}` : ''}`;
+};
+
+export function formatReport(r: PreflightReport, plan?: Plan): string {
+  const lines: string[] = [];
+  const vm = r.spec ? `${r.spec.namespace}/${r.spec.name}` : '(manifest not usable)';
+  lines.push(`VM ${vm}: ${r.ok ? 'can start' : 'CANNOT start'} (checked in ${r.durationMs.toFixed(0)} ms)`);
+  for (const p of r.problems) lines.push(problemLine(p));
+  for (const v of r.volumes) {
+    const f = v.facts;
+    const failed = v.problems.some((p) => p.severity === 'error');
+    const disk = builtDisk(r, v);
+    const status = failed ? 'ERROR' : v.problems.length ? 'warn' : 'ok';
+    lines.push(`  ${status.padEnd(5)} ${v.disk.volumeName.padEnd(20)} ${(f?.kind ?? '?').padEnd(10)} ${f?.path ?? '-'}  format=${f?.format ?? '-'} virtual=${size(f?.virtualSize)} allocated=${size(f?.allocatedSize)} cache=${disk?.driver.cache ?? '-'} io=${disk?.driver.io ?? '-'}`);
+    for (const p of v.problems) lines.push(problemLine(p));
+  }
+  if (plan) {
+    lines.push('  settings:');
+    for (const s of explainPlan(plan)) lines.push(`    ${s.setting.padEnd(13)} ${s.value}  [${s.source}]`);
+  }
+  return lines.join('\n');
+}
+
+export function reportJson(r: PreflightReport, plan?: Plan): object {
+  return {
+    ok: r.ok,
+    vmi: r.spec ? { namespace: r.spec.namespace, name: r.spec.name, uid: r.spec.uid } : null,
+    durationMs: Math.round(r.durationMs),
+    problems: r.problems,
+    volumes: r.volumes.map((v) => {
+      const disk = builtDisk(r, v);
+      return { volume: v.disk.volumeName, disk: v.disk.name, ...v.facts, ...(disk && { cache: disk.driver.cache, io: disk.driver.io }), problems: v.problems };
+    }),
+    allProblems: allProblems(r).length,
+    ...(plan && { plan: explainPlan(plan) }),
+  };
+}

@@ -1,0 +1,255 @@
+// What the pod really has behind one disk: a block device node or a directory holding
+// exactly one raw `disk.img`. Decided from the filesystem, never from the manifest.
+// Read-only by construction: stat, readdir, statfs, an O_RDONLY|O_DIRECT open and qemu-img info.
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir, realpath, stat, statfs } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
+import { LauncherError, problem, type Problem } from '../../domain/problem.js';
+import type { DiskSpec, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import { heldByQemu } from './image-locks.js';
+import { qemuImgInfo } from './qemu-img.js';
+import type { QemuImgLimits } from '../plan/plan.js';
+import { canAccess, type RunAs } from '../common/run-as.js';
+import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-paths.js';
+
+export interface InspectOptions {
+  layout: VolumeLayout;
+  runAs?: RunAs;
+  qemuImg: QemuImgLimits;
+}
+
+export interface VolumeInspection {
+  disk: DiskSpec;
+  facts?: VolumeFacts;
+  problems: Problem[];
+}
+
+const IMAGE_SUFFIXES = ['.img', '.qcow2', '.raw', '.vmdk', '.vhd', '.vhdx', '.iso'];
+
+const lstatOrNull = async (p: string): Promise<Stats | null> => {
+  try {
+    return await lstat(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+};
+
+export async function inspectDisk(disk: DiskSpec, opts: InspectOptions): Promise<VolumeInspection> {
+  const volume = disk.volumeName;
+  const problems: Problem[] = [];
+  const at = { volume, field: disk.field };
+  try {
+    const located = disk.hostDiskPath
+      ? await locateHostDisk(disk.hostDiskPath, at, problems)
+      : await locateVolume(volume, opts.layout, at, problems);
+    if (!located) return { disk, problems };
+    const facts = await examineImage(disk, located.kind, located.path, located.st, opts, problems);
+    if (located.kind === 'filesystem' && facts) await checkFits(facts, located.dir ?? located.path, at, problems);
+    return { disk, facts, problems };
+  } catch (e) {
+    problems.push(problem('VolumeInspectFailed', `could not inspect volume ${volume}: ${(e as Error).message}`, {
+      ...at, fix: 'Check the volume\'s mount and permissions in the pod.',
+    }));
+    return { disk, problems };
+  }
+}
+
+interface Located { kind: VolumeKind; path: string; st: Stats; dir?: string }
+type At = { volume: string; field: string };
+
+async function locateHostDisk(path: string, at: At, problems: Problem[]): Promise<Located | null> {
+  const st = await lstatOrNull(path);
+  if (!st) {
+    problems.push(problem('HostDiskMissing', `hostDisk ${path} does not exist in the pod`, {
+      ...at, fix: 'Mount the host path into the pod, or create the image first; vm-launcher never creates hostDisk images.',
+    }));
+    return null;
+  }
+  const real = await realpath(path);
+  const rst = await stat(real);
+  if (!rst.isFile()) {
+    problems.push(problem('DiskImageNotRegularFile', `hostDisk ${path} is not a regular file`, { ...at, fix: 'Point hostDisk.path at a raw image file.' }));
+    return null;
+  }
+  return { kind: 'hostDisk', path: real, st: rst };
+}
+
+async function locateVolume(volume: string, layout: VolumeLayout, at: At, problems: Problem[]): Promise<Located | null> {
+  const { blockPath, dirPath } = volumePaths(layout, volume);
+  const [blk, dir] = await Promise.all([lstatOrNull(blockPath), lstatOrNull(dirPath)]);
+  if (blk && dir) {
+    problems.push(problem('VolumeAmbiguous', `volume ${volume} is both ${blockPath} and ${dirPath}`, {
+      ...at, fix: `A volume is either a block device (${blockPath}) or a filesystem (${dirPath}/${DISK_IMAGE_NAME}), not both: remove one from the pod spec.`,
+    }));
+    return null;
+  }
+  if (!blk && !dir) {
+    problems.push(problem('VolumeNotFound', `volume ${volume} is neither a block device at ${blockPath} nor a directory at ${dirPath}`, {
+      ...at, fix: `Add the PVC to the pod: volumeDevices with devicePath ${blockPath} (block) or volumeMounts with mountPath ${dirPath} (filesystem).`,
+    }));
+    return null;
+  }
+  if (blk) {
+    const st = await stat(blockPath).catch(() => null); // a device node may be reached through a symlink (podman --device)
+    if (!st) {
+      problems.push(problem('VolumeNotFound', `${blockPath} is a symlink to nothing`, {
+        ...at, fix: `Map the block PVC with volumeDevices at ${blockPath}; the link there leads nowhere.`,
+      }));
+      return null;
+    }
+    if (!st.isBlockDevice()) {
+      problems.push(problem('VolumeNotBlockDevice', `${blockPath} exists but is not a block device`, {
+        ...at, fix: `Map the block PVC with volumeDevices at ${blockPath}, or rename the volume if ${blockPath} is something else.`,
+      }));
+      return null;
+    }
+    return { kind: 'block', path: blockPath, st };
+  }
+  return locateImageInDirectory(volume, dirPath, at, problems);
+}
+
+async function locateImageInDirectory(volume: string, dirPath: string, at: At, problems: Problem[]): Promise<Located | null> {
+  const dirReal = await realpath(dirPath);
+  const dst = await stat(dirReal);
+  if (!dst.isDirectory()) {
+    problems.push(problem('VolumeNotDirectory', `${dirPath} is not a directory`, { ...at, fix: `Mount the filesystem PVC at ${dirPath}.` }));
+    return null;
+  }
+  const entries = await readdir(dirReal);
+  for (const name of entries) {
+    if (name === DISK_IMAGE_NAME || name === 'lost+found' || name.startsWith('.')) continue;
+    const lower = name.toLowerCase();
+    if (IMAGE_SUFFIXES.some((s) => lower.endsWith(s))) {
+      problems.push(problem('VolumeHasExtraImage', `volume ${volume} holds another image, ${name}, beside ${DISK_IMAGE_NAME}`, {
+        ...at, fix: `One volume backs exactly one disk: move ${name} to a volume of its own.`,
+      }));
+    } else {
+      problems.push(problem('VolumeHasExtraFile', `volume ${volume} holds ${name}, which vm-launcher ignores`, {
+        ...at, fix: `Only ${DISK_IMAGE_NAME} is used; remove ${name} if it is not needed.`,
+      }));
+    }
+  }
+  const imagePath = join(dirReal, DISK_IMAGE_NAME);
+  const ist = await lstatOrNull(imagePath);
+  if (!ist) {
+    problems.push(problem('DiskImageMissing', `volume ${volume} has no ${DISK_IMAGE_NAME} at ${join(dirPath, DISK_IMAGE_NAME)}`, {
+      ...at, fix: `Put the VM's raw disk image at the root of the volume, named ${DISK_IMAGE_NAME}.`,
+    }));
+    return null;
+  }
+  let real = imagePath;
+  if (ist.isSymbolicLink()) {
+    try {
+      real = await realpath(imagePath);
+    } catch {
+      problems.push(problem('DiskImageMissing', `${DISK_IMAGE_NAME} on volume ${volume} is a dangling symlink`, { ...at, fix: `Replace the symlink with the image itself.` }));
+      return null;
+    }
+    const rel = relative(dirReal, real);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      problems.push(problem('DiskImageOutsideVolume', `${DISK_IMAGE_NAME} on volume ${volume} is a symlink to ${real}, outside the volume`, {
+        ...at, fix: `The image must live on its own volume: copy it into ${dirPath} as ${DISK_IMAGE_NAME}.`,
+      }));
+      return null;
+    }
+  }
+  const st = await stat(real);
+  if (st.isDirectory()) {
+    problems.push(problem('DiskImageIsDirectory', `${join(dirPath, DISK_IMAGE_NAME)} is a directory`, { ...at, fix: `${DISK_IMAGE_NAME} must be the raw image file itself.` }));
+    return null;
+  }
+  if (!st.isFile()) {
+    // A FIFO or device node here would hang or mislead qemu-img: refuse before opening it.
+    problems.push(problem('DiskImageNotRegularFile', `${join(dirPath, DISK_IMAGE_NAME)} is not a regular file`, { ...at, fix: `${DISK_IMAGE_NAME} must be a regular raw image file.` }));
+    return null;
+  }
+  return { kind: 'filesystem', path: real, st, dir: dirReal };
+}
+
+async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: Stats, opts: InspectOptions, problems: Problem[]): Promise<VolumeFacts | undefined> {
+  const at = { volume: disk.volumeName, field: disk.field };
+  const write = !disk.readonly && disk.device !== 'cdrom';
+  const who = opts.runAs ? `uid ${opts.runAs.uid}` : `uid ${process.getuid?.()}`;
+  if (!(await canAccess(path, write, opts.runAs))) {
+    problems.push(problem('DiskImageNotAccessible', `${path} is not ${write ? 'readable and writable' : 'readable'} by ${who}, the user QEMU runs as`, {
+      ...at,
+      fix: kind === 'block'
+        ? `Give ${who} access to the device node (on Kubernetes: the node's device permissions; with podman: chown the host device), or mark the disk readonly if it is.`
+        : `chown ${opts.runAs?.uid ?? 107} the image (or set fsGroup so the pod's group can ${write ? 'write' : 'read'} it).`,
+    }));
+    return undefined;
+  }
+  if (await heldByQemu(st)) {
+    problems.push(problem('DiskImageInUse', `${path} is open in a running QEMU (it holds QEMU's image locks)`, {
+      ...at, fix: 'One disk belongs to one VM: stop the VM that uses it (another pod on the same ReadWriteMany PVC?) before starting this one.',
+    }));
+    return undefined;
+  }
+  let info;
+  try {
+    info = await qemuImgInfo(path, opts.qemuImg);
+  } catch (e) {
+    if (!(e instanceof LauncherError)) throw e;
+    problems.push(problem(e.reason, `qemu-img info ${path}: ${e.message}`, {
+      ...at, fix: e.reason === 'DiskImageInspectTimeout' ? 'The image may be hostile or on a stalled volume: check it by hand with qemu-img info.' : 'Is another VM using this image? Otherwise check the image with qemu-img info.',
+    }));
+    return undefined;
+  }
+  if (info.format !== 'raw') {
+    problems.push(problem('DiskImageNotRaw', `${path} is ${info.format}, not raw`, {
+      ...at, fix: `Convert it to raw: qemu-img convert -f ${info.format} -O raw ${path} ${path}.raw && mv ${path}.raw ${path}`,
+    }));
+  }
+  if (info.backingFilename) {
+    problems.push(problem('DiskImageHasBackingFile', `${path} depends on a backing file (${info.backingFilename})`, {
+      ...at, fix: `Flatten it into one raw image: qemu-img convert -O raw ${path} ${path}.raw && mv ${path}.raw ${path}`,
+    }));
+  }
+  if (info.virtualSize === 0) {
+    problems.push(problem('DiskImageEmpty', `${path} has a virtual size of zero`, { ...at, fix: 'Put a real disk image on the volume.' }));
+  }
+  const allocated = kind === 'block' ? info.virtualSize : st.blocks * 512;
+  return {
+    volume: disk.volumeName,
+    kind,
+    path,
+    format: info.format,
+    virtualSize: info.virtualSize,
+    allocatedSize: allocated,
+    fullyAllocated: kind === 'block' || st.blocks * 512 >= st.size,
+    directIo: await acceptsDirectIo(path),
+  };
+}
+
+/** cache='none' needs O_DIRECT; tmpfs and some FUSE filesystems refuse it. Read-only open: changes nothing. */
+async function acceptsDirectIo(path: string): Promise<boolean> {
+  try {
+    const fh = await open(path, constants.O_RDONLY | constants.O_DIRECT);
+    await fh.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function checkFits(facts: VolumeFacts, dir: string, at: At, problems: Problem[]): Promise<void> {
+  const fs = await statfs(dir);
+  if (fs.blocks === 0) return; // ramfs and some FUSE filesystems report no size: nothing to compare with
+  const total = fs.blocks * fs.bsize;
+  const free = fs.bavail * fs.bsize;
+  facts.filesystemSize = total;
+  facts.filesystemFree = free;
+  const virtual = facts.virtualSize ?? 0;
+  const held = facts.allocatedSize ?? 0;
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  if (virtual > total) {
+    problems.push(problem('DiskImageTooLarge', `${facts.path} is ${mib(virtual)} but its filesystem holds only ${mib(total)}`, {
+      ...at, fix: 'Grow the PVC, or shrink the image (qemu-img resize --shrink) after shrinking the guest\'s filesystem.',
+    }));
+  } else if (virtual > free + held) {
+    problems.push(problem('DiskImageMayNotFit', `${facts.path} may grow to ${mib(virtual)}; it holds ${mib(held)} and the filesystem has ${mib(free)} free`, {
+      ...at, fix: 'Grow the PVC or preallocate the image (fallocate -l SIZE disk.img): a full volume pauses the guest on write.',
+    }));
+  }
+}

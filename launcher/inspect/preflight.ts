@@ -1,0 +1,55 @@
+// launcher/inspect/: everything `check`, `domain` and `run` learn before anything starts: the manifest, every
+// volume (stat, statfs, qemu-img info, locks), the host's programs. Read-only by construction: nothing here
+// changes a byte on disk. This file: inspect every volume (in parallel: qemu-img dominates) and build the domain,
+// reporting every problem at once. The per-disk decisions made here (cache, io) are carried in the report, so the
+// report never decides again.
+import { performance } from 'node:perf_hooks';
+import { hasErrors, type Problem } from '../../domain/problem.js';
+import { buildDomain, domainToXml } from '../../domain/index.js';
+import type { Domain } from '../../domain/domain-model.js';
+import type { VmSpec, VolumeFacts } from '../../domain/types.js';
+import type { Plan } from '../plan/plan.js';
+import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
+import type { ManifestResult } from './read-manifest.js';
+
+export interface PreflightReport {
+  spec?: VmSpec;
+  /** The manifest as the user wrote it, for hooks (VM_LAUNCHER_VMI_JSON). */
+  raw?: unknown;
+  volumes: VolumeInspection[];
+  /** Manifest-level and domain-level problems (volume problems live in `volumes`). */
+  problems: Problem[];
+  /** The built domain: its disks carry the cache/io decided once, for the report to show. */
+  domain?: Domain;
+  xml?: string;
+  ok: boolean;
+  durationMs: number;
+}
+
+export const allProblems = (r: PreflightReport): Problem[] => [...r.problems, ...r.volumes.flatMap((v) => v.problems)];
+
+export async function preflight(plan: Plan, manifest: ManifestResult): Promise<PreflightReport> {
+  const t0 = performance.now();
+  const report: PreflightReport = { volumes: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
+  const spec = manifest.spec;
+  const disks = spec?.disks ?? manifest.disks ?? [];
+  const inspect = { layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg };
+  report.volumes = await Promise.all(disks.map((disk) => inspectDisk(disk, inspect)));
+  if (spec) {
+    report.spec = spec;
+    report.raw = manifest.raw;
+    if (!report.volumes.some((v) => hasErrors(v.problems))) {
+      const facts = new Map<string, VolumeFacts>();
+      for (const v of report.volumes) if (v.facts) facts.set(v.disk.volumeName, v.facts);
+      const built = buildDomain(spec, facts, { accel: plan.accel.value, consoleLogPath: plan.runtime.layout.consoleLog });
+      report.problems.push(...built.problems);
+      if (built.domain && !hasErrors(built.problems)) {
+        report.domain = built.domain;
+        report.xml = domainToXml(built.domain);
+      }
+    }
+  }
+  report.ok = report.xml !== undefined && !hasErrors(allProblems(report));
+  report.durationMs = performance.now() - t0;
+  return report;
+}

@@ -1,0 +1,27 @@
+// Reads the VMI manifest file. The size cap keeps a hostile or mistaken file (a disk image
+// passed as --vmi) from being parsed as YAML.
+import { readFile, stat } from 'node:fs/promises';
+import { problem, type Problem, type ProblemReason } from '../../domain/problem.js';
+import { parseVmiText } from '../../domain/index.js';
+import type { DiskSpec, VmSpec } from '../../domain/types.js';
+
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+export interface ManifestResult { spec?: VmSpec; disks?: DiskSpec[]; raw?: unknown; problems: Problem[] }
+
+export async function readManifest(path: string): Promise<ManifestResult> {
+  let text: string;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return fail('ManifestUnreadable', `${path} is not a file`);
+    if (st.size > MAX_MANIFEST_BYTES) return fail('ManifestTooLarge', `${path} is ${st.size} bytes; a VMI manifest is at most ${MAX_MANIFEST_BYTES}`);
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return fail('ManifestUnreadable', `cannot read the VMI manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseVmiText(text);
+
+  function fail(reason: ProblemReason, message: string): ManifestResult {
+    return { problems: [problem(reason, message)] };
+  }
+}

@@ -1,0 +1,52 @@
+// launcher/plan/: the one resolved plan. The command line, the environment and the manifest are merged here,
+// once, into every value a later stage needs, each with where it came from. Later stages take the plan (or the
+// part of it they need), never the command line. `check --json` prints it with its sources.
+import type { Accel } from '../../domain/types.js';
+import type { RunAs } from '../common/run-as.js';
+import type { RuntimeLayout } from './runtime-layout.js';
+import type { VolumeLayout } from './volume-paths.js';
+
+/** A value and where it came from: `--grace-period`, `env VM_LAUNCHER_ACCEL`, `spec.terminationGracePeriodSeconds`, `default`. */
+export interface Sourced<T> { value: T; source: string }
+
+export type AccelChoice = 'auto' | 'kvm' | 'tcg';
+
+export interface QemuImgLimits {
+  timeoutMs: number;
+  memoryBytes: number;
+  /** qemu-img runs as the user QEMU will run as: a hostile image never meets root. */
+  runAs?: RunAs;
+}
+
+export interface Plan {
+  vmiPath: Sourced<string>;
+  volumes: { volumesDir: Sourced<string>; devicesDir: Sourced<string> } & { layout: VolumeLayout };
+  accel: { choice: Sourced<AccelChoice>; value: Accel; why: string };
+  /** Who runs the stack, QEMU, qemu-img and hooks; undefined: the launcher's own (non-root) user. */
+  runAs: { value?: RunAs; source: string };
+  runtime: { dir: Sourced<string>; cacheDir: Sourced<string>; layout: RuntimeLayout };
+  gracePeriodSeconds: Sourced<number>;
+  hooks: { dir?: Sourced<string>; timeoutMs: Sourced<number> };
+  /** A copy of the guest's console that outlives the runtime dir. */
+  consoleLogCopy?: Sourced<string>;
+  qemuImg: QemuImgLimits;
+}
+
+/** The plan as rows for people and machines: setting, value, source. */
+export function explainPlan(p: Plan): Array<{ setting: string; value: string; source: string }> {
+  const row = (setting: string, s: Sourced<unknown> | undefined, value?: string) =>
+    (s ? [{ setting, value: value ?? String(s.value), source: s.source }] : []);
+  return [
+    ...row('vmi', p.vmiPath),
+    ...row('volumes-dir', p.volumes.volumesDir),
+    ...row('devices-dir', p.volumes.devicesDir),
+    ...row('accel', p.accel.choice, `${p.accel.value === 'kvm' ? 'kvm' : 'tcg'} (${p.accel.why})`),
+    { setting: 'run-as', value: p.runAs.value ? `${p.runAs.value.uid}:${p.runAs.value.gid}` : `${process.getuid?.()} (the launcher's own user)`, source: p.runAs.source },
+    ...row('runtime-dir', p.runtime.dir),
+    ...row('cache-dir', p.runtime.cacheDir),
+    ...row('grace-period', p.gracePeriodSeconds, `${p.gracePeriodSeconds.value} s`),
+    ...row('hooks-dir', p.hooks.dir),
+    ...row('hook-timeout', p.hooks.timeoutMs, `${p.hooks.timeoutMs.value / 1000} s`),
+    ...row('console-log', p.consoleLogCopy),
+  ];
+}

@@ -1,0 +1,154 @@
+// From "the guest runs" to "the guest is off": follows libvirt's lifecycle events, turns a
+// shutdown request into ACPI power-button presses (repeated: guests ignore them while
+// booting) and, at the grace deadline, into a destroy. Decides the launcher's exit code.
+import type { Logger } from '../common/log.js';
+import type { LibvirtClient, LibvirtDomain } from '../stack/libvirt-client.js';
+import { DomainEventType, DomainState, StoppedDetail, eventName, stoppedDetailName } from '../stack/libvirt-events.js';
+import { ExitCode } from '../../domain/reasons.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { ShutdownSignals } from './signals.js';
+import type { DaemonExit } from '../stack/daemon.js';
+import type { StopReason } from '../../hooks/index.js';
+import { qemuExited } from './qemu-process.js';
+
+export interface Outcome {
+  exitCode: ExitCode;
+  reason: string;
+  message: string;
+  stop: StopReason;
+  /** The guest is known to be off (else the caller must make sure QEMU is gone). */
+  guestOff: boolean;
+}
+
+export interface SuperviseOptions {
+  client: LibvirtClient;
+  domain: LibvirtDomain;
+  signals: ShutdownSignals;
+  lifecycle: Lifecycle;
+  logger: Logger;
+  gracePeriodSeconds: number;
+  daemonDied: Promise<DaemonExit>;
+  /** ACPI requests are repeated this often until the guest reacts. */
+  acpiRetryMs?: number;
+  /** Safety net for a lost event: the domain's state is read this often. */
+  statePollMs?: number;
+  /** QEMU's pid: after the guest's shutdown, its exit ends the wait without libvirt's reaping delay. */
+  qemuPid?: number;
+}
+
+/** virDomainShutoffReason, for the state poll. */
+const ShutoffReason = { Shutdown: 1, Destroyed: 2, Crashed: 3, Failed: 6 } as const;
+
+export function supervise(o: SuperviseOptions): Promise<Outcome> {
+  const { domain, signals, lifecycle, logger } = o;
+  let shutdownStartedAt: number | undefined;
+  let destroyedBy: string | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  return new Promise<Outcome>((resolveOutcome) => {
+    let done = false;
+    const finish = (outcome: Outcome) => {
+      if (done) return;
+      done = true;
+      for (const t of timers) { clearTimeout(t); clearInterval(t); }
+      signals.off('shutdown', startShutdown);
+      signals.off('force', forceNow);
+      resolveOutcome(outcome);
+    };
+
+    const onStopped = (how: 'shutdown' | 'destroyed' | 'crashed' | 'failed', detail: string) => {
+      if (how === 'shutdown') {
+        const requested = shutdownStartedAt !== undefined;
+        const secs = requested ? ((Date.now() - shutdownStartedAt!) / 1000).toFixed(1) : undefined;
+        finish({
+          exitCode: ExitCode.Clean, stop: 'clean', guestOff: true,
+          reason: requested ? 'GuestShutdown' : 'GuestPoweredOff',
+          message: requested ? `the guest shut down cleanly ${secs} s after the ACPI request` : 'the guest powered itself off',
+        });
+      } else if (how === 'destroyed' && destroyedBy) {
+        finish({ exitCode: ExitCode.Forced, stop: 'forced', guestOff: true, reason: destroyedBy, message: `the guest was forced off (${destroyedBy})` });
+      } else {
+        finish({
+          exitCode: ExitCode.Failed, stop: how === 'crashed' ? 'crashed' : 'failed', guestOff: true,
+          reason: how === 'destroyed' ? 'GuestDestroyedExternally' : 'QemuExited',
+          message: `QEMU stopped unexpectedly (libvirt: stopped, ${detail}): see the guest console and ${'libvirtd'} log above`,
+        });
+      }
+    };
+
+    o.client.onDomainEvent((e) => {
+      if (e.path !== domain.path) return;
+      logger.debug({ event: eventName(e.event), detail: e.detail }, 'libvirt domain event');
+      if (e.event === DomainEventType.Shutdown && o.qemuPid !== undefined) watchQemuExit(o.qemuPid);
+      if (e.event !== DomainEventType.Stopped) return;
+      const d = e.detail;
+      const name = stoppedDetailName(d);
+      if (d === StoppedDetail.Shutdown) onStopped('shutdown', name);
+      else if (d === StoppedDetail.Destroyed) onStopped('destroyed', name);
+      else if (d === StoppedDetail.Crashed) onStopped('crashed', name);
+      else onStopped('failed', name);
+    });
+
+    void o.daemonDied.then((e) => finish({
+      exitCode: ExitCode.Failed, stop: 'failed', guestOff: false, reason: 'DaemonExited',
+      message: `${e.name} of the private libvirt stack exited (code ${e.code}, signal ${e.signal}); the guest is stopped`,
+    }));
+
+    const poll = setInterval(() => {
+      domain.state().then(({ state, reason }) => {
+        if (state !== DomainState.Shutoff && state !== DomainState.Crashed) return;
+        if (reason === ShutoffReason.Shutdown) onStopped('shutdown', 'state poll');
+        else if (reason === ShutoffReason.Destroyed) onStopped('destroyed', 'state poll');
+        else if (reason === ShutoffReason.Crashed || state === DomainState.Crashed) onStopped('crashed', 'state poll');
+        else onStopped('failed', `state poll, reason ${reason}`);
+      }, () => { /* the daemon watch reports a dead stack */ });
+    }, o.statePollMs ?? 5000);
+    timers.push(poll);
+
+    // The guest powered off (QEMU reported it); QEMU exits right after. Its exit is the end.
+    const watchQemuExit = (pid: number) => {
+      const watch = setInterval(() => {
+        if (qemuExited(pid)) onStopped(destroyedBy ? 'destroyed' : 'shutdown', 'QEMU exited after the guest powered off');
+      }, 20);
+      timers.push(watch);
+    };
+
+    const destroy = (why: string, message: string) => {
+      if (destroyedBy) return;
+      destroyedBy = why;
+      logger.warn({ reason: why }, message);
+      domain.destroy().catch((e: Error) => logger.error({ reason: 'DestroyFailed' }, `destroy failed: ${e.message}`));
+    };
+
+    const pressPowerButton = () => {
+      domain.shutdownAcpi().then(
+        () => logger.info({ reason: 'AcpiShutdownSent' }, 'ACPI power button pressed'),
+        (e: Error) => logger.warn({ reason: 'AcpiShutdownFailed' }, `ACPI shutdown request failed: ${e.message}`),
+      );
+    };
+
+    function startShutdown(sig: NodeJS.Signals): void {
+      if (shutdownStartedAt !== undefined || done) return;
+      shutdownStartedAt = Date.now();
+      const grace = o.gracePeriodSeconds;
+      void lifecycle.to('ShuttingDown', 'ShutdownRequested', `${sig}: shutting the guest down through ACPI (grace period ${grace} s)`);
+      if (grace <= 0) {
+        destroy('GracePeriodZero', 'grace period is 0: destroying the guest at once');
+        return;
+      }
+      pressPowerButton();
+      timers.push(setInterval(pressPowerButton, o.acpiRetryMs ?? 3000));
+      timers.push(setTimeout(() => destroy('GracePeriodExpired', `the guest did not shut down within ${grace} s: destroying it`), grace * 1000));
+    }
+
+    function forceNow(): void {
+      if (shutdownStartedAt === undefined) shutdownStartedAt = Date.now();
+      destroy('ForcedBySignal', 'forcing the guest off at once (second SIGINT)');
+    }
+
+    signals.on('shutdown', startShutdown);
+    signals.on('force', forceNow);
+    if (signals.requested) startShutdown(signals.requested);
+    if (signals.forced) forceNow();
+  });
+}

@@ -1,0 +1,71 @@
+// Golden domain XML: a table of manifests and the facts a pod would give them -> the exact XML, compared in full.
+// The expected files under test/golden/ are for reviewers to read; test/integration/domain-schema.test.ts checks
+// each against libvirt's schema. Refresh after a deliberate change with:
+//   UPDATE_GOLDEN=1 npm run test:unit -- --match 'golden*'      (then review `git diff test/golden`)
+import test from 'ava';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildDomain } from '../../domain/build-domain.js';
+import { domainToXml } from '../../domain/domain-xml.js';
+import type { Accel, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import { parseVmiText } from '../../domain/vmi.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const goldenDir = `${repo}test/golden/`;
+const sharedExamples = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));
+
+interface VolumeShape { kind: VolumeKind; sparse?: boolean; noDirectIo?: boolean }
+interface GoldenCase {
+  /** test/golden/<name>.xml */
+  name: string;
+  manifest: string;
+  accel: Accel;
+  volumes: Record<string, VolumeShape>;
+}
+
+const fs = (extra: Partial<VolumeShape> = {}): VolumeShape => ({ kind: 'filesystem', sparse: true, ...extra });
+
+export const GOLDEN_CASES: GoldenCase[] = [
+  { name: 'filesystem-pvc-tcg', manifest: `${repo}examples/vmi/vmi-filesystem-pvc.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
+  { name: 'filesystem-pvc-preallocated-kvm', manifest: `${repo}examples/vmi/vmi-filesystem-pvc.yaml`, accel: 'kvm', volumes: { rootdisk: fs({ sparse: false }) } },
+  { name: 'filesystem-pvc-tmpfs', manifest: `${repo}examples/vmi/vmi-filesystem-pvc.yaml`, accel: 'qemu', volumes: { rootdisk: fs({ noDirectIo: true }) } },
+  { name: 'block-pvc-kvm', manifest: `${repo}examples/vmi/vmi-block-pvc.yaml`, accel: 'kvm', volumes: { rootdisk: { kind: 'block' } } },
+  { name: 'two-disks', manifest: `${repo}examples/vmi/vmi-two-disks.yaml`, accel: 'qemu', volumes: { rootdisk: fs(), datadisk: fs({ sparse: false }) } },
+  { name: 'compact', manifest: `${repo}examples/vmi/vmi-compact.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
+  { name: 'kubevirt-vmi-pvc', manifest: `${sharedExamples}vmi-pvc.yaml`, accel: 'kvm', volumes: { pvcdisk: fs() } },
+  { name: 'kubevirt-vmi-block-pvc', manifest: `${sharedExamples}vmi-block-pvc.yaml`, accel: 'kvm', volumes: { blockpvcdisk: { kind: 'block' } } },
+  { name: 'kubevirt-vmi-host-disk', manifest: `${sharedExamples}vmi-host-disk.yaml`, accel: 'kvm', volumes: { 'host-disk': { kind: 'hostDisk', sparse: true } } },
+  { name: 'kubevirt-vm-alpine-multipvc', manifest: `${sharedExamples}vm-alpine-multipvc.yaml`, accel: 'kvm', volumes: { pvcdisk1: fs(), pvcdisk2: fs() } },
+];
+
+function factsFor(volume: string, shape: VolumeShape, hostDiskPath?: string): VolumeFacts {
+  const path = shape.kind === 'block' ? `/dev/${volume}` : hostDiskPath ?? `/var/run/kubevirt-private/vmi-disks/${volume}/disk.img`;
+  return {
+    volume, kind: shape.kind, path, format: 'raw', virtualSize: 2 ** 30,
+    fullyAllocated: shape.kind === 'block' || !shape.sparse, directIo: !shape.noDirectIo,
+  };
+}
+
+export function goldenXml(c: GoldenCase): string {
+  const parsed = parseVmiText(readFileSync(c.manifest, 'utf8'));
+  if (!parsed.spec) throw new Error(`${c.manifest} does not parse: ${JSON.stringify(parsed.problems)}`);
+  const facts = new Map(parsed.spec.disks.map((d) => {
+    const shape = c.volumes[d.volumeName];
+    if (!shape) throw new Error(`case ${c.name} gives no volume shape for ${d.volumeName}`);
+    return [d.volumeName, factsFor(d.volumeName, shape, d.hostDiskPath)] as const;
+  }));
+  const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log' });
+  if (!built.domain) throw new Error(`case ${c.name} builds no domain: ${JSON.stringify(built.problems)}`);
+  return domainToXml(built.domain);
+}
+
+for (const c of GOLDEN_CASES) {
+  test(`golden ${c.name}`, (t) => {
+    if (!existsSync(c.manifest)) return t.fail(`${c.manifest} is missing (../shared must sit beside the checkout)`);
+    const xml = goldenXml(c);
+    const file = `${goldenDir}${c.name}.xml`;
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, xml);
+    t.true(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1 and review it`);
+    t.is(xml, readFileSync(file, 'utf8'), `the domain for ${c.name} differs from ${file}`);
+  });
+}
