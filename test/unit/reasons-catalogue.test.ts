@@ -34,7 +34,7 @@ function sourceFiles(dir: string): string[] {
 test('every reason the launcher, hooks and domain code name is in the catalogue', (t) => {
   const known = new Set<string>(ALL_REASONS);
   const used = new Map<string, string>();
-  for (const f of ['launcher', 'hooks', 'domain'].flatMap((d) => sourceFiles(join(repo, d)))) {
+  for (const f of ['launcher', 'hooks', 'domain'].flatMap((d) => sourceFiles(join(repo, d))).filter((f) => !f.endsWith('reasons.ts'))) {
     const text = readFileSync(f, 'utf8');
     for (const m of text.matchAll(/\breason: '([A-Za-z]+)'|\b(?:problem|fail)\('([A-Za-z]+)'|(?<![A-Za-z])Reason\.([A-Za-z]+)/g)) {
       const r = m[1] ?? m[2] ?? m[3]!;
