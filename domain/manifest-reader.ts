@@ -18,6 +18,20 @@ export function parseEach<T>(list: unknown[], path: string, parse: (item: unknow
   });
 }
 
+/** Each item of a list of objects (disks, volumes...), checked to be an object with only the allowed keys. */
+export interface ObjectList { what: string; fix: string; rules: FieldRules; hints?: FixHints }
+
+export function parseObjects<T>(problems: Problems, list: unknown[], path: string, kind: ObjectList, parse: (item: Obj, field: string) => T | undefined): T[] {
+  return parseEach(list, path, (item, field) => {
+    if (!isObject(item)) {
+      problems.push(problem(Reason.FieldInvalid, `${field}: a ${kind.what} must be an object`, { field, fix: kind.fix }));
+      return undefined;
+    }
+    refuseUnknownKeys(problems, item, field, kind.rules, kind.hints);
+    return parse(item, field);
+  });
+}
+
 /** Problems found so far in one manifest. */
 export type Problems = Problem[];
 

@@ -4,7 +4,7 @@ import { Reason } from './reasons.js';
 import { isDiskSerial } from './names.js';
 import type { Bus, CacheMode, IoMode } from './types.js';
 import {
-  fieldPath, isObject, parseEach, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys,
+  fieldPath, parseObjects, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys,
   type Obj, type Problems,
 } from './manifest-reader.js';
 import { CDROM_TARGET_FIELDS, DISK_FIELDS, DISK_TARGET_FIELDS, FIX_HINTS } from './vmi-fields.js';
@@ -32,15 +32,11 @@ const CACHE_MODES = ['none', 'writethrough', 'writeback'] as const;
 const IO_MODES = ['native', 'threads'] as const;
 
 export function parseDisks(problems: Problems, list: unknown[], path: string): ParsedDisk[] {
-  return parseEach(list, path, (item, field) => parseDisk(problems, item, field));
+  const kind = { what: 'disk', fix: 'give each disk a name and a disk or cdrom target', rules: DISK_FIELDS, hints: FIX_HINTS };
+  return parseObjects(problems, list, path, kind, (item, field) => parseDisk(problems, item, field));
 }
 
-function parseDisk(problems: Problems, item: unknown, field: string): ParsedDisk | undefined {
-  if (!isObject(item)) {
-    problems.push(problem(Reason.FieldInvalid, `${field}: a disk must be an object`, { field, fix: 'give each disk a name and a disk or cdrom target' }));
-    return undefined;
-  }
-  refuseUnknownKeys(problems, item, field, DISK_FIELDS, FIX_HINTS);
+function parseDisk(problems: Problems, item: Obj, field: string): ParsedDisk | undefined {
   const target = parseTarget(problems, item, field);
   const bootOrder = readInteger(problems, item, 'bootOrder', field, 1);
   const serial = readSerial(problems, item, field);

@@ -5,7 +5,7 @@ import { Reason } from './reasons.js';
 import { isDns1123Label } from './names.js';
 import { parseQuantity } from './quantity.js';
 import {
-  fieldPath, isObject, parseEach, readBoolean, readEnum, readObject, readString, refuseUnknownKeys,
+  fieldPath, parseObjects, readBoolean, readEnum, readObject, readString, refuseUnknownKeys,
   type Obj, type Problems,
 } from './manifest-reader.js';
 import { FIX_HINTS, HOST_DISK_FIELDS, PVC_FIELDS, SUPPORTED_VOLUME_SOURCES, VOLUME_FIELDS } from './vmi-fields.js';
@@ -23,15 +23,11 @@ export interface ParsedVolume {
 }
 
 export function parseVolumes(problems: Problems, list: unknown[], path: string): ParsedVolume[] {
-  return parseEach(list, path, (item, field) => parseVolume(problems, item, field));
+  const kind = { what: 'volume', fix: 'give each volume a name and a source', rules: VOLUME_FIELDS, hints: FIX_HINTS };
+  return parseObjects(problems, list, path, kind, (item, field) => parseVolume(problems, item, field));
 }
 
-function parseVolume(problems: Problems, item: unknown, field: string): ParsedVolume | undefined {
-  if (!isObject(item)) {
-    problems.push(problem(Reason.FieldInvalid, `${field}: a volume must be an object`, { field, fix: 'give each volume a name and a source' }));
-    return undefined;
-  }
-  refuseUnknownKeys(problems, item, field, VOLUME_FIELDS, FIX_HINTS);
+function parseVolume(problems: Problems, item: Obj, field: string): ParsedVolume | undefined {
   const name = readString(problems, item, 'name', field);
   if (name === undefined) {
     if (item['name'] === undefined || item['name'] === null) {

@@ -2,6 +2,7 @@
 // This file: argv -> CliArgs (form only). Values are merged with the environment and the manifest in plan/.
 import { parseArgs } from 'node:util';
 import { fail } from '../../domain/problem.js';
+import type { PlanFlags } from '../plan/resolve-plan.js';
 
 export type Command = 'run' | 'check' | 'domain' | 'probe' | 'help' | 'version';
 
@@ -10,21 +11,8 @@ export interface CliArgs {
   command: Command;
   probe?: 'ready' | 'live';
   json: boolean;
-  flags: {
-    vmi?: string;
-    volumesDir?: string;
-    devicesDir?: string;
-    accel?: string;
-    runtimeDir?: string;
-    cacheDir?: string;
-    gracePeriod?: string;
-    runAs?: string;
-    hooksDir?: string;
-    hookTimeout?: string;
-    logLevel?: string;
-    logFormat?: string;
-    consoleLog?: string;
-  };
+  /** What plan/ merges with the environment and the manifest, plus the log settings cli/ resolves itself. */
+  flags: PlanFlags & { logLevel?: string; logFormat?: string };
 }
 
 const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'help', 'version'];
