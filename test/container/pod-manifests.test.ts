@@ -5,7 +5,7 @@ import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { repoRoot } from '../helpers/guest-disk.js';
+import { repoRoot } from '../../harness/guest-disk.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const podsDir = join(repoRoot, 'examples', 'pods');

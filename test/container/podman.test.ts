@@ -12,7 +12,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { buildTestDisk, guestBuildUnavailable, readBootCount, repoRoot, sha256 } from '../helpers/guest-disk.js';
+import { buildTestDisk, guestBuildUnavailable, readBootCount, repoRoot, sha256 } from '../../harness/guest-disk.js';
 
 const CONTAINERS_CONF = join(repoRoot, 'test', 'container', 'containers.conf');
 const IMAGE = process.env.VM_LAUNCHER_TEST_IMAGE ?? 'localhost/vm-launcher:dev';
