@@ -11,6 +11,8 @@ PKGS=(
   linux-image-amd64 busybox-static syslinux syslinux-common mtools dosfstools fdisk cpio kmod
   # container tests
   podman runc catatonit debootstrap tini
+  # the Debian cloud guest (test/fixtures/build-debian-guest.sh, also needs debootstrap), its seeds, SSH, networking
+  e2fsprogs xorriso openssh-client passt
 )
 [ "${VM_LAUNCHER_SKIP_CONTAINER:-}" = 1 ] && PKGS=("${PKGS[@]/podman}") && PKGS=("${PKGS[@]/debootstrap}")
 
