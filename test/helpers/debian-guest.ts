@@ -8,7 +8,10 @@
 // - Its runcmd (a first-boot module, "once per instance") writes the marker to GUEST_MARKER_FILE and appends
 //   one line per execution to GUEST_RUNCMD_COUNT_FILE: a second boot of the same instance leaves it at 1.
 // - cloud-init finishes after sshd answers: wait for the marker file, not just for SSH.
-// - Under TCG (2 cores, -smp 2, 1 GiB) SSH answers 35-60 s after QEMU starts; allow 120 s under load.
+// - Under TCG (-smp 2, 1 GiB) SSH answers 34-40 s after QEMU starts on an idle 2-core host (the recipe's
+//   figures), but 120-370 s (first boot) and up to 655 s (second boot) were measured here with the host at
+//   load 4-15: size timeouts for the load you expect, and boot one such guest at a time.
+// - Building takes 57-76 s on an idle host, 105-150 s measured here under load; then it is cached.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -124,7 +127,7 @@ function runBuilder(out: string): Promise<void> {
 let building: Promise<string> | undefined;
 
 /**
- * The cached image's path, built first if needed (60-110 s; as root). Concurrent callers in this process
+ * The cached image's path, built first if needed (about 1-2.5 min, as root). Concurrent callers in this process
  * share one promise; other processes wait on the builder's lock and reuse its result. After a build, the
  * images of older builder versions are deleted. Boot it through a copy or a qcow2 overlay, never in place.
  */
