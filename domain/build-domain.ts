@@ -69,7 +69,8 @@ function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | und
   const io = cache && settle(problems, disk, 'io', decideIo(disk.io, cache, facts.kind, facts.fullyAllocated));
   if (!cache || !io) return undefined;
   const type = diskSourceType(facts.kind);
-  const discard = decideDiscard(facts.fullyAllocated);
+  // A preallocated claim keeps its allocation even when the image has holes (KubeVirt's VolumesDiscardIgnore).
+  const discard = decideDiscard(facts.fullyAllocated || disk.storage?.preallocate === true);
   return {
     type,
     device: disk.device,

@@ -89,6 +89,11 @@ export const REASONS = {
   DiskImageMayNotFit: warn('volume', 'a sparse image may outgrow the free space of its filesystem', 'grow the PVC or preallocate the image: a full volume pauses the guest on write'),
   DiskImageInspectFailed: refuse('volume', 'qemu-img info failed on the image', 'check the image by hand with qemu-img info'),
   DiskImageInspectTimeout: refuse('volume', 'qemu-img info did not finish in time (hostile image or stalled volume)', 'check the image and its volume by hand'),
+  VolumeNotMountPoint: refuse('volume', 'disk.img is missing and the volume directory is not a mount point: nothing is created on the pod\'s own filesystem', 'mount the PVC at the volume directory; for a local run, --create-in-plain-dir yes'),
+  VolumeNotEmpty: refuse('volume', 'disk.img is missing and the volume holds other files: an image is created only on an empty volume', 'remove the other files, or put the VM\'s image there as disk.img'),
+  VolumeNotWritable: refuse('volume', 'disk.img is missing and the VM user cannot create files in the volume directory', 'chown 107 the volume directory or set the pod\'s fsGroup'),
+  VolumeTooSmall: refuse('volume', 'the volume cannot hold the disk image asked for, even within the 10 % tolerance', 'use a larger PVC or ask for a smaller image'),
+  ToleratedSmallPV: warn('volume', 'the volume is smaller than the image asked for, within the 10 % tolerance: the image is created smaller', 'use a PVC with room for the image plus filesystem overhead'),
   HostDiskMissing: refuse('volume', 'a hostDisk path that does not exist in the pod', 'mount the host path into the pod, or create the image first'),
 
   // ---- the host and the runtime dir (launcher/inspect, launcher/stack)
@@ -111,6 +116,10 @@ export const REASONS = {
   DaemonLogTail: event('stack', 'the last lines a daemon printed, logged on failure', 'warning'),
 
   // ---- the run (launcher/run)
+  DiskImageCreateFailed: fail('run', 'creating a missing disk.img failed (nothing was left in its place)', 'read the message; check the volume\'s space and permissions'),
+  DiskImageCreated: event('run', 'a missing disk.img was created (size, why, sparse or preallocated)'),
+  DiskImageGrown: event('run', 'disk.img was extended to what its volume holds (--expand-disks yes)'),
+  DiskImageGrowFailed: event('run', 'extending disk.img failed; the guest starts with the image as it was', 'warning'),
   PreflightPassed: event('run', 'every check passed; the stack starts next'),
   StartingStack: event('run', 'phase: starting the private libvirt stack'),
   StackReady: event('run', 'phase: the stack answers; defining the domain'),

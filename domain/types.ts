@@ -25,6 +25,18 @@ export interface DiskSpec {
   claimName?: string;
   /** hostDisk volumes: an absolute, normalized path to the image inside the pod. */
   hostDiskPath?: string;
+  /** What the launcher may do with the volume's image (domain/volume-storage.ts). */
+  storage?: DiskStorage;
+}
+
+/** A filesystem volume's image: may it be created when missing, at what size, fully allocated or sparse. */
+export interface DiskStorage {
+  /** A writable PVC disk, or a hostDisk of type DiskOrCreate: a missing image is created (unless the plan says no). */
+  mayCreate: boolean;
+  /** hostDisk.capacity, or the claim's size from the annotation claim-size.vm-launcher.io/<volume>. */
+  size?: { bytes: number; source: string };
+  /** preallocation.vm-launcher.io/<volume>: "true": created fully allocated (fallocate), no discard. */
+  preallocate: boolean;
 }
 
 export interface VmSpec {
@@ -69,3 +81,10 @@ export interface DomainOptions {
   /** Absolute path of the QEMU binary; libvirt picks when absent. */
   emulator?: string;
 }
+
+/** What run does to a filesystem volume's image before start; `check` only reports it. */
+export type VolumeChange =
+  /** Create `dir/name` (`path`) of `sizeBytes`: sparse, or fully allocated when `preallocate`. */
+  | { kind: 'create'; dir: string; name: string; path: string; sizeBytes: number; why: string; preallocate: boolean }
+  /** Extend `path` from `fromBytes` to `toBytes` (never shrink); fully allocated images stay fully allocated. */
+  | { kind: 'grow'; path: string; fromBytes: number; toBytes: number; why: string; preallocate: boolean };

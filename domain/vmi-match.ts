@@ -1,10 +1,10 @@
 // Pairs disks with volumes under the filesystem-PV design's rule: one volume backs exactly one disk (1:1).
 import { problem, type ProblemReason } from './problem.js';
 import { Reason } from './reasons.js';
-import type { DiskSpec } from './types.js';
+import type { DiskSpec, DiskStorage } from './types.js';
 import type { Problems } from './manifest-reader.js';
 import type { ParsedDisk } from './vmi-disks.js';
-import type { ParsedVolume } from './vmi-volumes.js';
+import type { ParsedVolume, VolumeSource } from './vmi-volumes.js';
 
 export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], volumes: ParsedVolume[]): DiskSpec[] {
   const volumesByName = firstByName(problems, volumes, Reason.VolumeNameDuplicate, 'volume');
@@ -45,11 +45,23 @@ function toDiskSpec(disk: ParsedDisk, volume: ParsedVolume): DiskSpec | undefine
   const source = volume.source;
   if (!source || source.kind === 'refused') return undefined; // already reported
   const { volumeField: _volumeField, ...rest } = disk;
+  // A read-only claim makes a read-only disk, as in KubeVirt.
+  const readonly = disk.readonly || (source.kind === 'pvc' && source.readOnly);
   return {
     ...rest,
-    // A read-only claim makes a read-only disk, as in KubeVirt.
-    readonly: disk.readonly || (source.kind === 'pvc' && source.readOnly),
+    readonly,
     ...(source.kind === 'pvc' ? { claimName: source.claimName } : { hostDiskPath: source.path }),
+    storage: baseStorage(source, readonly || disk.device === 'cdrom'),
+  };
+}
+
+/** Before annotations (volume-storage.ts): nothing is created for a disk the guest cannot write. */
+function baseStorage(source: Exclude<VolumeSource, { kind: 'refused' }>, readonly: boolean): DiskStorage {
+  if (source.kind === 'pvc') return { mayCreate: !readonly, preallocate: false };
+  return {
+    mayCreate: source.create && !readonly,
+    ...(source.capacityBytes !== undefined && { size: { bytes: source.capacityBytes, source: 'hostDisk.capacity' } }),
+    preallocate: false,
   };
 }
 

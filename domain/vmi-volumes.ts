@@ -12,7 +12,8 @@ import { FIX_HINTS, HOST_DISK_FIELDS, PVC_FIELDS, SUPPORTED_VOLUME_SOURCES, VOLU
 
 export type VolumeSource =
   | { kind: 'pvc'; claimName: string; readOnly: boolean }
-  | { kind: 'hostDisk'; path: string }
+  /** `create`: type DiskOrCreate; `capacityBytes`: hostDisk.capacity, the size of a created image. */
+  | { kind: 'hostDisk'; path: string; create: boolean; capacityBytes?: number }
   /** A source vm-launcher refused (already reported); the volume still exists for matching. */
   | { kind: 'refused' };
 
@@ -91,14 +92,14 @@ function parseHostDisk(problems: Problems, item: Obj, field: string, volume: str
   if (!hd) return undefined;
   const hdField = fieldPath(field, 'hostDisk');
   refuseUnknownKeys(problems, hd, hdField, HOST_DISK_FIELDS, FIX_HINTS);
-  // DiskOrCreate is accepted, but creating the image is not implemented: the launcher refuses a missing file,
-  // so DiskOrCreate behaves like Disk. `capacity` is validated for that reason only.
+  // DiskOrCreate: a missing image is created in the path's directory, of `capacity` (launcher/inspect/missing-image.ts).
   const type = readEnum(problems, hd, 'type', hdField, ['Disk', 'DiskOrCreate'] as const);
   if (hd['type'] === undefined || hd['type'] === null) {
     problems.push(problem(Reason.FieldMissing, `${hdField}.type: missing`, { field: `${hdField}.type`, volume, fix: 'set type: Disk' }));
   }
   const capacity = hd['capacity'];
-  if (capacity !== undefined && capacity !== null && (!(typeof capacity === 'string' || typeof capacity === 'number') || parseQuantity(capacity) === undefined)) {
+  const capacityBytes = typeof capacity === 'string' || typeof capacity === 'number' ? parseQuantity(capacity) : undefined;
+  if (capacity !== undefined && capacity !== null && capacityBytes === undefined) {
     problems.push(problem(Reason.FieldInvalid, `${hdField}.capacity: ${JSON.stringify(capacity)} is not a quantity`, {
       field: `${hdField}.capacity`, volume, fix: 'write a Kubernetes quantity such as 10Gi',
     }));
@@ -117,7 +118,7 @@ function parseHostDisk(problems: Problems, item: Obj, field: string, volume: str
     }));
     return undefined;
   }
-  return type === undefined ? undefined : { kind: 'hostDisk', path };
+  return type === undefined ? undefined : { kind: 'hostDisk', path, create: type === 'DiskOrCreate', ...(capacityBytes !== undefined && { capacityBytes }) };
 }
 
 /** Why a hostDisk path is unsafe or ambiguous, or undefined when it is absolute and normalized. */

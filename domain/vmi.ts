@@ -15,6 +15,7 @@ import {
 import { parseDomain } from './vmi-domain.js';
 import { hostDiskPathProblem, parseVolumes } from './vmi-volumes.js';
 import { matchDisksToVolumes } from './vmi-match.js';
+import { applyStorageAnnotations } from './volume-storage.js';
 
 export interface VmiParseResult {
   /** Present when there is no error (warnings may remain). */
@@ -67,7 +68,9 @@ export function parseVmi(doc: unknown): VmiParseResult {
   const annotations = readStringMap(problems, source.meta, 'annotations', source.metaPath);
   refuseSidecarHooks(problems, annotations, source.metaPath);
   if (!source.spec) return { problems };
-  const { body, disks } = parseSpec(problems, source.spec, source.specPath);
+  const parsed = parseSpec(problems, source.spec, source.specPath);
+  const disks = applyStorageAnnotations(problems, parsed.disks, annotations, source.metaPath);
+  const body = parsed.body && { ...parsed.body, disks };
   // With errors there is no spec, but the disks that are well-formed can still have their
   // volumes inspected, so that one run of `check` reports every problem.
   if (hasErrors(problems) || !identity || !body) {

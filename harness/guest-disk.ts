@@ -26,7 +26,8 @@ export function guestBuildUnavailable(): string | undefined {
 
 export function buildTestDisk(out: string, mode: GuestMode = 'wait', sizeMiB = 32): void {
   mkdirSync(templates, { recursive: true });
-  const template = join(templates, `${mode}-${sizeMiB}.img`);
+  // Keyed by the builder's own hash: a changed builder never reuses an old template.
+  const template = join(templates, `${mode}-${sizeMiB}-${builderHash()}.img`);
   if (!existsSync(template)) {
     const tmp = `${template}.${process.pid}.tmp`;
     execFileSync(builder, [tmp, String(sizeMiB)], { env: { ...process.env, MODE: mode }, stdio: 'ignore' });
@@ -34,6 +35,9 @@ export function buildTestDisk(out: string, mode: GuestMode = 'wait', sizeMiB = 3
   }
   execFileSync('cp', ['--sparse=always', template, out]);
 }
+
+let hash: string | undefined;
+const builderHash = (): string => (hash ??= sha256(builder).slice(0, 12));
 
 export function readBootCount(image: string): number {
   try {

@@ -40,6 +40,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
         'console-log': { type: 'string' },
+        'create-disks': { type: 'string' },
+        'expand-disks': { type: 'string' },
+        'create-in-plain-dir': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -71,6 +74,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       runtimeDir: values['runtime-dir'], cacheDir: values['cache-dir'], gracePeriod: values['grace-period'],
       runAs: values['run-as'], hooksDir: values['hooks-dir'], hookTimeout: values['hook-timeout'],
       logLevel: values['log-level'], logFormat: values['log-format'], consoleLog: values['console-log'],
+      createDisks: values['create-disks'], expandDisks: values['expand-disks'], createInPlainDir: values['create-in-plain-dir'],
     },
   };
 }
@@ -100,6 +104,13 @@ options:
   --hooks-dir DIR       hooks in DIR/<point>.d/ (env VM_LAUNCHER_HOOKS_DIR)
   --hook-timeout SEC    per hook (default 30)
   --console-log FILE    also append the guest's serial console to FILE (kept after exit)
+  --create-disks yes|no create a missing disk.img on an empty mounted PVC, and DiskOrCreate hostDisk images
+                        (env VM_LAUNCHER_CREATE_DISKS; default yes)
+  --expand-disks yes|no extend disk.img to what its volume holds before start, never shrink
+                        (env VM_LAUNCHER_EXPAND_DISKS; default no)
+  --create-in-plain-dir yes|no
+                        also create where the volume dir is not a mount point (local runs only;
+                        env VM_LAUNCHER_CREATE_IN_PLAIN_DIR; default no)
   --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
   --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
   --json                check: machine-readable report

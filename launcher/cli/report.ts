@@ -2,6 +2,7 @@
 // preflight decided (the built domain's disks); it never decides again.
 import type { Problem } from '../../domain/problem.js';
 import type { DomainDisk } from '../../domain/domain-model.js';
+import type { VolumeChange } from '../../domain/types.js';
 import { allProblems, type PreflightReport } from '../inspect/preflight.js';
 import type { VolumeInspection } from '../inspect/inspect-volume.js';
 import { explainPlan, type Plan } from '../plan/plan.js';
@@ -26,6 +27,22 @@ const problemLine = (p: Problem): string => {
   return `    ${p.severity === 'error' ? 'ERROR' : 'warning'} ${p.reason}${field}: ${p.message}${p.fix ? `\n      fix: ${p.fix}` : ''}`;
 };
 
+/** What run will do to the image; check changes nothing. */
+function changeNote(c: VolumeChange): string {
+  if (c.kind === 'grow') return `would grow ${c.path} from ${size(c.fromBytes)} to ${size(c.toBytes)} (${c.why}); run grows it`;
+  return `would create ${c.path}: ${size(c.sizeBytes)} ${c.preallocate ? 'fully allocated' : 'sparse'} (${c.why}); run creates it, cache/io are decided again on the created file`;
+}
+
+/** Per volume, what run does with it: use the image as it is, create it, or grow it. */
+function action(v: VolumeInspection): object | undefined {
+  if (!v.facts) return undefined;
+  const c = v.change;
+  if (!c) return { kind: 'use' };
+  return c.kind === 'create'
+    ? { kind: 'create', path: c.path, sizeBytes: c.sizeBytes, preallocated: c.preallocate, why: c.why }
+    : { kind: 'grow', fromBytes: c.fromBytes, toBytes: c.toBytes, why: c.why };
+}
+
 export function formatReport(r: PreflightReport, plan?: Plan): string {
   const lines: string[] = [];
   const vm = r.spec ? `${r.spec.namespace}/${r.spec.name}` : '(manifest not usable)';
@@ -37,11 +54,12 @@ export function formatReport(r: PreflightReport, plan?: Plan): string {
     const disk = builtDisk(r, v);
     const status = failed ? 'ERROR' : v.problems.length ? 'warn' : 'ok';
     lines.push(`  ${status.padEnd(5)} ${v.disk.volumeName.padEnd(20)} ${(f?.kind ?? '?').padEnd(10)} ${f?.path ?? '-'}  format=${f?.format ?? '-'} virtual=${size(f?.virtualSize)} allocated=${size(f?.allocatedSize)} cache=${disk?.driver.cache ?? '-'} io=${disk?.driver.io ?? '-'}`);
+    if (v.change) lines.push(`        ${changeNote(v.change)}`);
     for (const p of v.problems) lines.push(problemLine(p));
   }
   if (plan) {
     lines.push('  settings:');
-    for (const s of explainPlan(plan)) lines.push(`    ${s.setting.padEnd(13)} ${s.value}  [${s.source}]`);
+    for (const s of explainPlan(plan)) lines.push(`    ${s.setting.padEnd(19)} ${s.value}  [${s.source}]`);
   }
   return lines.join('\n');
 }
@@ -54,7 +72,8 @@ export function reportJson(r: PreflightReport, plan?: Plan): object {
     problems: r.problems,
     volumes: r.volumes.map((v) => {
       const disk = builtDisk(r, v);
-      return { volume: v.disk.volumeName, disk: v.disk.name, ...v.facts, ...(disk && { cache: disk.driver.cache, io: disk.driver.io }), problems: v.problems };
+      const act = action(v);
+      return { volume: v.disk.volumeName, disk: v.disk.name, ...v.facts, ...(disk && { cache: disk.driver.cache, io: disk.driver.io }), ...(act && { action: act }), problems: v.problems };
     }),
     allProblems: allProblems(r).length,
     ...(plan && { plan: explainPlan(plan) }),

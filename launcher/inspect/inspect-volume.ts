@@ -5,7 +5,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { LauncherError, problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/types.js';
 import { heldByQemu } from './image-locks.js';
 import { qemuImgInfo } from './qemu-img.js';
 import type { QemuImgLimits } from '../plan/plan.js';
@@ -22,6 +22,8 @@ export interface VolumeInspection {
   disk: DiskSpec;
   facts?: VolumeFacts;
   problems: Problem[];
+  /** What run does to the image before start: create it (missing-image.ts) or grow it (--expand-disks). */
+  change?: VolumeChange;
 }
 
 const IMAGE_SUFFIXES = ['.img', '.qcow2', '.raw', '.vmdk', '.vhd', '.vhdx', '.iso'];

@@ -8,7 +8,9 @@ import { hasErrors, type Problem } from '../../domain/problem.js';
 import { buildDomain, domainToXml } from '../../domain/index.js';
 import type { Domain } from '../../domain/domain-model.js';
 import type { VmSpec, VolumeFacts } from '../../domain/types.js';
-import type { Plan } from '../plan/plan.js';
+import type { ImagePolicy, Plan } from '../plan/plan.js';
+import { growthChange } from '../../domain/disk-image-size.js';
+import { inspectMissingImage } from './missing-image.js';
 import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
 import type { ManifestResult } from './read-manifest.js';
 
@@ -28,13 +30,23 @@ export interface PreflightReport {
 
 export const allProblems = (r: PreflightReport): Problem[] => [...r.problems, ...r.volumes.flatMap((v) => v.problems)];
 
-export async function preflight(plan: Plan, manifest: ManifestResult): Promise<PreflightReport> {
+const IMAGES_UNTOUCHED: ImagePolicy = {
+  create: { value: false, source: 'run: already applied' },
+  expand: { value: false, source: 'run: already applied' },
+  createInPlainDir: { value: false, source: 'run: already applied' },
+};
+
+/** `changes: false`: plan no change to any image (run's second look, after it created or grew them). */
+export async function preflight(plan: Plan, manifest: ManifestResult, opts: { changes?: boolean } = {}): Promise<PreflightReport> {
   const t0 = performance.now();
   const report: PreflightReport = { volumes: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
   const spec = manifest.spec;
   const disks = spec?.disks ?? manifest.disks ?? [];
   const inspect = { layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg };
-  report.volumes = await Promise.all(disks.map((disk) => inspectDisk(disk, inspect)));
+  // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
+  const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
+  report.volumes = await Promise.all(disks.map(async (disk) => (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect)));
+  if (images.expand.value) for (const v of report.volumes) if (!hasErrors(v.problems)) v.change ??= growthChange(v.disk, v.facts);
   if (spec) {
     report.spec = spec;
     report.raw = manifest.raw;

@@ -30,7 +30,21 @@ export interface Plan {
   /** A copy of the guest's console that outlives the runtime dir. */
   consoleLogCopy?: Sourced<string>;
   qemuImg: QemuImgLimits;
+  /** What run may do to filesystem volumes' images (launcher/inspect/missing-image.ts, launcher/run/volume-changes.ts). */
+  images: ImagePolicy;
 }
+
+/** Creating a missing disk.img and growing one with its volume: each a switch with its source. */
+export interface ImagePolicy {
+  /** Create a missing disk.img (PVC) or DiskOrCreate hostDisk image; off: today's strict DiskImageMissing. */
+  create: Sourced<boolean>;
+  /** Extend disk.img to what its volume holds before start (KubeVirt's ExpandDisks); never shrinks. */
+  expand: Sourced<boolean>;
+  /** Also create in a directory that is not a mount point (local runs; in a pod that would be the container's own disk). */
+  createInPlainDir: Sourced<boolean>;
+}
+
+const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
 
 /** The plan as rows for people and machines: setting, value, source. */
 export function explainPlan(p: Plan): Array<{ setting: string; value: string; source: string }> {
@@ -48,5 +62,8 @@ export function explainPlan(p: Plan): Array<{ setting: string; value: string; so
     ...row('hooks-dir', p.hooks.dir),
     ...row('hook-timeout', p.hooks.timeoutMs, `${p.hooks.timeoutMs.value / 1000} s`),
     ...row('console-log', p.consoleLogCopy),
+    ...row('create-disks', p.images.create, yesNo(p.images.create.value)),
+    ...row('expand-disks', p.images.expand, yesNo(p.images.expand.value)),
+    ...row('create-in-plain-dir', p.images.createInPlainDir, yesNo(p.images.createInPlainDir.value)),
   ];
 }

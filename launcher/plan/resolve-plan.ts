@@ -25,6 +25,9 @@ export interface PlanFlags {
   hooksDir?: string;
   hookTimeout?: string;
   consoleLog?: string;
+  createDisks?: string;
+  expandDisks?: string;
+  createInPlainDir?: string;
 }
 
 export const DEFAULTS = {
@@ -49,6 +52,11 @@ function pick(flag: string | undefined, flagName: string, env: Env, envName: str
 }
 
 const absolute = (s: Sourced<string>): Sourced<string> => ({ value: resolve(s.value), source: s.source });
+
+function yesNo(s: Sourced<string>): Sourced<boolean> {
+  if (s.value !== 'yes' && s.value !== 'no') fail('UsageInvalid', `${s.source} takes yes or no, not ${JSON.stringify(s.value)}`);
+  return { value: s.value === 'yes', source: s.source };
+}
 
 function seconds(s: Sourced<string>): Sourced<number> {
   if (!/^\d+(\.\d+)?$/.test(s.value)) fail('UsageInvalid', `${s.source} takes seconds (a number), not ${JSON.stringify(s.value)}`);
@@ -103,5 +111,10 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
     hooks: { ...(hooksDir && { dir: absolute(hooksDir) }), timeoutMs: { value: hookTimeout.value * 1000, source: hookTimeout.source } },
     ...(consoleLog && { consoleLogCopy: absolute(consoleLog) }),
     qemuImg: { ...DEFAULT_QEMU_IMG_LIMITS, ...(runAsUser && { runAs: runAsUser }) },
+    images: {
+      create: yesNo(pick(flags.createDisks, '--create-disks', env, 'VM_LAUNCHER_CREATE_DISKS', 'yes')),
+      expand: yesNo(pick(flags.expandDisks, '--expand-disks', env, 'VM_LAUNCHER_EXPAND_DISKS', 'no')),
+      createInPlainDir: yesNo(pick(flags.createInPlainDir, '--create-in-plain-dir', env, 'VM_LAUNCHER_CREATE_IN_PLAIN_DIR', 'no')),
+    },
   };
 }

@@ -23,6 +23,7 @@ import { ShutdownSignals } from './signals.js';
 import { PrivateStack } from '../stack/private-stack.js';
 import { runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
 import { supervise, type Outcome } from './supervise.js';
+import { applyVolumeChanges } from './volume-changes.js';
 
 
 export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger): Promise<ExitCode> {
@@ -38,7 +39,8 @@ export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Lo
     const runAs = plan.runAs.value;
     const accel = plan.accel.value;
     let layout = plan.runtime.layout;
-    const [hostProblems, report] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
+    const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
+    let report = first;
     timings.preflightMs = ms();
     const spec = report.spec;
     if (spec) signals.logger = logger = withBindings(baseLogger, { namespace: spec.namespace, name: spec.name, uid: spec.uid, kind: 'VirtualMachineInstance' });
@@ -53,6 +55,13 @@ export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Lo
     if (signals.requested) {
       logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');
       return ExitCode.Aborted;
+    }
+    // Create missing images, grow others (opt-in), then look again: the guest starts from the images as they are.
+    report = await applyVolumeChanges(plan, manifest, report, logger);
+    if (!report.ok || !report.xml) {
+      logProblems(logger, allProblems(report));
+      logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: the images run created or grew did not pass preflight');
+      return ExitCode.Refused;
     }
 
     try {
