@@ -89,7 +89,7 @@ export const REASONS = {
   DiskImageMayNotFit: warn('volume', 'a sparse image may outgrow the free space of its filesystem', 'grow the PVC or preallocate the image: a full volume pauses the guest on write'),
   DiskImageInspectFailed: refuse('volume', 'qemu-img info failed on the image', 'check the image by hand with qemu-img info'),
   DiskImageInspectTimeout: refuse('volume', 'qemu-img info did not finish in time (hostile image or stalled volume)', 'check the image and its volume by hand'),
-  VolumeNotMountPoint: refuse('volume', 'disk.img is missing and the volume directory is not a mount point: nothing is created on the pod\'s own filesystem', 'mount the PVC at the volume directory; for a local run, --create-in-plain-dir yes'),
+  VolumeNotMountPoint: refuse('volume', 'disk.img is missing and the volume directory is not a mount point: nothing is created on the pod\'s own filesystem', 'mount the PVC at the volume directory; for a local run, --allow-plain-dir yes'),
   VolumeNotEmpty: refuse('volume', 'disk.img is missing and the volume holds other files: an image is created only on an empty volume', 'remove the other files, or put the VM\'s image there as disk.img'),
   VolumeNotWritable: refuse('volume', 'disk.img is missing and the VM user cannot create files in the volume directory', 'chown 107 the volume directory or set the pod\'s fsGroup'),
   VolumeTooSmall: refuse('volume', 'the volume cannot hold the disk image asked for, even within the 10 % tolerance', 'use a larger PVC or ask for a smaller image'),

@@ -42,7 +42,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'console-log': { type: 'string' },
         'create-disks': { type: 'string' },
         'expand-disks': { type: 'string' },
-        'create-in-plain-dir': { type: 'string' },
+        'allow-plain-dir': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -74,7 +74,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       runtimeDir: values['runtime-dir'], cacheDir: values['cache-dir'], gracePeriod: values['grace-period'],
       runAs: values['run-as'], hooksDir: values['hooks-dir'], hookTimeout: values['hook-timeout'],
       logLevel: values['log-level'], logFormat: values['log-format'], consoleLog: values['console-log'],
-      createDisks: values['create-disks'], expandDisks: values['expand-disks'], createInPlainDir: values['create-in-plain-dir'],
+      createDisks: values['create-disks'], expandDisks: values['expand-disks'], allowPlainDir: values['allow-plain-dir'],
     },
   };
 }
@@ -108,9 +108,9 @@ options:
                         (env VM_LAUNCHER_CREATE_DISKS; default yes)
   --expand-disks yes|no extend disk.img to what its volume holds before start, never shrink
                         (env VM_LAUNCHER_EXPAND_DISKS; default no)
-  --create-in-plain-dir yes|no
-                        also create where the volume dir is not a mount point (local runs only;
-                        env VM_LAUNCHER_CREATE_IN_PLAIN_DIR; default no)
+  --allow-plain-dir yes|no
+                        create and grow images also where the volume dir is not a mount point
+                        (local runs only; env VM_LAUNCHER_ALLOW_PLAIN_DIR; default no)
   --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
   --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
   --json                check: machine-readable report

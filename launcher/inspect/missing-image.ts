@@ -1,13 +1,13 @@
 // A filesystem volume (or a DiskOrCreate hostDisk) whose image does not exist yet: may run create it, where and how
-// big? Read-only like all of inspect/: the answer is a planned change (`create`) that check reports and only run
+// big? And (--expand-disks) may run grow an existing one? Read-only like all of inspect/: the answer is a planned change (`create`) that check reports and only run
 // carries out (launcher/run/create-disk-image.ts). The safety rules: the directory is a mount point (a plain
 // directory in a pod is the container's own disk), holds nothing but lost+found and dotfiles, and the VM user may
 // create files in it; the size follows KubeVirt's rules (domain/disk-image-size.ts).
 import { lstat, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { decideCreateSize } from '../../domain/disk-image-size.js';
-import { problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeFacts } from '../../domain/types.js';
+import { decideCreateSize, growthChange } from '../../domain/disk-image-size.js';
+import { hasErrors, problem, type Problem } from '../../domain/problem.js';
+import type { DiskSpec, VolumeChange, VolumeFacts } from '../../domain/types.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 import type { ImagePolicy } from '../plan/plan.js';
 import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-paths.js';
@@ -31,14 +31,14 @@ export async function inspectMissingImage(disk: DiskSpec, opts: MissingImageOpti
   const { dir, name, shown } = target;
 
   const [mounted, entries, writable, fs] = await Promise.all([
-    opts.images.createInPlainDir.value ? true : isMountPoint(dir),
+    opts.images.allowPlainDir.value ? true : isMountPoint(dir),
     readdir(dir),
     canAccess(dir, true, opts.runAs),
     statfs(dir),
   ]);
   if (!mounted) {
     problems.push(problem('VolumeNotMountPoint', `${name} is missing and ${shown} is not a mount point: vm-launcher creates an image only on a mounted volume`, {
-      ...at, fix: `Mount the PVC at ${shown} (volumeMounts); for a local run without a volume, --create-in-plain-dir yes.`,
+      ...at, fix: `Mount the PVC at ${shown} (an empty one gets a new ${name}), or put the VM's raw image at ${join(shown, name)}; for a local run, --allow-plain-dir yes.`,
     }));
   }
   const others = entries.filter((e) => e !== 'lost+found' && !e.startsWith('.'));
@@ -79,6 +79,17 @@ export async function inspectMissingImage(disk: DiskSpec, opts: MissingImageOpti
     ...(available !== undefined && { filesystemSize: fs.blocks * fs.bsize, filesystemFree: available }),
   };
   return { disk, facts, problems, change: { kind: 'create', dir, name, path, sizeBytes, why, preallocate } };
+}
+
+/**
+ * The growth run makes to a PVC's existing image (domain/disk-image-size.ts decides), only on a volume that is a
+ * mount point: in a plain directory, "what the volume holds" would be the free space of the container's own disk.
+ */
+export async function plannedGrowth(v: VolumeInspection, layout: VolumeLayout, allowPlainDir: boolean): Promise<VolumeChange | undefined> {
+  if (hasErrors(v.problems) || v.disk.hostDiskPath !== undefined) return undefined;
+  const change = growthChange(v.disk, v.facts);
+  if (!change || allowPlainDir) return change;
+  return (await isMountPoint(await realpath(volumePaths(layout, v.disk.volumeName).dirPath))) ? change : undefined;
 }
 
 /** Where the missing image would go: its directory (real path), its name, and the directory as the user named it. */

@@ -9,8 +9,7 @@ import { buildDomain, domainToXml } from '../../domain/index.js';
 import type { Domain } from '../../domain/domain-model.js';
 import type { VmSpec, VolumeFacts } from '../../domain/types.js';
 import type { ImagePolicy, Plan } from '../plan/plan.js';
-import { growthChange } from '../../domain/disk-image-size.js';
-import { inspectMissingImage } from './missing-image.js';
+import { inspectMissingImage, plannedGrowth } from './missing-image.js';
 import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
 import type { ManifestResult } from './read-manifest.js';
 
@@ -33,7 +32,7 @@ export const allProblems = (r: PreflightReport): Problem[] => [...r.problems, ..
 const IMAGES_UNTOUCHED: ImagePolicy = {
   create: { value: false, source: 'run: already applied' },
   expand: { value: false, source: 'run: already applied' },
-  createInPlainDir: { value: false, source: 'run: already applied' },
+  allowPlainDir: { value: false, source: 'run: already applied' },
 };
 
 /** `changes: false`: plan no change to any image (run's second look, after it created or grew them). */
@@ -46,7 +45,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
   report.volumes = await Promise.all(disks.map(async (disk) => (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect)));
-  if (images.expand.value) for (const v of report.volumes) if (!hasErrors(v.problems)) v.change ??= growthChange(v.disk, v.facts);
+  if (images.expand.value) await Promise.all(report.volumes.map(async (v) => { v.change ??= await plannedGrowth(v, plan.volumes.layout, images.allowPlainDir.value); }));
   if (spec) {
     report.spec = spec;
     report.raw = manifest.raw;

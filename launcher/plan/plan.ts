@@ -40,8 +40,8 @@ export interface ImagePolicy {
   create: Sourced<boolean>;
   /** Extend disk.img to what its volume holds before start (KubeVirt's ExpandDisks); never shrinks. */
   expand: Sourced<boolean>;
-  /** Also create in a directory that is not a mount point (local runs; in a pod that would be the container's own disk). */
-  createInPlainDir: Sourced<boolean>;
+  /** Also create and grow where the volume dir is not a mount point (local runs; in a pod that is the container's own disk). */
+  allowPlainDir: Sourced<boolean>;
 }
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
@@ -64,6 +64,6 @@ export function explainPlan(p: Plan): Array<{ setting: string; value: string; so
     ...row('console-log', p.consoleLogCopy),
     ...row('create-disks', p.images.create, yesNo(p.images.create.value)),
     ...row('expand-disks', p.images.expand, yesNo(p.images.expand.value)),
-    ...row('create-in-plain-dir', p.images.createInPlainDir, yesNo(p.images.createInPlainDir.value)),
+    ...row('allow-plain-dir', p.images.allowPlainDir, yesNo(p.images.allowPlainDir.value)),
   ];
 }

@@ -27,7 +27,7 @@ export interface PlanFlags {
   consoleLog?: string;
   createDisks?: string;
   expandDisks?: string;
-  createInPlainDir?: string;
+  allowPlainDir?: string;
 }
 
 export const DEFAULTS = {
@@ -114,7 +114,7 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
     images: {
       create: yesNo(pick(flags.createDisks, '--create-disks', env, 'VM_LAUNCHER_CREATE_DISKS', 'yes')),
       expand: yesNo(pick(flags.expandDisks, '--expand-disks', env, 'VM_LAUNCHER_EXPAND_DISKS', 'no')),
-      createInPlainDir: yesNo(pick(flags.createInPlainDir, '--create-in-plain-dir', env, 'VM_LAUNCHER_CREATE_IN_PLAIN_DIR', 'no')),
+      allowPlainDir: yesNo(pick(flags.allowPlainDir, '--allow-plain-dir', env, 'VM_LAUNCHER_ALLOW_PLAIN_DIR', 'no')),
     },
   };
 }

@@ -374,7 +374,8 @@ test('broken volume layouts, one per volume, each with exactly its reason', asyn
     ['isdir', 'DiskImageIsDirectory', () => mkdirSync(join(fsVolume(s, 'isdir'), 'disk.img'))],
     // A FIFO would hang qemu-img (or any reader): it must be refused before anything opens it.
     ['fifo', 'DiskImageNotRegularFile', () => execFileSync('mkfifo', [join(fsVolume(s, 'fifo'), 'disk.img')])],
-    ['noimage', 'DiskImageMissing', () => fsVolume(s, 'noimage')],
+    // A plain directory (not a mount point) is not a PVC: nothing is created there.
+    ['noimage', 'VolumeNotMountPoint', () => fsVolume(s, 'noimage')],
     ['both', 'VolumeAmbiguous', (v) => {
       files.push(rawVolume(s, v, '1M'));
       writeFileSync(join(s.devicesDir, v), '');

@@ -155,7 +155,7 @@ test('a volume too small is refused with the numbers; the 10 % tolerance accepts
   for (const v of ['big', 'tol', 'over']) t.false(existsSync(join(s.volumesDir, v, 'disk.img')));
 });
 
-test('a plain directory is refused unless --create-in-plain-dir yes; a volume with another file is refused; --create-disks no is the strict rule', async (t) => {
+test('a plain directory is refused unless --allow-plain-dir yes; a volume with another file is refused; --create-disks no is the strict rule', async (t) => {
   if (cannotRun(t, noRoot)) return;
   const s = newScene(t, 'rules', [{ name: 'plain', size: '4Mi' }, { name: 'busy', size: '4Mi' }]);
   const plain = join(s.volumesDir, 'plain');
@@ -168,7 +168,7 @@ test('a plain directory is refused unless --create-in-plain-dir yes; a volume wi
   t.deepEqual(reasons(volumeOf(json, 'plain')), ['VolumeNotMountPoint']);
   t.deepEqual(reasons(volumeOf(json, 'busy')), ['VolumeNotEmpty']);
   t.regex(volumeOf(json, 'busy').problems[0]!.message, /notes\.txt/);
-  ({ json } = (await runCli(['check', '--json', ...s.opts(), '--create-in-plain-dir', 'yes']).then((r) => ({ json: JSON.parse(r.stdout) as CheckJson }))));
+  ({ json } = (await runCli(['check', '--json', ...s.opts(), '--allow-plain-dir', 'yes']).then((r) => ({ json: JSON.parse(r.stdout) as CheckJson }))));
   t.like(volumeOf(json, 'plain').action, { kind: 'create', sizeBytes: 4 * MIB });
   ({ json } = (await runCli(['check', '--json', ...s.opts(), '--create-disks', 'no']).then((r) => ({ json: JSON.parse(r.stdout) as CheckJson }))));
   t.deepEqual(reasons(volumeOf(json, 'plain')), ['DiskImageMissing']);
@@ -276,4 +276,5 @@ test.serial('the guest sees the created disk at its size, and the grown size aft
   const grown = await boot('--expand-disks', 'yes');
   t.like(grown.lines.find((l) => l.reason === 'DiskImageGrown'), { fromBytes: 48 * MIB, toBytes: 95 * MIB });
   t.is(sectors(grown), String((95 * MIB) / 512), 'the guest sees the grown 95 MiB');
+  t.is(statSync(join(root, 'disk.img')).size, 32 * MIB, 'the root disk sits in a plain directory: never grown');
 });
