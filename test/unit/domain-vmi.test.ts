@@ -73,10 +73,12 @@ status:
       {
         name: 'rootdisk', volumeName: 'rootdisk', field: 'spec.domain.devices.disks[0]', device: 'disk', bus: 'virtio',
         readonly: false, bootOrder: 1, serial: 'root-01', cache: 'writeback', io: 'threads', claimName: 'root-claim',
+        storage: { mayCreate: true, preallocate: false },
       },
-      { name: 'data', volumeName: 'data', field: 'spec.domain.devices.disks[1]', device: 'disk', bus: 'scsi', readonly: true, claimName: 'data-claim' },
-      { name: 'iso', volumeName: 'iso', field: 'spec.domain.devices.disks[2]', device: 'cdrom', bus: 'sata', readonly: true, bootOrder: 2, claimName: 'iso-claim' },
-      { name: 'host', volumeName: 'host', field: 'spec.domain.devices.disks[3]', device: 'disk', bus: 'sata', readonly: false, hostDiskPath: '/var/data/disk.img' },
+      { name: 'data', volumeName: 'data', field: 'spec.domain.devices.disks[1]', device: 'disk', bus: 'scsi', readonly: true, claimName: 'data-claim', storage: { mayCreate: false, preallocate: false } },
+      { name: 'iso', volumeName: 'iso', field: 'spec.domain.devices.disks[2]', device: 'cdrom', bus: 'sata', readonly: true, bootOrder: 2, claimName: 'iso-claim', storage: { mayCreate: false, preallocate: false } },
+      { name: 'host', volumeName: 'host', field: 'spec.domain.devices.disks[3]', device: 'disk', bus: 'sata', readonly: false, hostDiskPath: '/var/data/disk.img',
+        storage: { mayCreate: true, size: { bytes: 1024 * MiB, source: 'hostDisk.capacity' }, preallocate: false } },
     ],
   });
 });
