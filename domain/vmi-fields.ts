@@ -101,6 +101,7 @@ export const FIX_HINTS: FixHints = {
   floppy: 'use disk or cdrom instead',
   dataVolumeTemplates: 'create the DataVolume separately and refer to its PVC with persistentVolumeClaim',
   cpu: 'set the vCPU count with spec.domain.cpu sockets/cores/threads; CPU requests and limits are not supported',
+  filesystems: 'remove it: virtiofs shares are not implemented yet (README: Sharing a volume with virtiofs); use a disk on the PVC',
   interfaces: 'remove it: vm-launcher gives the guest no network device yet',
   networks: 'remove it: vm-launcher gives the guest no network device yet',
 };
