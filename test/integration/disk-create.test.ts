@@ -278,3 +278,19 @@ test.serial('the guest sees the created disk at its size, and the grown size aft
   t.is(sectors(grown), String((95 * MIB) / 512), 'the guest sees the grown 95 MiB');
   t.is(statSync(join(root, 'disk.img')).size, 32 * MIB, 'the root disk sits in a plain directory: never grown');
 });
+
+test('a failed creation (fallocate refused by ramfs) is DiskImageCreateFailed and leaves nothing behind', async (t) => {
+  if (cannotRun(t, noRoot)) return;
+  const s = newScene(t, 'nofalloc', [{ name: 'data', size: '4Mi', preallocate: true }]);
+  const dir = join(s.volumesDir, 'data');
+  mkdirSync(dir);
+  execFileSync('mount', ['-t', 'ramfs', '-o', 'mode=0755', 'ramfs', dir]);
+  t.teardown(() => execFileSync('umount', ['-l', dir]));
+  execFileSync('chown', [`${VM_UID}:${VM_UID}`, dir]);
+  // ramfs reports no size: the claim's size is taken as it is.
+  t.like(volumeOf((await s.check()).json, 'data').action, { kind: 'create', sizeBytes: 4 * MIB, preallocated: true });
+  const e = await t.throwsAsync(runStage(s));
+  t.is((e as Error & { reason?: string }).reason, 'DiskImageCreateFailed');
+  t.regex(e!.message, /fallocate.*not supported/i);
+  t.deepEqual(readdirSync(dir), [], 'neither disk.img nor the temporary file');
+});
