@@ -6,6 +6,7 @@ import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from './types.js';
 import type { Domain, DomainController, DomainDisk } from './domain-model.js';
 import { assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, domainTypeFor, type Decision } from './disk-policy.js';
 import { domainUuid } from './uuid.js';
+import { buildInterfaces } from './build-interfaces.js';
 
 export interface BuildDomainResult {
   /** Present when there is no error. */
@@ -23,6 +24,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
     const built = buildDisk(problems, disk, facts.get(disk.volumeName), targets[i] ?? '');
     return built ? [built] : [];
   });
+  const network = buildInterfaces(problems, spec.interfaces ?? [], opts.network);
   if (problems.length > 0) return { problems };
 
   const { sockets, cores, threads } = spec.cpu;
@@ -38,6 +40,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
     name: domainName(spec),
     uuid: domainUuid(spec),
     memory: spec.memoryBytes,
+    ...(network.memoryBacking && { memoryBacking: network.memoryBacking }),
     vcpu: sockets * cores * threads,
     // host-model is KubeVirt's default CPU under KVM; under TCG there is no host CPU to model.
     cpu: { ...(type === 'kvm' && { mode: 'host-model' as const }), topology: { sockets, cores, threads } },
@@ -50,6 +53,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
       ...(opts.emulator !== undefined && { emulator: opts.emulator }),
       disks,
       controllers,
+      ...(network.interfaces.length > 0 && { interfaces: network.interfaces }),
       serials: [{ type: 'file', sourcePath: opts.consoleLogPath, port: 0 }],
       consoles: [{ type: 'file', sourcePath: opts.consoleLogPath, targetType: 'serial', port: 0 }],
       memballoon: { model: 'none' },

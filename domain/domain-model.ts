@@ -7,6 +7,8 @@ export interface Domain {
   uuid: string;
   /** Bytes (written with unit='b'). */
   memory: number;
+  /** Shared memfd memory: what passt's vhost-user needs to reach the guest's buffers. */
+  memoryBacking?: { source: 'memfd'; access: 'shared' };
   vcpu: number;
   cpu: DomainCPU;
   os: DomainOS;
@@ -39,6 +41,7 @@ export interface DomainDevices {
   emulator?: string;
   disks: DomainDisk[];
   controllers: DomainController[];
+  interfaces?: DomainInterface[];
   serials: DomainSerial[];
   consoles: DomainConsole[];
   memballoon: { model: 'none' };
@@ -82,4 +85,19 @@ export interface DomainConsole {
   sourcePath: string;
   targetType: 'serial';
   port: number;
+}
+
+/** A NIC connected through passt, started by libvirt as the VM user. */
+export interface DomainInterface {
+  type: 'vhostuser' | 'user';
+  /** Absent: libvirt picks one (52:54:00:...). */
+  mac?: string;
+  model: string;
+  backend: { type: 'passt'; logFile?: string };
+  /** The guest's IPv4 address passt hands out by DHCP; absent: the pod's own. */
+  ip?: { address: string; prefix: number };
+  /** One per protocol; no ranges means every port. */
+  portForwards: Array<{ proto: 'tcp' | 'udp'; ranges: Array<{ start: number }> }>;
+  /** libvirt's user alias (ua-<name>), as KubeVirt sets it. */
+  alias: string;
 }

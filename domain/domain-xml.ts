@@ -2,22 +2,10 @@
 // Attributes are keys with ATTR prefix, text is TEXT; element order follows libvirt's documentation.
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Domain, DomainDisk } from './domain-model.js';
+import { ATTR, attrs, EMPTY, TEXT, type XmlNode } from './xml-node.js';
+import { interfaceNode, memoryBackingNode } from './interface-xml.js';
 
-export const ATTR = '@_';
-export const TEXT = '#text';
-
-type XmlNode = { [key: string]: XmlValue };
-type XmlValue = string | number | XmlNode | XmlNode[];
-
-/** An empty element such as `<acpi/>` (suppressEmptyNode turns '' into a self-closing tag). */
-const EMPTY = '';
-
-/** Attributes from an object, leaving out undefined values. */
-function attrs(values: Record<string, string | number | undefined>): XmlNode {
-  const out: XmlNode = {};
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) out[ATTR + k] = v;
-  return out;
-}
+export { ATTR, TEXT };
 
 function diskNode(disk: DomainDisk): XmlNode {
   const d = disk.driver;
@@ -41,6 +29,7 @@ export function domainToXmlTree(d: Domain): XmlNode {
       name: d.name,
       uuid: d.uuid,
       memory: { ...attrs({ unit: 'b' }), [TEXT]: d.memory },
+      ...(d.memoryBacking && { memoryBacking: memoryBackingNode(d.memoryBacking) }),
       vcpu: { ...attrs({ placement: 'static' }), [TEXT]: d.vcpu },
       os: { type: { ...attrs({ arch: d.os.arch, machine: d.os.machine }), [TEXT]: d.os.type } },
       features: { ...(d.features.acpi && { acpi: EMPTY }), ...(d.features.apic && { apic: EMPTY }) },
@@ -52,6 +41,7 @@ export function domainToXmlTree(d: Domain): XmlNode {
         ...(dev.emulator !== undefined && { emulator: dev.emulator }),
         disk: dev.disks.map(diskNode),
         controller: dev.controllers.map((c) => attrs({ type: c.type, index: c.index, model: c.model })),
+        ...(dev.interfaces && { interface: dev.interfaces.map(interfaceNode) }),
         serial: dev.serials.map((s) => ({
           ...attrs({ type: s.type }),
           source: attrs({ path: s.sourcePath }),

@@ -96,6 +96,23 @@ export const REASONS = {
   ToleratedSmallPV: warn('volume', 'the volume is smaller than the image asked for, within the 10 % tolerance: the image is created smaller', 'use a PVC with room for the image plus filesystem overhead'),
   HostDiskMissing: refuse('volume', 'a hostDisk path that does not exist in the pod', 'mount the host path into the pod, or create the image first'),
 
+  // ---- the pod network and cloud-init (domain/vmi-networks.ts, domain/vmi-cloud-init.ts, launcher/inspect)
+  InterfaceBindingUnsupported: refuse('manifest', 'a binding passt cannot give: bridge, sriov, macvtap, slirp, or a binding plugin other than passt (they need KubeVirt\'s privileged node agent, a device plugin or a CNI plugin)', 'use passtBinding: {} or masquerade: {} (both through passt, unprivileged)'),
+  NetworkMultusUnsupported: refuse('manifest', 'a Multus network: it needs Multus and KubeVirt\'s privileged node agent', 'use the pod network (pod: {})'),
+  NetworkTooMany: refuse('manifest', 'more than one network or interface: the guest gets one NIC, on the pod network', 'keep one pod network and its one interface'),
+  InterfaceNetworkMismatch: refuse('manifest', 'an interface without a network of the same name, or a network without an interface', 'name the interface after its network (KubeVirt pairs them by name)'),
+  CloudInitDataInvalid: refuse('manifest', 'cloud-init userDataBase64 or networkDataBase64 is not valid base64', 'encode the data with base64 -w0, or use userData/networkData as plain text'),
+  CloudInitDataTooLarge: refuse('manifest', 'cloud-init data above its limit: 2048 bytes inline (KubeVirt\'s), 1 MiB from a Secret', 'put larger data in a Secret and use secretRef / networkDataSecretRef'),
+  CloudInitSecretMissing: refuse('volume', 'a cloud-init secretRef whose data is not where the pod mounts the Secret', 'mount the Secret at <secrets-dir>/<volume>/ (key userdata or userData; networkdata or networkData)'),
+  PasstMissing: refuse('host', 'the VMI has a network interface but passt is not installed', 'apt-get install --no-install-recommends passt (the image has it)'),
+  PasstUnsupportedByLibvirt: refuse('host', 'this libvirt refuses the passt backend (Debian bookworm\'s 9.0 has it disabled)', 'run the vm-launcher image (libvirt 11) or a host with libvirt 11.1 or later'),
+  PortBelowUnprivilegedStart: refuse('host', 'a forwarded port is below net.ipv4.ip_unprivileged_port_start: passt, unprivileged, cannot bind it', 'set the pod sysctl net.ipv4.ip_unprivileged_port_start=0 (securityContext.sysctls; it is in the kubelet\'s safe list)'),
+  ForwardAllSkipsLowPorts: warn('host', 'every port is forwarded, but ports below net.ipv4.ip_unprivileged_port_start (22, 80, 443...) cannot be bound and are not', 'set the pod sysctl net.ipv4.ip_unprivileged_port_start=0, or list the guest\'s ports in interfaces[].ports'),
+  PasstSocketPathTooLong: refuse('host', 'passt\'s unix socket path (runtime dir, domain name, interface name) is longer than 107 bytes', 'use a shorter --runtime-dir or interface name'),
+  OpenFileLimitTooLow: refuse('host', 'forwarding every port needs about 100,000 open files; the pod\'s hard limit is lower', 'list the guest\'s ports in interfaces[].ports, or raise the container\'s nofile limit'),
+  XorrisoMissing: refuse('host', 'the VMI has a cloud-init volume but xorrisofs (which builds the seed) is not installed', 'apt-get install --no-install-recommends xorriso (the image has it)'),
+  CloudInitSeedFailed: fail('run', 'xorrisofs could not build the cloud-init seed (failed or timed out)', 'read xorrisofs\'s message in the log'),
+
   // ---- the host and the runtime dir (launcher/inspect, launcher/stack)
   HostProgramMissing: refuse('host', 'a program of the private stack is not installed', 'install the Debian package the message names'),
   RunAsUserUnknown: refuse('host', 'the VM user has no passwd entry (libvirtd and dbus-daemon need one)', 'useradd --system -u 107 -g 107 -M -s /usr/sbin/nologin vm-launcher (the image has one)'),
@@ -137,6 +154,9 @@ export const REASONS = {
   InvalidTransition: event('run', 'a bug: an impossible phase change was asked for', 'error'),
   RunningAsInit: event('run', 'the launcher is PID 1: orphans are not reaped', 'warning'),
   NoKvm: event('run', 'accel auto fell back to software emulation (TCG)', 'warning'),
+  NetworkPlanned: event('run', 'the guest\'s NIC: binding, passt backend, address, forwarded ports (or: no NIC)'),
+  OpenFileLimitRaised: event('run', 'the open-file soft limit was raised to the hard limit for passt\'s forwarded ports'),
+  CloudInitSeedBuilt: event('run', 'the cloud-init seed (ISO9660) is built in the runtime dir'),
   GuestShutdown: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest shut down cleanly after the ACPI request' },
   GuestPoweredOff: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest powered itself off' },
   GracePeriodExpired: { severity: 'error', exit: ExitCode.Forced, stage: 'run', means: 'the guest did not shut down within the grace period and was destroyed', fix: 'make the guest honour ACPI (acpid, systemd-logind) or raise terminationGracePeriodSeconds' },

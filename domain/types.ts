@@ -1,6 +1,10 @@
 // The typed, normalized view of a VMI that the rest of the launcher works from,
 // and the facts the launcher learns about each volume from the pod's filesystem.
 
+import type { CloudInitDataSource, CloudInitSpec } from './vmi-cloud-init.js';
+import type { InterfaceSpec } from './vmi-networks.js';
+import type { NetworkOptions } from './build-interfaces.js';
+
 export type Bus = 'virtio' | 'sata' | 'scsi';
 export type CacheMode = 'none' | 'writethrough' | 'writeback';
 export type IoMode = 'native' | 'threads' | 'io_uring';
@@ -27,6 +31,8 @@ export interface DiskSpec {
   hostDiskPath?: string;
   /** What the launcher may do with the volume's image (domain/volume-storage.ts). */
   storage?: DiskStorage;
+  /** cloud-init volumes: the seed the launcher builds (no volume in the pod to inspect). */
+  cloudInit?: CloudInitDataSource;
 }
 
 /** A filesystem volume's image: may it be created when missing, at what size, fully allocated or sparse. */
@@ -51,9 +57,13 @@ export interface VmSpec {
   /** Seconds the guest gets for its ACPI shutdown before it is destroyed. Default 30. */
   terminationGracePeriodSeconds: number;
   disks: DiskSpec[];
+  /** The guest's NIC on the pod network (at most one); absent or empty: no NIC. */
+  interfaces?: InterfaceSpec[];
+  /** The cloud-init volume, if any (KubeVirt reads one). */
+  cloudInit?: CloudInitSpec;
 }
 
-export type VolumeKind = 'block' | 'filesystem' | 'hostDisk';
+export type VolumeKind = 'block' | 'filesystem' | 'hostDisk' | 'cloudInit';
 
 /** What the launcher found for one volume (launcher/inspect produces it; domain/ consumes it). */
 export interface VolumeFacts {
@@ -80,6 +90,8 @@ export interface DomainOptions {
   consoleLogPath: string;
   /** Absolute path of the QEMU binary; libvirt picks when absent. */
   emulator?: string;
+  /** How the NIC reaches passt, decided by launcher/inspect; needed when the VMI has an interface. */
+  network?: NetworkOptions;
 }
 
 /** What run does to a filesystem volume's image before start; `check` only reports it. */

@@ -42,7 +42,7 @@ export const TEMPLATE_METADATA_FIELDS: FieldRules = {
 };
 
 export const SPEC_FIELDS: FieldRules = {
-  accepted: ['domain', 'volumes', 'terminationGracePeriodSeconds'],
+  accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds'],
   ignored: {
     // Scheduling: Kubernetes honoured these when it placed the pod; nothing is left for the launcher to do.
     nodeSelector: 'honoured by the scheduler when it placed the pod',
@@ -72,7 +72,8 @@ export const AUTOATTACH_BEHAVIOUR: Readonly<Record<string, boolean>> = {
   autoattachSerialConsole: true,
 };
 
-export const DEVICES_FIELDS: FieldRules = { accepted: ['disks', ...Object.keys(AUTOATTACH_BEHAVIOUR)] };
+/** `interfaces` is read by vmi-networks.ts, with spec.networks. */
+export const DEVICES_FIELDS: FieldRules = { accepted: ['disks', 'interfaces', ...Object.keys(AUTOATTACH_BEHAVIOUR)] };
 
 /** `volumeName` is the compact form of the filesystem-PV design; the rest is KubeVirt's Disk. */
 export const DISK_FIELDS: FieldRules = {
@@ -81,12 +82,12 @@ export const DISK_FIELDS: FieldRules = {
 export const DISK_TARGET_FIELDS: FieldRules = { accepted: ['bus', 'readonly'] };
 export const CDROM_TARGET_FIELDS: FieldRules = { accepted: ['bus', 'readonly'] };
 
-export const VOLUME_FIELDS: FieldRules = { accepted: ['name', 'persistentVolumeClaim', 'hostDisk'] };
+export const VOLUME_FIELDS: FieldRules = { accepted: ['name', 'persistentVolumeClaim', 'hostDisk', 'cloudInitNoCloud', 'cloudInitConfigDrive'] };
 export const PVC_FIELDS: FieldRules = { accepted: ['claimName', 'readOnly'] };
 export const HOST_DISK_FIELDS: FieldRules = { accepted: ['path', 'type', 'capacity'] };
 
-/** Volume sources that exist in KubeVirt; all but the supported two are refused by name. */
-export const SUPPORTED_VOLUME_SOURCES = ['persistentVolumeClaim', 'hostDisk'] as const;
+/** Volume sources that exist in KubeVirt; all but these are refused by name. */
+export const SUPPORTED_VOLUME_SOURCES = ['persistentVolumeClaim', 'hostDisk', 'cloudInitNoCloud', 'cloudInitConfigDrive'] as const;
 
 const PVC_INSTEAD = 'put a raw image named disk.img in a PVC (or use a block PVC) and use persistentVolumeClaim';
 
@@ -95,13 +96,9 @@ export const FIX_HINTS: FixHints = {
   emptyDisk: PVC_INSTEAD,
   ephemeral: PVC_INSTEAD,
   dataVolume: "use the DataVolume's PVC instead: persistentVolumeClaim.claimName set to the DataVolume's name",
-  cloudInitNoCloud: 'bake the configuration into the image; vm-launcher does not build cloud-init disks',
-  cloudInitConfigDrive: 'bake the configuration into the image; vm-launcher does not build cloud-init disks',
   lun: 'use disk (with a block PVC) instead of lun',
   floppy: 'use disk or cdrom instead',
   dataVolumeTemplates: 'create the DataVolume separately and refer to its PVC with persistentVolumeClaim',
   cpu: 'set the vCPU count with spec.domain.cpu sockets/cores/threads; CPU requests and limits are not supported',
   filesystems: 'remove it: virtiofs shares are not implemented yet (README: Sharing a volume with virtiofs); use a disk on the PVC',
-  interfaces: 'remove it: vm-launcher gives the guest no network device yet',
-  networks: 'remove it: vm-launcher gives the guest no network device yet',
 };

@@ -49,14 +49,18 @@ function toDiskSpec(disk: ParsedDisk, volume: ParsedVolume): DiskSpec | undefine
   const readonly = disk.readonly || (source.kind === 'pvc' && source.readOnly);
   return {
     ...rest,
-    readonly,
-    ...(source.kind === 'pvc' ? { claimName: source.claimName } : { hostDiskPath: source.path }),
-    storage: baseStorage(source, readonly || disk.device === 'cdrom'),
+    readonly: readonly || source.kind === 'cloudInit',
+    ...(source.kind === 'pvc' && { claimName: source.claimName }),
+    ...(source.kind === 'hostDisk' && { hostDiskPath: source.path }),
+    // The seed is built by the launcher in the runtime dir and attached read-only: no storage to decide.
+    ...(source.kind === 'cloudInit'
+      ? { cloudInit: source.cloudInit.dataSource }
+      : { storage: baseStorage(source, readonly || disk.device === 'cdrom') }),
   };
 }
 
 /** Before annotations (volume-storage.ts): nothing is created for a disk the guest cannot write. */
-function baseStorage(source: Exclude<VolumeSource, { kind: 'refused' }>, readonly: boolean): DiskStorage {
+function baseStorage(source: Extract<VolumeSource, { kind: 'pvc' | 'hostDisk' }>, readonly: boolean): DiskStorage {
   if (source.kind === 'pvc') return { mayCreate: !readonly, preallocate: false };
   return {
     mayCreate: source.create && !readonly,

@@ -9,11 +9,13 @@ import {
   type Obj, type Problems,
 } from './manifest-reader.js';
 import { FIX_HINTS, HOST_DISK_FIELDS, PVC_FIELDS, SUPPORTED_VOLUME_SOURCES, VOLUME_FIELDS } from './vmi-fields.js';
+import { CLOUD_INIT_SOURCES, parseCloudInit, type CloudInitSpec } from './vmi-cloud-init.js';
 
 export type VolumeSource =
   | { kind: 'pvc'; claimName: string; readOnly: boolean }
   /** `create`: type DiskOrCreate; `capacityBytes`: hostDisk.capacity, the size of a created image. */
   | { kind: 'hostDisk'; path: string; create: boolean; capacityBytes?: number }
+  | { kind: 'cloudInit'; cloudInit: CloudInitSpec }
   /** A source vm-launcher refused (already reported); the volume still exists for matching. */
   | { kind: 'refused' };
 
@@ -61,6 +63,10 @@ function parseSource(problems: Problems, item: Obj, field: string, volume: strin
   }
   const key = present[0] ?? '';
   if (!(SUPPORTED_VOLUME_SOURCES as readonly string[]).includes(key)) return { kind: 'refused' }; // reported by refuseUnknownKeys
+  if (key in CLOUD_INIT_SOURCES) {
+    const cloudInit = parseCloudInit(problems, item, field, volume, key);
+    return cloudInit && { kind: 'cloudInit', cloudInit };
+  }
   return key === 'hostDisk' ? parseHostDisk(problems, item, field, volume) : parsePvc(problems, item, field, volume);
 }
 

@@ -13,7 +13,9 @@ import {
   FIX_HINTS, METADATA_FIELDS, ROOT_FIELDS, SPEC_FIELDS, TEMPLATE_METADATA_FIELDS, VM_SPEC_FIELDS, VM_TEMPLATE_FIELDS,
 } from './vmi-fields.js';
 import { parseDomain } from './vmi-domain.js';
-import { hostDiskPathProblem, parseVolumes } from './vmi-volumes.js';
+import { hostDiskPathProblem, parseVolumes, type ParsedVolume } from './vmi-volumes.js';
+import { parseNetworking } from './vmi-networks.js';
+import type { CloudInitSpec } from './vmi-cloud-init.js';
 import { matchDisksToVolumes } from './vmi-match.js';
 import { applyStorageAnnotations } from './volume-storage.js';
 
@@ -164,7 +166,7 @@ function parseIdentity(problems: Problems, metadata: Obj, path: string): Identit
   return name === undefined ? undefined : { name, namespace, ...(uid !== undefined && { uid }) };
 }
 
-type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks'>;
+type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'interfaces' | 'cloudInit'>;
 
 function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBody; disks: DiskSpec[] } {
   refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
@@ -175,6 +177,10 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
   const volumeList = readArray(problems, spec, 'volumes', path) ?? [];
   const volumes = parseVolumes(problems, volumeList, fieldPath(path, 'volumes'));
   const disks = matchDisksToVolumes(problems, part?.disks ?? [], volumes);
+  const devicesPath = fieldPath(fieldPath(path, 'domain'), 'devices');
+  const devices = domain && isObject(domain['devices']) ? domain['devices'] : {};
+  const interfaces = parseNetworking(problems, spec, path, readArray(problems, devices, 'interfaces', devicesPath), fieldPath(devicesPath, 'interfaces'));
+  const cloudInit = oneCloudInit(problems, volumes);
   if (!part || part.memoryBytes === undefined) return { disks };
   return {
     body: {
@@ -183,7 +189,20 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
       ...(part.machineType !== undefined && { machineType: part.machineType }),
       terminationGracePeriodSeconds: grace,
       disks,
+      ...(interfaces.length > 0 && { interfaces }),
+      ...(cloudInit && { cloudInit }),
     },
     disks,
   };
+}
+
+/** KubeVirt reads the first cloud-init volume and ignores the rest: a second one is refused instead. */
+function oneCloudInit(problems: Problems, volumes: ParsedVolume[]): CloudInitSpec | undefined {
+  const all = volumes.flatMap((v) => (v.source?.kind === 'cloudInit' ? [v.source.cloudInit] : []));
+  for (const extra of all.slice(1)) {
+    problems.push(problem(Reason.FieldInvalid, `${extra.field}: a second cloud-init volume; the guest's cloud-init reads one`, {
+      field: extra.field, volume: extra.volumeName, fix: 'merge the data into one cloudInitNoCloud (or cloudInitConfigDrive) volume',
+    }));
+  }
+  return all[0];
 }

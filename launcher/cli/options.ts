@@ -43,6 +43,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'create-disks': { type: 'string' },
         'expand-disks': { type: 'string' },
         'allow-plain-dir': { type: 'string' },
+        'passt-mode': { type: 'string' },
+        'secrets-dir': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -75,6 +77,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       runAs: values['run-as'], hooksDir: values['hooks-dir'], hookTimeout: values['hook-timeout'],
       logLevel: values['log-level'], logFormat: values['log-format'], consoleLog: values['console-log'],
       createDisks: values['create-disks'], expandDisks: values['expand-disks'], allowPlainDir: values['allow-plain-dir'],
+      passtMode: values['passt-mode'], secretsDir: values['secrets-dir'],
     },
   };
 }
@@ -111,6 +114,10 @@ options:
   --allow-plain-dir yes|no
                         create and grow images also where the volume dir is not a mount point
                         (local runs only; env VM_LAUNCHER_ALLOW_PLAIN_DIR; default no)
+  --passt-mode MODE     auto|vhost-user|user: how the NIC reaches passt (env VM_LAUNCHER_PASST_MODE;
+                        default auto: vhost-user for virtio where libvirt accepts it, else user)
+  --secrets-dir DIR     cloud-init secretRef data: DIR/<volume>/userdata (env VM_LAUNCHER_SECRETS_DIR;
+                        default /var/run/kubevirt-private/secret)
   --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
   --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
   --json                check: machine-readable report

@@ -6,6 +6,8 @@ import type { VolumeChange } from '../../domain/types.js';
 import { allProblems, type PreflightReport } from '../inspect/preflight.js';
 import type { VolumeInspection } from '../inspect/inspect-volume.js';
 import { explainPlan, type Plan } from '../plan/plan.js';
+import { describeNetwork } from '../inspect/inspect-network.js';
+import { describeSeed } from '../../domain/cloud-init-seed.js';
 
 const size = (n: number | undefined): string => {
   if (n === undefined) return '-';
@@ -57,6 +59,8 @@ export function formatReport(r: PreflightReport, plan?: Plan): string {
     if (v.change) lines.push(`        ${changeNote(v.change)}`);
     for (const p of v.problems) lines.push(problemLine(p));
   }
+  lines.push(...networkLines(r).map((l, i) => `  ${i === 0 ? 'network:' : '        '} ${l}`));
+  if (r.seed) lines.push(`  cloud-init: ${describeSeed(r.seed)}`);
   if (plan) {
     lines.push('  settings:');
     for (const s of explainPlan(plan)) lines.push(`    ${s.setting.padEnd(19)} ${s.value}  [${s.source}]`);
@@ -75,7 +79,17 @@ export function reportJson(r: PreflightReport, plan?: Plan): object {
       const act = action(v);
       return { volume: v.disk.volumeName, disk: v.disk.name, ...v.facts, ...(disk && { cache: disk.driver.cache, io: disk.driver.io }), ...(act && { action: act }), problems: v.problems };
     }),
+    network: r.network ? { ...r.network, explained: describeNetwork(r.network) } : { interfaces: r.spec?.interfaces?.length ?? 0, explained: networkLines(r) },
+    cloudInit: r.seed ? { ...r.seed, files: r.seed.files.map((f) => ({ path: f.path, bytes: f.data.length, from: f.from })), explained: describeSeed(r.seed) } : null,
     allProblems: allProblems(r).length,
     ...(plan && { plan: explainPlan(plan) }),
   };
+}
+
+/** The NIC as decided, or why there is none. */
+function networkLines(r: PreflightReport): string[] {
+  if (r.network) return describeNetwork(r.network);
+  if (!r.spec) return [];
+  if ((r.spec.interfaces?.length ?? 0) === 0) return ['none: the VMI has no interfaces, so the guest gets no NIC (add networks: [{name: default, pod: {}}] and an interface to get one)'];
+  return ['not decided: see the problems above'];
 }

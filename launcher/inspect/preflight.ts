@@ -1,16 +1,21 @@
 // launcher/inspect/: everything `check`, `domain` and `run` learn before anything starts: the manifest, every
-// volume (stat, statfs, qemu-img info, locks), the host's programs. Read-only by construction: nothing here
-// changes a byte on disk. This file: inspect every volume (in parallel: qemu-img dominates) and build the domain,
-// reporting every problem at once. The per-disk decisions made here (cache, io) are carried in the report, so the
-// report never decides again.
+// volume (stat, statfs, qemu-img info, locks), the pod network (passt, libvirt's support, limits), cloud-init data,
+// the host's programs. Read-only by construction: nothing here changes a byte on disk. This file: inspect every
+// volume (in parallel: qemu-img dominates), the network and cloud-init, and build the domain, reporting every
+// problem at once. The decisions made here (cache, io, the passt backend, the seed's content) are carried in the
+// report, so the report and the run never decide again.
 import { performance } from 'node:perf_hooks';
 import { hasErrors, type Problem } from '../../domain/problem.js';
 import { buildDomain, domainToXml } from '../../domain/index.js';
 import type { Domain } from '../../domain/domain-model.js';
-import type { VmSpec, VolumeFacts } from '../../domain/types.js';
+import type { SeedPlan } from '../../domain/cloud-init-seed.js';
+import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/types.js';
 import type { ImagePolicy, Plan } from '../plan/plan.js';
+import { seedPath } from '../plan/runtime-layout.js';
 import { inspectMissingImage, plannedGrowth } from './missing-image.js';
 import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
+import { inspectNetwork, type NetworkPlan } from './inspect-network.js';
+import { inspectCloudInit } from './inspect-cloud-init.js';
 import type { ManifestResult } from './read-manifest.js';
 
 export interface PreflightReport {
@@ -18,8 +23,12 @@ export interface PreflightReport {
   /** The manifest as the user wrote it, for hooks (VM_LAUNCHER_VMI_JSON). */
   raw?: unknown;
   volumes: VolumeInspection[];
-  /** Manifest-level and domain-level problems (volume problems live in `volumes`). */
+  /** Manifest-level, network, cloud-init and domain-level problems (volume problems live in `volumes`). */
   problems: Problem[];
+  /** The guest's NIC as decided; absent: the VMI has no interface (or it was refused). */
+  network?: NetworkPlan;
+  /** The cloud-init seed `run` builds. */
+  seed?: SeedPlan;
   /** The built domain: its disks carry the cache/io decided once, for the report to show. */
   domain?: Domain;
   xml?: string;
@@ -44,15 +53,28 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   const inspect = { layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg };
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
-  report.volumes = await Promise.all(disks.map(async (disk) => (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect)));
+  const inspectOne = async (disk: DiskSpec) => (disk.cloudInit ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
+  const [volumes, network, cloudInit] = await Promise.all([
+    Promise.all(disks.map(inspectOne)),
+    spec ? inspectNetwork(spec, plan) : undefined,
+    spec ? inspectCloudInit(spec, plan) : undefined,
+  ]);
+  report.volumes = volumes;
   if (images.expand.value) await Promise.all(report.volumes.map(async (v) => { v.change ??= await plannedGrowth(v, plan.volumes.layout, images.allowPlainDir.value); }));
+  report.problems.push(...(network?.problems ?? []), ...(cloudInit?.problems ?? []));
+  if (network?.plan) report.network = network.plan;
+  if (cloudInit?.seed) report.seed = cloudInit.seed;
   if (spec) {
     report.spec = spec;
     report.raw = manifest.raw;
-    if (!report.volumes.some((v) => hasErrors(v.problems))) {
+    if (!report.volumes.some((v) => hasErrors(v.problems)) && !hasErrors(report.problems)) {
       const facts = new Map<string, VolumeFacts>();
       for (const v of report.volumes) if (v.facts) facts.set(v.disk.volumeName, v.facts);
-      const built = buildDomain(spec, facts, { accel: plan.accel.value, consoleLogPath: plan.runtime.layout.consoleLog });
+      const built = buildDomain(spec, facts, {
+        accel: plan.accel.value,
+        consoleLogPath: plan.runtime.layout.consoleLog,
+        ...(report.network && { network: { backend: report.network.backend.backend, passtLogFile: plan.runtime.layout.passtLog } }),
+      });
       report.problems.push(...built.problems);
       if (built.domain && !hasErrors(built.problems)) {
         report.domain = built.domain;
@@ -63,4 +85,14 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   report.ok = report.xml !== undefined && !hasErrors(allProblems(report));
   report.durationMs = performance.now() - t0;
   return report;
+}
+
+/** A cloud-init disk has no volume in the pod: its image is the seed `run` builds in the runtime dir. */
+async function seedVolume(disk: DiskSpec, plan: Plan): Promise<VolumeInspection> {
+  const facts: VolumeFacts = {
+    volume: disk.volumeName, kind: 'cloudInit', path: seedPath(plan.runtime.layout, disk.volumeName),
+    // A small read-only ISO on the runtime dir (often tmpfs, no O_DIRECT): cached reads, no discard.
+    fullyAllocated: true, directIo: false,
+  };
+  return { disk, facts, problems: [] };
 }

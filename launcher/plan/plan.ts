@@ -2,6 +2,7 @@
 // once, into every value a later stage needs, each with where it came from. Later stages take the plan (or the
 // part of it they need), never the command line. `check --json` prints it with its sources.
 import type { Accel } from '../../domain/types.js';
+import type { PasstMode } from '../../domain/network-policy.js';
 import type { RunAs } from '../common/run-as.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { VolumeLayout } from './volume-paths.js';
@@ -32,6 +33,8 @@ export interface Plan {
   qemuImg: QemuImgLimits;
   /** What run may do to filesystem volumes' images (launcher/inspect/missing-image.ts, launcher/run/volume-changes.ts). */
   images: ImagePolicy;
+  network: { passtMode: Sourced<PasstMode> };
+  cloudInit: { secretsDir: Sourced<string>; seedTimeoutMs: number };
 }
 
 /** Creating a missing disk.img and growing one with its volume: each a switch with its source. */
@@ -65,5 +68,7 @@ export function explainPlan(p: Plan): Array<{ setting: string; value: string; so
     ...row('create-disks', p.images.create, yesNo(p.images.create.value)),
     ...row('expand-disks', p.images.expand, yesNo(p.images.expand.value)),
     ...row('allow-plain-dir', p.images.allowPlainDir, yesNo(p.images.allowPlainDir.value)),
+    ...row('passt-mode', p.network.passtMode),
+    ...row('secrets-dir', p.cloudInit.secretsDir),
   ];
 }

@@ -11,6 +11,7 @@ import { resolveAccel } from './accel.js';
 import type { AccelChoice, Plan, QemuImgLimits, Sourced } from './plan.js';
 import { runtimeLayout } from './runtime-layout.js';
 import { defaultLayout } from './volume-paths.js';
+import { PASST_MODES, type PasstMode } from '../../domain/network-policy.js';
 
 /** What the command line gave (cli/ parses it; plan/ does not know argv). */
 export interface PlanFlags {
@@ -28,6 +29,8 @@ export interface PlanFlags {
   createDisks?: string;
   expandDisks?: string;
   allowPlainDir?: string;
+  passtMode?: string;
+  secretsDir?: string;
 }
 
 export const DEFAULTS = {
@@ -36,7 +39,13 @@ export const DEFAULTS = {
   cacheDir: '/var/cache/vm-launcher',
   runAs: '107:107',
   accel: 'auto',
+  passtMode: 'auto',
+  /** Where KubeVirt's pod mounts a cloud-init volume's Secret: `<dir>/<volume>/userdata`. */
+  secretsDir: '/var/run/kubevirt-private/secret',
 } as const;
+
+/** KubeVirt gives xorrisofs 10 s. */
+export const DEFAULT_SEED_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_QEMU_IMG_LIMITS: QemuImgLimits = { timeoutMs: 10_000, memoryBytes: 1024 * 1024 * 1024 };
 
@@ -93,6 +102,9 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
     ? seconds({ value: flags.hookTimeout, source: '--hook-timeout' })
     : { value: DEFAULT_HOOK_TIMEOUT_MS / 1000, source: 'default' };
   const consoleLog = pick(flags.consoleLog, '--console-log', env, undefined);
+  const passtMode = pick(flags.passtMode, '--passt-mode', env, 'VM_LAUNCHER_PASST_MODE', DEFAULTS.passtMode);
+  if (!(PASST_MODES as readonly string[]).includes(passtMode.value)) fail('UsageInvalid', `${passtMode.source} must be ${PASST_MODES.join(', ')}, not ${JSON.stringify(passtMode.value)}`);
+  const secretsDir = absolute(pick(flags.secretsDir, '--secrets-dir', env, 'VM_LAUNCHER_SECRETS_DIR', DEFAULTS.secretsDir));
 
   const gracePeriodSeconds: Sourced<number> = flags.gracePeriod !== undefined
     ? seconds({ value: flags.gracePeriod, source: '--grace-period' })
@@ -116,5 +128,7 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
       expand: yesNo(pick(flags.expandDisks, '--expand-disks', env, 'VM_LAUNCHER_EXPAND_DISKS', 'no')),
       allowPlainDir: yesNo(pick(flags.allowPlainDir, '--allow-plain-dir', env, 'VM_LAUNCHER_ALLOW_PLAIN_DIR', 'no')),
     },
+    network: { passtMode: passtMode as Sourced<PasstMode> },
+    cloudInit: { secretsDir, seedTimeoutMs: DEFAULT_SEED_TIMEOUT_MS },
   };
 }

@@ -2,6 +2,7 @@
 // nothing host-wide is touched and two launchers never share anything but the QEMU
 // capabilities cache (kept in its own directory on purpose: it makes pod starts fast).
 import { join } from 'node:path';
+import { isSafeVolumeName } from './volume-paths.js';
 
 export interface RuntimeLayout {
   root: string;
@@ -19,6 +20,10 @@ export interface RuntimeLayout {
   libvirtSocket: string;
   qemuPidDir: string;
   logsDir: string;
+  /** cloud-init seeds: `<seedDir>/<volume>.iso`, built by run as the VM user. */
+  seedDir: string;
+  /** passt's own log (it runs daemonized, so it has no stderr to follow). */
+  passtLog: string;
   cacheDir: string;
 }
 
@@ -42,6 +47,14 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     libvirtSocket: join(xdgRuntime, 'libvirt', 'libvirt-sock'),
     qemuPidDir: join(xdgRuntime, 'libvirt', 'qemu', 'run'),
     logsDir: join(root, 'logs'),
+    seedDir: join(root, 'cloud-init'),
+    passtLog: join(root, 'logs', 'passt.log'),
     cacheDir,
   };
+}
+
+/** The seed of a cloud-init volume (its name is a checked DNS-1123 label). */
+export function seedPath(l: RuntimeLayout, volume: string): string {
+  if (!isSafeVolumeName(volume)) throw new Error(`unsafe volume name reached seedPath: ${JSON.stringify(volume)}`);
+  return join(l.seedDir, `${volume}.iso`);
 }

@@ -24,6 +24,11 @@ import { PrivateStack } from '../stack/private-stack.js';
 import { runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
 import { supervise, type Outcome } from './supervise.js';
 import { applyVolumeChanges } from './volume-changes.js';
+import { buildSeed } from './cloud-init-seed.js';
+import { raiseOpenFileLimit } from './open-files.js';
+import { describeNetwork } from '../inspect/inspect-network.js';
+import { describeSeed, type SeedPlan } from '../../domain/cloud-init-seed.js';
+import { problem } from '../../domain/problem.js';
 
 
 export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger): Promise<ExitCode> {
@@ -52,6 +57,17 @@ export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Lo
     }
     if (plan.accel.choice.value === 'auto' && accel === 'qemu') logger.warn({ reason: 'NoKvm' }, plan.accel.why);
     logger.info({ reason: 'PreflightPassed', accel, durationMs: Math.round(report.durationMs), volumes: report.volumes.map((v) => `${v.disk.volumeName}:${v.facts?.kind}`) }, 'preflight passed');
+    logger.info({ reason: 'NetworkPlanned', network: report.network ? describeNetwork(report.network) : 'none' },
+      report.network ? describeNetwork(report.network)[0]! : 'no network interface in the VMI: the guest gets no NIC');
+    if (report.network?.openFiles?.raise) {
+      const raised = await raiseOpenFileLimit(report.network.openFiles);
+      if (!raised.ok) {
+        logProblems(logger, [problem('OpenFileLimitTooLow', raised.message, { field: `${report.network.iface.field}.ports` })]);
+        logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: nothing was started and no image was changed');
+        return ExitCode.Refused;
+      }
+      logger.info({ reason: 'OpenFileLimitRaised' }, raised.message);
+    }
     if (signals.requested) {
       logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');
       return ExitCode.Aborted;
@@ -78,7 +94,7 @@ export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Lo
         await prepareRuntimeDir(layout, runAs);
       } else throw e;
     }
-    return await runWithStack({ plan, layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw });
+    return await runWithStack({ plan, layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, seed: report.seed });
   } finally {
     signals.uninstall();
   }
@@ -95,6 +111,7 @@ interface RunContext {
   ms: () => number;
   t0: number;
   rawVmi: unknown;
+  seed?: SeedPlan;
 }
 
 async function runWithStack(c: RunContext): Promise<ExitCode> {
@@ -111,10 +128,19 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let outcome: Outcome | undefined;
   const grace = c.plan.gracePeriodSeconds.value;
 
+  const makeSeed = async (seed: SeedPlan) => {
+    const built = await buildSeed(seed, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs);
+    timings.seedMs = built.ms;
+    logger.info({ reason: 'CloudInitSeedBuilt', volume: seed.volume, path: built.path, bytes: built.bytes, ms: built.ms, instanceId: seed.instanceId }, describeSeed(seed));
+  };
+
   try {
     await writeFile(layout.vmiJson, JSON.stringify(c.rawVmi ?? {}, null, 2) + '\n', { mode: 0o644 });
     await lifecycle.to('StartingStack', 'StartingStack', 'starting the private libvirt stack');
-    await stack.start();
+    // The seed is built while the stack comes up. Both are awaited before any failure is thrown, so a stack still
+    // starting never outlives the cleanup below.
+    const started = await Promise.allSettled([stack.start(), c.seed && makeSeed(c.seed)]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
     client = await LibvirtClient.open(layout.busAddress);
     timings.stackReadyMs = ms();
     await lifecycle.to('Defining', 'StackReady', `libvirt stack ready in ${timings.stackReadyMs - timings.preflightMs!} ms`);

@@ -1,0 +1,49 @@
+// Builds the cloud-init seed `check` planned: the files in a private staging dir, then an ISO9660 image with Joliet
+// and Rock Ridge by Debian's xorrisofs (KubeVirt's own tool and options), as the VM user, under a timeout, in the
+// runtime dir (removed at exit with everything else). QEMU attaches it read-only.
+import { chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { fail } from '../../domain/problem.js';
+import { SYSTEM_PATH } from '../../domain/system.js';
+import type { SeedPlan } from '../../domain/cloud-init-seed.js';
+import type { RunAs } from '../common/run-as.js';
+
+export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeoutMs: number): Promise<{ path: string; ms: number; bytes: number }> {
+  const t0 = performance.now();
+  const own = async (p: string) => { if (runAs) await chown(p, runAs.uid, runAs.gid); };
+  // Private: user data may hold secrets. The dir is the VM user's; the files are only readable by it.
+  const seedDir = dirname(seed.path);
+  await mkdir(seedDir, { recursive: true, mode: 0o700 });
+  await own(seedDir);
+  const staging = join(seedDir, `${seed.volume}.d`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { mode: 0o700 });
+  await own(staging);
+  try {
+    for (const f of seed.files) {
+      const file = join(staging, f.path);
+      for (let d = dirname(file); d !== staging; d = dirname(d)) {
+        await mkdir(d, { recursive: true, mode: 0o700 });
+        await own(d);
+      }
+      await writeFile(file, f.data, { mode: 0o600 });
+      await own(file);
+    }
+    const r = await execa('xorrisofs', ['-output', seed.path, '-volid', seed.label, '-joliet', '-rock', '-partition_cyl_align', 'on', staging], {
+      reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', all: true, stdin: 'ignore', cwd: seedDir,
+      env: { PATH: SYSTEM_PATH, LC_ALL: 'C' }, extendEnv: false,
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+    });
+    if (r.timedOut) fail('CloudInitSeedFailed', `xorrisofs did not build the seed of ${seed.volume} within ${timeoutMs / 1000} s`);
+    if (r.exitCode !== 0) {
+      const why = String(r.all ?? '').trim().split('\n').filter((l) => /FAILURE|SORRY|error/i.test(l)).slice(-3).join(' / ') || r.shortMessage;
+      fail('CloudInitSeedFailed', `xorrisofs could not build the seed of ${seed.volume}: ${why}`);
+    }
+    const { size } = await stat(seed.path);
+    return { path: seed.path, ms: Math.round(performance.now() - t0), bytes: size };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
