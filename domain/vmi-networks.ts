@@ -44,9 +44,6 @@ export interface InterfaceSpec {
 const PLUGIN_FIX = 'use passtBinding: {} or masquerade: {} (both reach the pod network through passt, unprivileged)';
 const NEEDS_AGENT = 'needs KubeVirt\'s privileged node agent (virt-handler) to set up the pod\'s network';
 
-export const INTERFACE_FIELDS = {
-  accepted: ['name', 'model', 'macAddress', 'ports', 'passtBinding', 'masquerade', 'binding'],
-};
 /** Binding methods KubeVirt knows and passt cannot provide, each with why. */
 const PRIVILEGED_BINDINGS: Readonly<Record<string, string>> = {
   bridge: `a bridge binding ${NEEDS_AGENT}`,
@@ -56,12 +53,15 @@ const PRIVILEGED_BINDINGS: Readonly<Record<string, string>> = {
   vdpa: 'a vDPA binding needs a vDPA device plugin and KubeVirt\'s privileged node agent',
 };
 const BINDING_KEYS = ['passtBinding', 'masquerade', 'binding', ...Object.keys(PRIVILEGED_BINDINGS)];
+/** The privileged bindings are read here only to be refused with their reason. */
+const INTERFACE_FIELDS = { accepted: ['name', 'model', 'macAddress', 'ports', ...BINDING_KEYS] };
 
 const PORT_FIELDS = { accepted: ['name', 'protocol', 'port'] };
 const NETWORK_FIELDS = { accepted: ['name', 'pod', 'multus'] };
 const POD_NETWORK_FIELDS = { accepted: ['vmNetworkCIDR'] };
 
-interface ParsedNetwork { name: string; field: string; pod?: Obj }
+/** `refused`: reported already (multus); its interface is not reported again. */
+interface ParsedNetwork { name: string; field: string; pod?: Obj; refused?: true }
 
 /**
  * The interfaces, each matched with its network. `interfaces` is the raw spec.domain.devices.interfaces list (the
@@ -94,7 +94,7 @@ function parseNetwork(problems: Problems, item: Obj, field: string): ParsedNetwo
     problems.push(problem(Reason.NetworkMultusUnsupported, `${field}.multus: a Multus network needs Multus and KubeVirt's privileged node agent`, {
       field: `${field}.multus`, fix: 'use the pod network (pod: {}); the guest reaches it through passt',
     }));
-    return undefined;
+    return name === undefined ? undefined : { name, field, refused: true };
   }
   const pod = readObject(problems, item, 'pod', field);
   if (!pod) {
@@ -241,6 +241,7 @@ function matchInterfaces(problems: Problems, interfaces: ParsedInterface[], netw
   const out: InterfaceSpec[] = [];
   for (const iface of interfaces) {
     const network = networks.find((n) => n.name === iface.name);
+    if (network?.refused) continue;
     if (!network) {
       problems.push(problem(Reason.InterfaceNetworkMismatch, `${iface.field}.name: interface ${iface.name} has no network of that name in ${fieldPath(specPath, 'networks')}`, {
         field: `${iface.field}.name`, fix: `add {name: ${iface.name}, pod: {}} to spec.networks, or name the interface after the network`,

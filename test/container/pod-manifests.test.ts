@@ -64,6 +64,12 @@ for (const file of files) {
     t.like(mounts.get(cmVol.name), { mountPath: '/etc/vm-launcher', readOnly: true });
 
     for (const v of vmi.spec.volumes) {
+      if (v.cloudInitNoCloud || v.cloudInitConfigDrive) {
+        // The launcher builds the seed; only a secretRef needs a mount, where KubeVirt's pod puts the Secret.
+        const ci = v.cloudInitNoCloud ?? v.cloudInitConfigDrive;
+        if (ci.secretRef || ci.networkDataSecretRef) t.is(mounts.get(podVolumes.get(v.name)?.name)?.mountPath, `/var/run/kubevirt-private/secret/${v.name}`);
+        continue;
+      }
       const claim = typeof v.persistentVolumeClaim === 'string' ? v.persistentVolumeClaim : v.persistentVolumeClaim.claimName;
       const podVol = podVolumes.get(v.name);
       t.truthy(podVol, `pod volume ${v.name}`);
@@ -76,6 +82,12 @@ for (const file of files) {
       t.is(podVol.persistentVolumeClaim.claimName, claim, `volume ${v.name} is claim ${claim}`);
       const where = devices.get(v.name) ?? mounts.get(v.name)?.mountPath;
       t.true(where === `/dev/${v.name}` || where === `${VOLUMES_DIR}/${v.name}`, `${v.name} at ${where}`);
+    }
+
+    // A guest port below 1024 needs the pod sysctl that lets passt (unprivileged) bind it.
+    const ports: number[] = (vmi.spec.domain.devices.interfaces ?? []).flatMap((i: any) => (i.ports ?? []).map((p: any) => p.port));
+    if (ports.some((p) => p < 1024)) {
+      t.deepEqual(spec.securityContext.sysctls, [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }]);
     }
   });
 }

@@ -18,6 +18,18 @@ const noValidator = validatorUnavailable();
 const noLoop = loopUnavailable();
 const examplesDir = join(repoRoot, 'examples', 'vmi');
 
+/**
+ * passt over vhost-user is in libvirt's schema from 11.1 (the image's trixie); bookworm's 9.0 refuses it, and its
+ * launcher refuses a VMI with a NIC (PasstUnsupportedByLibvirt). Such XML is validated in the image instead, by
+ * test/container/network.test.ts, with trixie's virt-xml-validate.
+ */
+const PASST_VHOST_USER = '<interface type="vhostuser">';
+const noPasstSchema = noValidator ? undefined : (() => {
+  const probe = '<domain type="qemu"><name>p</name><memory unit="MiB">64</memory><memoryBacking><source type="memfd"/><access mode="shared"/></memoryBacking>'
+    + '<os><type arch="x86_64">hvm</type></os><devices><interface type="vhostuser"><backend type="passt"/><model type="virtio"/></interface></devices></domain>';
+  return virtXmlValidate(probe).ok ? undefined : "this host's libvirt schema refuses passt over vhost-user (libvirt < 11.1): validated in the image by test/container/network.test.ts";
+})();
+
 test.after.always(() => cleanupAll());
 
 function skipped(t: ExecutionContext, ...why: Array<string | undefined>): boolean {
@@ -67,13 +79,15 @@ test('the bundled examples are all covered below', (t) => {
 
 for (const file of examples) {
   const block = file.includes('block');
+  const network = (parseYaml(readFileSync(join(examplesDir, file), 'utf8')) as { spec: { networks?: unknown[] } }).spec.networks !== undefined;
   test(`examples/vmi/${file}: the domain XML passes libvirt's schema`, async (t) => {
-    if (skipped(t, block ? noLoop : undefined)) return;
+    if (skipped(t, block ? noLoop : undefined, network ? noPasstSchema : undefined)) return;
     const s = newScene(t);
     const manifest = join(examplesDir, file);
     const volumes = volumesOf(manifest);
     t.true(volumes.length > 0);
     for (const v of volumes) {
+      if (v === 'cloudinit') continue; // the seed is built by run; nothing to provide
       if (block) {
         const backing = join(s.dir, `${v}.raw`);
         qemuImg('-f', 'raw', backing, '4M');
@@ -87,6 +101,7 @@ for (const file of examples) {
     const disks = xmlDisks(xml);
     t.is(disks.length, volumes.length);
     for (const d of disks) t.is(d['@type'], block ? 'block' : 'file');
+    if (network) t.true(xml.includes('<backend type="passt"'), 'the NIC goes through passt');
   });
 }
 
@@ -222,7 +237,12 @@ test('every golden domain XML (test/golden/) passes libvirt\'s schema', (t) => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.xml'));
   t.true(files.length >= 10, `golden files in ${dir}: ${files.length}`);
   for (const f of files) {
-    const v = virtXmlValidate(readFileSync(join(dir, f), 'utf8'));
+    const xml = readFileSync(join(dir, f), 'utf8');
+    if (noPasstSchema && xml.includes(PASST_VHOST_USER)) {
+      t.log(`${f} skipped here: ${noPasstSchema}`);
+      continue;
+    }
+    const v = virtXmlValidate(xml);
     t.true(v.ok, `${f}: ${v.output}`);
   }
 });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { buildDomain } from '../../domain/build-domain.js';
 import { domainToXml } from '../../domain/domain-xml.js';
 import type { Accel, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import type { NetworkOptions } from '../../domain/build-interfaces.js';
 import { parseVmiText } from '../../domain/vmi.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,9 +22,15 @@ interface GoldenCase {
   manifest: string;
   accel: Accel;
   volumes: Record<string, VolumeShape>;
+  /** The passt backend launcher/inspect would have chosen. */
+  network?: NetworkOptions;
 }
 
 const fs = (extra: Partial<VolumeShape> = {}): VolumeShape => ({ kind: 'filesystem', sparse: true, ...extra });
+const seed: VolumeShape = { kind: 'cloudInit' };
+const passt = (backend: NetworkOptions['backend']): NetworkOptions => ({ backend, passtLogFile: '/var/run/vm-launcher/logs/passt.log' });
+/** Network and cloud-init forms beyond the examples (test/golden/manifests/). */
+const manifests = `${repo}test/golden/manifests/`;
 
 export const GOLDEN_CASES: GoldenCase[] = [
   { name: 'filesystem-pvc-tcg', manifest: `${repo}examples/vmi/vmi-filesystem-pvc.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
@@ -35,10 +42,15 @@ export const GOLDEN_CASES: GoldenCase[] = [
   { name: 'kubevirt-vmi-pvc', manifest: `${sharedExamples}vmi-pvc.yaml`, accel: 'kvm', volumes: { pvcdisk: fs() } },
   { name: 'kubevirt-vmi-block-pvc', manifest: `${sharedExamples}vmi-block-pvc.yaml`, accel: 'kvm', volumes: { blockpvcdisk: { kind: 'block' } } },
   { name: 'kubevirt-vmi-host-disk', manifest: `${sharedExamples}vmi-host-disk.yaml`, accel: 'kvm', volumes: { 'host-disk': { kind: 'hostDisk', sparse: true } } },
+  { name: 'debian-ssh-masquerade-vhost-user', manifest: `${repo}examples/vmi/vmi-debian-ssh.yaml`, accel: 'kvm', volumes: { rootdisk: fs(), cloudinit: seed }, network: passt('vhost-user') },
+  { name: 'debian-ssh-masquerade-user', manifest: `${repo}examples/vmi/vmi-debian-ssh.yaml`, accel: 'qemu', volumes: { rootdisk: fs(), cloudinit: seed }, network: passt('user') },
+  { name: 'passt-binding-all-ports-configdrive', manifest: `${manifests}passt-binding-all-ports-configdrive.yaml`, accel: 'kvm', volumes: { rootdisk: fs(), configdrive: seed }, network: passt('vhost-user') },
+  { name: 'passt-plugin-mac-e1000', manifest: `${manifests}passt-plugin-mac-e1000.yaml`, accel: 'qemu', volumes: { rootdisk: fs() }, network: passt('user') },
   { name: 'kubevirt-vm-alpine-multipvc', manifest: `${sharedExamples}vm-alpine-multipvc.yaml`, accel: 'kvm', volumes: { pvcdisk1: fs(), pvcdisk2: fs() } },
 ];
 
 function factsFor(volume: string, shape: VolumeShape, hostDiskPath?: string): VolumeFacts {
+  if (shape.kind === 'cloudInit') return { volume, kind: 'cloudInit', path: `/var/run/vm-launcher/cloud-init/${volume}.iso`, fullyAllocated: true, directIo: false };
   const path = shape.kind === 'block' ? `/dev/${volume}` : hostDiskPath ?? `/var/run/kubevirt-private/vmi-disks/${volume}/disk.img`;
   return {
     volume, kind: shape.kind, path, format: 'raw', virtualSize: 2 ** 30,
@@ -54,7 +66,7 @@ export function goldenXml(c: GoldenCase): string {
     if (!shape) throw new Error(`case ${c.name} gives no volume shape for ${d.volumeName}`);
     return [d.volumeName, factsFor(d.volumeName, shape, d.hostDiskPath)] as const;
   }));
-  const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log' });
+  const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log', ...(c.network && { network: c.network }) });
   if (!built.domain) throw new Error(`case ${c.name} builds no domain: ${JSON.stringify(built.problems)}`);
   return domainToXml(built.domain);
 }

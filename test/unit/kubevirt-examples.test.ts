@@ -26,13 +26,11 @@ const expectations: Record<string, Expectation> = {
       ['FieldNotSupported', 'spec.domain.chassis'],
       ['FieldNotSupported', 'spec.domain.devices.rng'],
       ['FieldNotSupported', 'spec.volumes[0].containerDisk'],
-      ['FieldNotSupported', 'spec.volumes[1].cloudInitNoCloud'],
     ],
   },
   'vmi-nocloud.yaml': {
     refused: [
       ['FieldNotSupported', 'spec.volumes[0].containerDisk'],
-      ['FieldNotSupported', 'spec.volumes[1].cloudInitNoCloud'],
       ['FieldNotSupported', 'spec.volumes[2].emptyDisk'],
     ],
   },
@@ -48,7 +46,6 @@ const expectations: Record<string, Expectation> = {
       ['FieldNotSupported', 'metadata.annotations["hooks.kubevirt.io/hookSidecars"]'],
       ['FieldNotSupported', 'spec.domain.devices.rng'],
       ['FieldNotSupported', 'spec.volumes[0].containerDisk'],
-      ['FieldNotSupported', 'spec.volumes[1].cloudInitNoCloud'],
     ],
   },
 };
