@@ -25,6 +25,7 @@ import { runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
 import { supervise, type Outcome } from './supervise.js';
 import { applyVolumeChanges } from './volume-changes.js';
 import { buildSeed } from './cloud-init-seed.js';
+import { ensurePasstGone, readPasstPids } from './passt-process.js';
 import { raiseOpenFileLimit } from './open-files.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
 import { describeSeed, type SeedPlan } from '../../domain/cloud-init-seed.js';
@@ -125,6 +126,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let client: LibvirtClient | undefined;
   let domain: LibvirtDomain | undefined;
   let qemuPid: number | undefined;
+  let passtPids: number[] = [];
   let outcome: Outcome | undefined;
   const grace = c.plan.gracePeriodSeconds.value;
 
@@ -157,6 +159,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await domain.create();
     timings.createMs = ms();
     qemuPid = await readQemuPid(layout.qemuPidDir, domainName(spec));
+    passtPids = await readPasstPids(layout.qemuPidDir);
     await lifecycle.to('Running', 'Started', 'the guest is running');
     logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
     void tail.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
@@ -169,8 +172,11 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await tail.stop();
     if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, domainName(spec))));
     client?.close();
+    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir);
     await stack.stop(outcome?.guestOff ?? false);
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
+    const strays = await ensurePasstGone(passtPids);
+    if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
   }
   const final = outcome!;
   if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, domainName(spec));
