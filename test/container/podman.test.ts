@@ -7,26 +7,22 @@
 // base image is absent, catatonit for `podman kube play` (its pause image). The image is built once
 // per run by the first tests; VM_LAUNCHER_TEST_IMAGE=NAME uses an image built beforehand instead.
 import test, { type ExecutionContext } from 'ava';
-import { execa, type Options as ExecaOptions } from 'execa';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildTestDisk, guestBuildUnavailable, readBootCount, repoRoot, sha256 } from '../../harness/guest-disk.js';
+import {
+  consoleHas, CONTAINERS_CONF, hasCommand, IMAGE, must, podman, readLog, running, stop, tail, VOLUME_DIR, waitForLog, type LogLine,
+} from './podman-helpers.js';
 
-const CONTAINERS_CONF = join(repoRoot, 'test', 'container', 'containers.conf');
-const IMAGE = process.env.VM_LAUNCHER_TEST_IMAGE ?? 'localhost/vm-launcher:dev';
 const BASE_IMAGE = 'docker.io/library/debian:trixie-slim';
 const VMI_FS = join(repoRoot, 'examples', 'vmi', 'vmi-filesystem-pvc.yaml');
 const VMI_BLOCK = join(repoRoot, 'examples', 'vmi', 'vmi-block-pvc.yaml');
 const POD_FS = join(repoRoot, 'examples', 'pods', 'pod-filesystem-pvc.yaml');
-const VOLUME_DIR = '/var/run/kubevirt-private/vmi-disks';
 const BOOT_TIMEOUT = 120_000; // TCG on 2 shared cores; the guest usually needs ~12 s
 const EXIT = { Clean: 0, Refused: 3 };
-
-function hasCommand(cmd: string): boolean {
-  return ['/usr/bin', '/usr/sbin', '/bin', '/sbin', '/usr/local/bin'].some((d) => existsSync(join(d, cmd)));
-}
 
 function unavailable(): string | undefined {
   if (!hasCommand('podman')) return 'podman is not installed (apt-get install podman runc)';
@@ -40,75 +36,9 @@ if (skip) test('podman: container tests', (t) => { t.log(`SKIPPED: ${skip}`); t.
 
 const env = { ...process.env, CONTAINERS_CONF };
 
-async function podman(args: string[], opts: ExecaOptions = {}) {
-  return execa('podman', args, { env, reject: false, timeout: 120_000, all: true, ...opts });
-}
-
-/** Prints a command's output when it failed, so a red test says why. */
-function must(r: { exitCode?: number; all?: unknown; command: string }, what: string): void {
-  if (r.exitCode !== 0) throw new Error(`${what} failed (exit ${r.exitCode}): ${r.command}\n${String(r.all ?? '').slice(-3000)}`);
-}
-
 /** A parsed Kubernetes object, edited in place before `podman kube play`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Manifest = Record<string, any>;
-
-interface LogLine { level?: string; msg?: string; component?: string; reason?: string; exitCode?: number; [k: string]: unknown }
-
-/** Reads a k8s-file container log ("TIME stdout F|P TEXT" lines): the launcher's JSON lines. */
-function readLog(file: string): LogLine[] {
-  if (!existsSync(file)) return [];
-  const out: LogLine[] = [];
-  let partial = '';
-  for (const raw of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\S+ (stdout|stderr) ([FP]) ?(.*)$/.exec(raw);
-    if (!m) continue;
-    partial += m[3];
-    if (m[2] === 'P') continue;
-    const text = partial;
-    partial = '';
-    try { out.push(JSON.parse(text) as LogLine); } catch { out.push({ level: 'raw', msg: text }); }
-  }
-  return out;
-}
-
-function tail(lines: LogLine[], n = 20): string {
-  return lines.slice(-n).map((l) => `${l.component ?? ''} ${l.reason ?? ''} ${l.msg ?? ''}`).join('\n');
-}
-
-const consoleHas = (text: string) => (l: LogLine) => l.component === 'guest-console' && (l.msg ?? '').includes(text);
-
-async function waitForLog(file: string, pred: (l: LogLine) => boolean, timeoutMs: number, what: string, alive?: () => Promise<boolean>): Promise<LogLine> {
-  const deadline = Date.now() + timeoutMs;
-  let checks = 0;
-  for (;;) {
-    const found = readLog(file).find(pred);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines:\n${tail(readLog(file))}`);
-    if (alive && ++checks % 8 === 0 && !(await alive())) {
-      await new Promise((r) => setTimeout(r, 300));
-      const late = readLog(file).find(pred);
-      if (late) return late;
-      throw new Error(`the container exited while waiting for ${what}; last lines:\n${tail(readLog(file))}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function running(name: string): Promise<boolean> {
-  const r = await podman(['inspect', '--format', '{{.State.Running}}', name]);
-  return r.exitCode === 0 && String(r.stdout).trim() === 'true';
-}
-
-/** Stops a container the way the kubelet does (SIGTERM, SIGKILL after `grace` s); its exit code and the time taken. */
-async function stop(name: string, grace: number): Promise<{ exitCode: number; seconds: number }> {
-  const t0 = Date.now();
-  must(await podman(['stop', '-t', String(grace), name], { timeout: (grace + 30) * 1000 }), 'podman stop');
-  const seconds = (Date.now() - t0) / 1000;
-  const r = await podman(['inspect', '--format', '{{.State.ExitCode}}', name]);
-  must(r, 'podman inspect');
-  return { exitCode: Number(String(r.stdout).trim()), seconds };
-}
 
 const work = mkdtempSync(join(tmpdir(), 'vm-launcher-podman-'));
 const uniq = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;

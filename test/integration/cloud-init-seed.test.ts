@@ -1,0 +1,84 @@
+// The cloud-init seed as `run` builds it, with Debian's real xorrisofs: an ISO9660 image (Joliet, Rock Ridge)
+// labelled cidata or config-2, owned by the VM user and private, its staging files gone; a timeout is a clear
+// CloudInitSeedFailed. Read back with xorriso itself.
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planSeed } from '../../domain/cloud-init-seed.js';
+import { parseVmi } from '../../domain/vmi.js';
+import { LauncherError } from '../../domain/problem.js';
+import { buildSeed } from '../../launcher/run/cloud-init-seed.js';
+import { isRoot } from '../../harness/requirements.js';
+
+const noXorriso = ['/usr/bin/xorrisofs', '/usr/local/bin/xorrisofs'].some((p) => existsSync(p)) ? undefined : 'xorrisofs is not installed (apt-get install xorriso)';
+const runAs = isRoot ? { uid: 107, gid: 107 } : undefined;
+
+function spec(source: string) {
+  const r = parseVmi({
+    apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'seedvm', namespace: 'tests' },
+    spec: {
+      domain: { memory: { guest: '64Mi' }, devices: { disks: [{ name: 'ci' }] } },
+      volumes: [{ name: 'ci', [source]: { userData: '#cloud-config\nruncmd: [true]\n', networkData: 'version: 2\n' } }],
+    },
+  });
+  if (!r.spec?.cloudInit) throw new Error(JSON.stringify(r.problems));
+  return r.spec;
+}
+
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vml-seed-'));
+  chmodSync(dir, 0o755);
+  if (runAs) execFileSync('chown', [`${runAs.uid}:${runAs.gid}`, dir]);
+  return dir;
+}
+
+const iso = (path: string, ...args: string[]) => execFileSync('xorriso', ['-osirrox', 'on', '-indev', path, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+for (const [source, label, files] of [
+  ['cloudInitNoCloud', 'cidata', ['/meta-data', '/network-config', '/user-data']],
+  ['cloudInitConfigDrive', 'config-2', ['/openstack/latest/meta_data.json', '/openstack/latest/network_data.json', '/openstack/latest/user_data']],
+] as const) {
+  test(`${source}: an ISO labelled ${label} with KubeVirt's files, owned by the VM user, no staging left`, async (t) => {
+    if (noXorriso) { t.log(`skipped: ${noXorriso}`); return t.pass(); }
+    const dir = scratch();
+    try {
+      const s = spec(source);
+      const seed = planSeed(s, s.cloudInit!, {
+        path: join(dir, 'cloud-init', 'ci.iso'),
+        userData: { data: Buffer.from('#cloud-config\nruncmd: [true]\n'), from: 'inline' },
+        networkData: { data: Buffer.from('version: 2\n'), from: 'inline' },
+      });
+      const built = await buildSeed(seed, runAs, 10_000);
+      t.log(`built in ${built.ms} ms, ${built.bytes} bytes`);
+      const st = statSync(built.path);
+      if (runAs) t.is(st.uid, runAs.uid);
+      t.is(statSync(join(dir, 'cloud-init')).mode & 0o777, 0o700, 'the seed dir is private');
+      t.deepEqual(readdirSync(join(dir, 'cloud-init')), ['ci.iso'], 'the staging files are gone');
+      t.regex(iso(built.path, '-pvd_info'), new RegExp(`Volume Id\\s*:\\s*${label}`));
+      const listed = iso(built.path, '-find', '/', '-type', 'f').trim().split('\n').map((l) => l.replace(/'/g, '')).sort();
+      t.deepEqual(listed, [...files]);
+      const out = join(dir, 'out');
+      iso(built.path, '-extract', files.find((f) => f.includes('user'))!, out);
+      t.is(execFileSync('cat', [out], { encoding: 'utf8' }), '#cloud-config\nruncmd: [true]\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('xorrisofs past its timeout: CloudInitSeedFailed, staging removed', async (t) => {
+  if (noXorriso) { t.log(`skipped: ${noXorriso}`); return t.pass(); }
+  const dir = scratch();
+  try {
+    const s = spec('cloudInitNoCloud');
+    const seed = planSeed(s, s.cloudInit!, { path: join(dir, 'cloud-init', 'ci.iso') });
+    const e = await t.throwsAsync(buildSeed(seed, runAs, 1));
+    t.true(e instanceof LauncherError);
+    t.is((e as LauncherError).reason, 'CloudInitSeedFailed');
+    t.false(existsSync(join(dir, 'cloud-init', 'ci.d')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
