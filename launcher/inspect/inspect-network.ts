@@ -125,7 +125,7 @@ export function describeNetwork(n: NetworkPlan): string[] {
   const lines = [
     `interface ${iface.name} (${iface.bindingAsked}, model ${iface.model}${iface.macAddress ? `, MAC ${iface.macAddress}` : ''}) -> passt ${backend.backend} (${backend.why})`,
     iface.masquerade
-      ? `guest address ${iface.masquerade.guestAddress}/${iface.masquerade.prefix} by DHCP from passt (KubeVirt's masquerade addressing in ${iface.masquerade.cidr}; its gateway ${iface.masquerade.gateway} is answered by passt, but DHCP names the pod's own gateway); traffic leaves with the pod's IP`
+      ? `guest address ${iface.masquerade.guestAddress}/${iface.masquerade.prefix} by DHCP from passt (KubeVirt's masquerade addressing in ${iface.masquerade.cidr}); DHCP names the pod's own gateway, not ${iface.masquerade.gateway} (passt answers ARP for both); traffic leaves with the pod's IP`
       : 'guest address: the pod\'s own IP and gateway, by DHCP from passt',
     `forwarded from the pod's IP to the guest: ${forwards}${forwardsAll(iface.ports) ? ` (ports below ${n.unprivilegedPortStart} excepted)` : ''}`,
     `passt socket ${n.socketPath} (${Buffer.byteLength(n.socketPath)} of ${MAX_UNIX_SOCKET_PATH} bytes)`,
