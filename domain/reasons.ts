@@ -158,6 +158,7 @@ export const REASONS = {
   OpenFileLimitRaised: event('run', 'the open-file soft limit was raised to the hard limit for passt\'s forwarded ports'),
   CloudInitSeedBuilt: event('run', 'the cloud-init seed (ISO9660) is built in the runtime dir'),
   PasstKilled: event('run', 'passt outlived its libvirtd and was stopped', 'warning'),
+  PasstLogTail: event('run', 'passt\'s last log lines, logged on failure', 'warning'),
   GuestShutdown: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest shut down cleanly after the ACPI request' },
   GuestPoweredOff: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest powered itself off' },
   GracePeriodExpired: { severity: 'error', exit: ExitCode.Forced, stage: 'run', means: 'the guest did not shut down within the grace period and was destroyed', fix: 'make the guest honour ACPI (acpid, systemd-logind) or raise terminationGracePeriodSeconds' },

@@ -207,9 +207,14 @@ async function logDiagnostics(logger: Logger, stack: PrivateStack, layout: Runti
   for (const d of stack.daemons) {
     if (d.recent.length) withComponent(logger, d.name).warn({ reason: 'DaemonLogTail', lines: d.recent }, `last ${d.recent.length} lines of ${d.name}`);
   }
-  const qemuLog = join(layout.cacheDir, 'libvirt', 'qemu', 'log', `${name}.log`);
-  try {
-    const lines = (await readFile(qemuLog, 'utf8')).trimEnd().split('\n').slice(-20);
-    withComponent(logger, 'qemu').warn({ reason: 'QemuLogTail', file: qemuLog, lines }, `last ${lines.length} lines of QEMU's log`);
-  } catch { /* QEMU never started */ }
+  const logs = [
+    { component: 'qemu', reason: 'QemuLogTail', file: join(layout.cacheDir, 'libvirt', 'qemu', 'log', `${name}.log`) },
+    { component: 'passt', reason: 'PasstLogTail', file: layout.passtLog },
+  ] as const;
+  for (const { component, reason, file } of logs) {
+    try {
+      const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-20);
+      withComponent(logger, component).warn({ reason, file, lines }, `last ${lines.length} lines of ${component}'s log`);
+    } catch { /* it never started (or the VM has no NIC) */ }
+  }
 }
