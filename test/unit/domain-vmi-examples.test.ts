@@ -18,7 +18,8 @@ for (const file of files) {
     t.deepEqual(problems, []);
     t.truthy(spec);
     t.is(spec?.namespace, 'default');
-    t.is(spec?.memoryBytes, 128 * 2 ** 20);
+    // the test guest needs 128 MiB; the Debian cloud image 1 GiB
+    t.is(spec?.memoryBytes, (file.includes('debian') ? 1024 : 128) * 2 ** 20);
     t.true(spec?.disks.some((d) => d.volumeName === 'rootdisk'), 'a rootdisk volume');
   });
 }
@@ -26,4 +27,11 @@ for (const file of files) {
 test('the two-disk example: rootdisk boots, datadisk carries a serial', (t) => {
   const { spec } = parseVmiText(readFileSync(dir + 'vmi-two-disks.yaml', 'utf8'));
   t.deepEqual(spec?.disks.map((d) => [d.volumeName, d.bootOrder, d.serial]), [['rootdisk', 1, undefined], ['datadisk', undefined, 'data01']]);
+});
+
+test('the Debian example: a masquerade NIC forwarding SSH, a NoCloud seed on its own disk', (t) => {
+  const { spec } = parseVmiText(readFileSync(dir + 'vmi-debian-ssh.yaml', 'utf8'));
+  t.like(spec?.interfaces?.[0], { name: 'default', binding: 'masquerade', ports: [{ name: 'ssh', protocol: 'tcp', port: 22 }] });
+  t.like(spec?.cloudInit, { volumeName: 'cloudinit', dataSource: 'noCloud' });
+  t.deepEqual(spec?.disks.map((d) => [d.volumeName, d.cloudInit, d.readonly]), [['rootdisk', undefined, false], ['cloudinit', 'noCloud', true]]);
 });
