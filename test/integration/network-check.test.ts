@@ -185,3 +185,17 @@ test('a guest with a NIC boots, passt runs as the VM user, and nothing of it out
     run.kill(runtime);
   }
 });
+
+test('run raises its own open-file soft limit to the hard one (prlimit on its own pid, no privilege needed)', async (t) => {
+  const module = new URL('../../launcher/run/open-files.js', import.meta.url).href;
+  const script = `const { raiseOpenFileLimit } = await import(${JSON.stringify(module)});
+    const r = await raiseOpenFileLimit({ soft: 1024, hard: 4096, need: 2048, raise: true });
+    const line = (await import('node:fs')).readFileSync('/proc/self/limits', 'utf8').split('\\n').find((l) => l.startsWith('Max open files'));
+    console.log(JSON.stringify({ ...r, line }));`;
+  const out = await new Promise<string>((resolve, reject) => execFile('prlimit', ['--nofile=1024:4096', process.execPath, '--input-type=module', '-e', script],
+    { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+  const r = JSON.parse(out) as { ok: boolean; message: string; line: string };
+  t.true(r.ok, r.message);
+  t.regex(r.line, /^Max open files\s+4096\s+4096/);
+  t.regex(r.message, /raised from 1024 to 4096/);
+});
