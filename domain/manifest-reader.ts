@@ -51,9 +51,10 @@ const DEFAULT_FIX = 'remove the field: vm-launcher does not implement it';
 /** Refuses every key of `obj` that `rules` does not list. A null value counts as absent (Kubernetes semantics). */
 export function refuseUnknownKeys(problems: Problems, obj: Obj, path: string, rules: FieldRules, hints: FixHints = {}): void {
   for (const [key, value] of Object.entries(obj)) {
-    if (value === null || rules.accepted.includes(key) || (rules.ignored && key in rules.ignored)) continue;
+    // Own keys only: `constructor` or `toString` must not pass as if they were listed (Object.prototype members).
+    if (value === null || rules.accepted.includes(key) || (rules.ignored && Object.hasOwn(rules.ignored, key))) continue;
     const field = fieldPath(path, key);
-    problems.push(problem(Reason.FieldNotSupported, `${field}: not supported`, { field, fix: hints[key] ?? DEFAULT_FIX }));
+    problems.push(problem(Reason.FieldNotSupported, `${field}: not supported`, { field, fix: (Object.hasOwn(hints, key) ? hints[key] : undefined) ?? DEFAULT_FIX }));
   }
 }
 
@@ -115,7 +116,8 @@ export function readStringMap(problems: Problems, obj: Obj, key: string, path: s
   const out: Record<string, string> = {};
   if (!map) return out;
   for (const [k, v] of Object.entries(map)) {
-    if (typeof v === 'string') out[k] = v;
+    // defineProperty: a label named __proto__ is a label, not the map's prototype.
+    if (typeof v === 'string') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     else invalid(problems, fieldPath(fieldPath(path, key), k), 'must be a string', 'quote the value');
   }
   return out;

@@ -18,6 +18,7 @@ import { parseNetworking } from './vmi-networks.js';
 import type { CloudInitSpec } from './vmi-cloud-init.js';
 import { matchDisksToVolumes } from './vmi-match.js';
 import { applyStorageAnnotations } from './volume-storage.js';
+import { flowDepth, MAX_FLOW_DEPTH } from './manifest-limits.js';
 
 export interface VmiParseResult {
   /** Present when there is no error (warnings may remain). */
@@ -37,12 +38,26 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
 /** Parses YAML or JSON text (one document) and validates it as a VMI. */
 export function parseVmiText(text: string): VmiParseResult {
+  const invalid = (message: string): VmiParseResult =>
+    ({ problems: [problem(Reason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] });
+  if (flowDepth(text) > MAX_FLOW_DEPTH) return invalid(`the manifest nests [ or { deeper than ${MAX_FLOW_DEPTH} levels: not a VirtualMachineInstance`);
   // Empty documents (a lone `---`) do not count; duplicate keys are YAML errors (the yaml package's default).
-  const docs = parseAllDocuments(text).filter((d) => !(d.contents === null && d.errors.length === 0));
+  let parsed;
+  try {
+    parsed = parseAllDocuments(text);
+  } catch (e) {
+    return invalid(`the manifest is not valid YAML or JSON: ${(e as Error).message}`);
+  }
+  const docs = (Array.isArray(parsed) ? parsed : [parsed]).filter((d) => !(d.contents === null && d.errors.length === 0));
   const firstError = docs.flatMap((d) => d.errors)[0];
   if (docs.length === 1 && docs[0] && !firstError) {
-    // maxAliasCount bounds alias expansion ("billion laughs").
-    const raw: unknown = docs[0].toJS({ maxAliasCount: 100 });
+    // maxAliasCount bounds alias expansion ("billion laughs"); going past it is an invalid manifest, not a crash.
+    let raw: unknown;
+    try {
+      raw = docs[0].toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      return invalid(`the manifest is not usable YAML: ${(e as Error).message} (YAML aliases are expanded at most 100 times)`);
+    }
     return { ...parseVmi(raw), raw };
   }
   const message = firstError

@@ -12,3 +12,4 @@ export { HookError, HookReason } from './errors.js';
 export { checkDomainXml } from './check-domain-xml.js';
 export { killGroup, signalGroup } from './process-group.js';
 export { followLines } from './stderr-lines.js';
+export { longTimeout, MAX_TIMER_MS, type LongTimer } from './long-timer.js';

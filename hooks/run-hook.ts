@@ -5,6 +5,7 @@ import type { HookInfo } from './discover.js';
 import type { HookPoint } from './hook-points.js';
 import { killGroup, trackGroup } from './process-group.js';
 import { followLines } from './stderr-lines.js';
+import { longTimeout } from './long-timer.js';
 
 export type HookOutcome = 'ok' | 'failed' | 'timedOut' | 'notExecutable' | 'outputTooLarge' | 'cancelled';
 
@@ -71,7 +72,7 @@ export async function runHook(hook: HookInfo, opts: RunHookOptions): Promise<Hoo
   // A child that left the group (setsid) still holds our pipes: drop them, or waiting for
   // their end would outlast the timeout.
   const dropPipes = (): void => { subprocess.stdout?.destroy(); subprocess.stderr?.destroy(); };
-  const timer = setTimeout(() => { timedOut = true; killGroup(pid); dropPipes(); }, opts.timeoutMs);
+  const timer = longTimeout(() => { timedOut = true; killGroup(pid); dropPipes(); }, opts.timeoutMs);
   let cancelled = false;
   const onAbort = (): void => { cancelled = true; killGroup(pid); dropPipes(); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -87,7 +88,7 @@ export async function runHook(hook: HookInfo, opts: RunHookOptions): Promise<Hoo
   try {
     result = await subprocess;
   } finally {
-    clearTimeout(timer);
+    timer.clear();
     opts.signal?.removeEventListener('abort', onAbort);
     killGroup(pid);
     untrack();

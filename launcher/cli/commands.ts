@@ -1,6 +1,7 @@
 // `check` and `domain`: the plan and preflight, nothing started. `domain` also runs the onDefineDomain hooks, so
 // people see the XML `run` would define. `prepare` is the one set-up block `check`, `domain` and `run` share.
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, writeFile } from 'node:fs/promises';
+import { removeAs } from '../common/remove-as.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../domain/reasons.js';
@@ -63,6 +64,7 @@ async function withHooks(plan: Plan, report: PreflightReport, log: LogSettings):
     logProblems(logger, [e.problem]);
     return ExitCode.Failed;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    // The hooks ran as the VM user in it: the VM user removes it (a root rm could be raced into following a link).
+    await removeAs([scratch], plan.runAs.value).catch(() => undefined);
   }
 }

@@ -2,12 +2,16 @@
 // exactly one raw `disk.img`. Decided from the filesystem, never from the manifest.
 // Read-only by construction: stat, readdir, statfs, an O_RDONLY|O_DIRECT open and qemu-img info.
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, readdir, realpath, stat, statfs } from 'node:fs/promises';
+import { lstat, open, realpath, stat, statfs } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { LauncherError, problem, type Problem } from '../../domain/problem.js';
 import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/types.js';
 import { heldByQemu } from './image-locks.js';
 import { qemuImgInfo } from './qemu-img.js';
+import { knownRaw, rawMarkerPath } from './raw-marker.js';
+import { notRawFix, backingFileFix } from './image-fixes.js';
+import { writeRefused } from './write-probe.js';
+import { listVolumeEntries } from './volume-entries.js';
 import type { QemuImgLimits } from '../plan/plan.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-paths.js';
@@ -24,7 +28,12 @@ export interface VolumeInspection {
   problems: Problem[];
   /** What run does to the image before start: create it (missing-image.ts) or grow it (--expand-disks). */
   change?: VolumeChange;
+  /** The inode preflight inspected: run checks QEMU opened this very file (run/disk-identity.ts). */
+  identity?: DiskIdentity;
 }
+
+/** What preflight saw: a file's (dev, ino), or a block device's rdev. */
+export interface DiskIdentity { volume: string; path: string; block: boolean; dev: number; ino: number; rdev: number }
 
 const IMAGE_SUFFIXES = ['.img', '.qcow2', '.raw', '.vmdk', '.vhd', '.vhdx', '.iso'];
 
@@ -48,7 +57,8 @@ export async function inspectDisk(disk: DiskSpec, opts: InspectOptions): Promise
     if (!located) return { disk, problems };
     const facts = await examineImage(disk, located.kind, located.path, located.st, opts, problems);
     if (located.kind === 'filesystem' && facts) await checkFits(facts, located.dir ?? located.path, at, problems);
-    return { disk, facts, problems };
+    const identity = { volume, path: located.path, block: located.st.isBlockDevice(), dev: located.st.dev, ino: located.st.ino, rdev: located.st.rdev };
+    return { disk, facts, problems, identity };
   } catch (e) {
     problems.push(problem('VolumeInspectFailed', `could not inspect volume ${volume}: ${(e as Error).message}`, {
       ...at, fix: 'Check the volume\'s mount and permissions in the pod.',
@@ -118,19 +128,17 @@ async function locateImageInDirectory(volume: string, dirPath: string, at: At, p
     problems.push(problem('VolumeNotDirectory', `${dirPath} is not a directory`, { ...at, fix: `Mount the filesystem PVC at ${dirPath}.` }));
     return null;
   }
-  const entries = await readdir(dirReal);
-  for (const name of entries) {
-    if (name === DISK_IMAGE_NAME || name === 'lost+found' || name.startsWith('.')) continue;
-    const lower = name.toLowerCase();
-    if (IMAGE_SUFFIXES.some((s) => lower.endsWith(s))) {
-      problems.push(problem('VolumeHasExtraImage', `volume ${volume} holds another image, ${name}, beside ${DISK_IMAGE_NAME}`, {
-        ...at, fix: `One volume backs exactly one disk: move ${name} to a volume of its own.`,
-      }));
-    } else {
-      problems.push(problem('VolumeHasExtraFile', `volume ${volume} holds ${name}, which vm-launcher ignores`, {
-        ...at, fix: `Only ${DISK_IMAGE_NAME} is used; remove ${name} if it is not needed.`,
-      }));
-    }
+  // One problem per kind, naming a few files: 20000 stray files are one warning, not 20000.
+  const { extraImages, extraFiles } = await listVolumeEntries(dirReal, IMAGE_SUFFIXES);
+  if (extraImages.count > 0) {
+    problems.push(problem('VolumeHasExtraImage', `volume ${volume} holds ${extraImages.count} other image(s) beside ${DISK_IMAGE_NAME}: ${extraImages.names.join(', ')}${extraImages.count > extraImages.names.length ? ', ...' : ''}`, {
+      ...at, fix: `One volume backs exactly one disk: move ${extraImages.count > 1 ? 'them' : extraImages.names[0]} to a volume of ${extraImages.count > 1 ? 'their' : 'its'} own.`,
+    }));
+  }
+  if (extraFiles.count > 0) {
+    problems.push(problem('VolumeHasExtraFile', `volume ${volume} holds ${extraFiles.count} file(s) vm-launcher ignores: ${extraFiles.names.join(', ')}${extraFiles.count > extraFiles.names.length ? ', ...' : ''}`, {
+      ...at, fix: `Only ${DISK_IMAGE_NAME} is used; remove what is not needed.`,
+    }));
   }
   const imagePath = join(dirReal, DISK_IMAGE_NAME);
   const ist = await lstatOrNull(imagePath);
@@ -173,6 +181,20 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
   const at = { volume: disk.volumeName, field: disk.field };
   const write = !disk.readonly && disk.device !== 'cdrom';
   const who = opts.runAs ? `uid ${opts.runAs.uid}` : `uid ${process.getuid?.()}`;
+  // A read-only filesystem or an append-only/immutable file is not a matter of ownership: say what it is.
+  const refusedWrite = write && kind !== 'block' ? await writeRefused(path) : undefined;
+  if (refusedWrite === 'EROFS') {
+    problems.push(problem('VolumeReadOnly', `${path} is on a read-only filesystem, and the disk is not readonly`, {
+      ...at, fix: 'Mount the PVC read-write, or mark the disk readonly (disk.readonly: true, persistentVolumeClaim.readOnly: true).',
+    }));
+    return undefined;
+  }
+  if (refusedWrite === 'append-only' || refusedWrite === 'immutable') {
+    problems.push(problem('DiskImageNotWritable', `${path} is ${refusedWrite} (chattr +${refusedWrite === 'immutable' ? 'i' : 'a'}): QEMU cannot open it for writing`, {
+      ...at, fix: `Check with lsattr ${path}; chattr -a -i ${path} if that flag was not meant, or mark the disk readonly.`,
+    }));
+    return undefined;
+  }
   if (!(await canAccess(path, write, opts.runAs))) {
     problems.push(problem('DiskImageNotAccessible', `${path} is not ${write ? 'readable and writable' : 'readable'} by ${who}, the user QEMU runs as`, {
       ...at,
@@ -188,9 +210,11 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
     }));
     return undefined;
   }
+  // Raw by definition (a block device) or by record (raw-marker.ts): its first bytes are the guest's, not a format.
+  const raw = kind === 'block' ? 'block' : await knownRaw(path, st);
   let info;
   try {
-    info = await qemuImgInfo(path, opts.qemuImg);
+    info = await qemuImgInfo(path, opts.qemuImg, raw ? 'raw' : undefined);
   } catch (e) {
     if (!(e instanceof LauncherError)) throw e;
     problems.push(problem(e.reason, `qemu-img info ${path}: ${e.message}`, {
@@ -199,13 +223,13 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
     return undefined;
   }
   if (info.format !== 'raw') {
-    problems.push(problem('DiskImageNotRaw', `${path} is ${info.format}, not raw`, {
-      ...at, fix: `Convert it to raw: qemu-img convert -f ${info.format} -O raw ${path} ${path}.raw && mv ${path}.raw ${path}`,
+    problems.push(problem('DiskImageNotRaw', `${path} looks like ${info.format}, not raw, and vm-launcher never booted it as raw`, {
+      ...at, fix: notRawFix(path, info.format, rawMarkerPath(path)),
     }));
   }
   if (info.backingFilename) {
     problems.push(problem('DiskImageHasBackingFile', `${path} depends on a backing file (${info.backingFilename})`, {
-      ...at, fix: `Flatten it into one raw image: qemu-img convert -O raw ${path} ${path}.raw && mv ${path}.raw ${path}`,
+      ...at, fix: backingFileFix(path),
     }));
   }
   if (info.virtualSize === 0) {
@@ -227,7 +251,8 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
 /** cache='none' needs O_DIRECT; tmpfs and some FUSE filesystems refuse it. Read-only open: changes nothing. */
 async function acceptsDirectIo(path: string): Promise<boolean> {
   try {
-    const fh = await open(path, constants.O_RDONLY | constants.O_DIRECT);
+    // O_NONBLOCK: a file swapped for a FIFO after the checks above does not hang preflight.
+    const fh = await open(path, constants.O_RDONLY | constants.O_DIRECT | constants.O_NONBLOCK);
     await fh.close();
     return true;
   } catch {
@@ -251,7 +276,8 @@ async function checkFits(facts: VolumeFacts, dir: string, at: At, problems: Prob
     }));
   } else if (virtual > free + held) {
     problems.push(problem('DiskImageMayNotFit', `${facts.path} may grow to ${mib(virtual)}; it holds ${mib(held)} and the filesystem has ${mib(free)} free`, {
-      ...at, fix: 'Grow the PVC or preallocate the image (fallocate -l SIZE disk.img): a full volume pauses the guest on write.',
+      // fallocate at the current size allocates the holes: it changes neither the size nor a byte of content.
+      ...at, fix: `Grow the PVC or preallocate the image (fallocate -l ${virtual} ${facts.path}; size and content unchanged): a full volume pauses the guest on write.`,
     }));
   }
 }

@@ -17,6 +17,8 @@ import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
 import { inspectNetwork, type NetworkPlan } from './inspect-network.js';
 import { inspectCloudInit } from './inspect-cloud-init.js';
 import type { ManifestResult } from './read-manifest.js';
+import { checkGuestLimits } from './guest-limits.js';
+import { sharedImages } from './disk-conflicts.js';
 
 export interface PreflightReport {
   spec?: VmSpec;
@@ -54,20 +56,24 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
   const inspectOne = async (disk: DiskSpec) => (disk.cloudInit ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
-  const [volumes, network, cloudInit] = await Promise.all([
+  const [volumes, network, cloudInit, limits] = await Promise.all([
     Promise.all(disks.map(inspectOne)),
     spec ? inspectNetwork(spec, plan) : undefined,
     spec ? inspectCloudInit(spec, plan) : undefined,
+    spec ? checkGuestLimits(spec, plan.runAs.value) : Promise.resolve([]),
   ]);
   report.volumes = volumes;
   if (images.expand.value) await Promise.all(report.volumes.map(async (v) => { v.change ??= await plannedGrowth(v, plan.volumes.layout, images.allowPlainDir.value); }));
   report.problems.push(...(network?.problems ?? []), ...(cloudInit?.problems ?? []));
   if (network?.plan) report.network = network.plan;
   if (cloudInit?.seed) report.seed = cloudInit.seed;
+  // What run would only learn from a failed start: the guest against the node and QEMU, two disks on one file.
+  const guestProblems = [...limits, ...sharedImages(volumes)];
+  report.problems.push(...guestProblems);
   if (spec) {
     report.spec = spec;
     report.raw = manifest.raw;
-    if (!report.volumes.some((v) => hasErrors(v.problems)) && !hasErrors(report.problems)) {
+    if (!report.volumes.some((v) => hasErrors(v.problems)) && !hasErrors(guestProblems)) {
       const facts = new Map<string, VolumeFacts>();
       for (const v of report.volumes) if (v.facts) facts.set(v.disk.volumeName, v.facts);
       const built = buildDomain(spec, facts, {

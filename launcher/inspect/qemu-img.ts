@@ -17,12 +17,13 @@ export interface ImageInfo {
 /** Every failure is a LauncherError: DiskImageInspectTimeout or DiskImageInspectFailed. */
 const failed = (message: string) => fail('DiskImageInspectFailed', message);
 
-export async function qemuImgInfo(path: string, limits: QemuImgLimits): Promise<ImageInfo> {
+/** `format: 'raw'`: no probing (an image known to be raw, whatever its first bytes look like). */
+export async function qemuImgInfo(path: string, limits: QemuImgLimits, knownFormat?: 'raw'): Promise<ImageInfo> {
   if (!path.startsWith('/')) failed(`refusing a relative image path: ${path}`);
   const cpuSeconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
   const r = await execa('prlimit', [
     `--as=${limits.memoryBytes}`, `--cpu=${cpuSeconds}`, '--',
-    'qemu-img', 'info', '--output=json', path,
+    'qemu-img', 'info', '--output=json', ...(knownFormat ? ['-f', knownFormat] : []), path,
   ], {
     reject: false,
     timeout: limits.timeoutMs,

@@ -68,7 +68,8 @@ function yesNo(s: Sourced<string>): Sourced<boolean> {
 }
 
 function seconds(s: Sourced<string>): Sourced<number> {
-  if (!/^\d+(\.\d+)?$/.test(s.value)) fail('UsageInvalid', `${s.source} takes seconds (a number), not ${JSON.stringify(s.value)}`);
+  // Any finite number of seconds works (timers wait in chunks: hooks/long-timer.ts); 400 digits do not.
+  if (!/^\d+(\.\d+)?$/.test(s.value) || !Number.isFinite(Number(s.value) * 1000)) fail('UsageInvalid', `${s.source} takes seconds (a number), not ${JSON.stringify(s.value)}`);
   return { value: Number(s.value), source: s.source };
 }
 

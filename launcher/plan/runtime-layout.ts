@@ -4,8 +4,21 @@
 import { join } from 'node:path';
 import { isSafeVolumeName } from './volume-paths.js';
 
+/** The launcher's own marker file: proof that a runtime dir is a vm-launcher's (stack/ownership-marker.ts). */
+export const OWNER_MARKER_NAME = 'vm-launcher.owner';
+
+/**
+ * Every name the launcher (or the stack it starts) creates at the top of the runtime dir. Only these are ever
+ * removed, at exit or as a dead launcher's leftovers; anything else there is someone else's and stays.
+ */
+export const RUNTIME_DIR_NAMES = [
+  OWNER_MARKER_NAME, 'status.json', 'console.log', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
+  'home', 'run', 'config', 'logs', 'cache', 'cloud-init',
+] as const;
+
 export interface RuntimeLayout {
   root: string;
+  ownerMarker: string;
   statusFile: string;
   consoleLog: string;
   vmiJson: string;
@@ -33,6 +46,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
   const busSocket = join(root, 'bus.sock');
   return {
     root,
+    ownerMarker: join(root, OWNER_MARKER_NAME),
     statusFile: join(root, 'status.json'),
     consoleLog: join(root, 'console.log'),
     vmiJson: join(root, 'vmi.json'),

@@ -1,7 +1,11 @@
 // Builds the cloud-init seed `check` planned: the files in a private staging dir, then an ISO9660 image with Joliet
 // and Rock Ridge by Debian's xorrisofs (KubeVirt's own tool and options), as the VM user, under a timeout, in the
 // runtime dir (removed at exit with everything else). QEMU attaches it read-only.
-import { chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+// The runtime dir is the VM user's: a root launcher writes the files in a staging dir of its own (mkdtemp, 0700),
+// hands the finished tree over, and lets the VM user build the ISO into the seed dir the launcher created before
+// the runtime dir was handed over (stack/runtime-dir.ts). No path the VM user can change is written to by root.
+import { chown, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
@@ -9,18 +13,15 @@ import { fail } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
 import type { SeedPlan } from '../../domain/cloud-init-seed.js';
 import type { RunAs } from '../common/run-as.js';
+import { removeAs } from '../common/remove-as.js';
 
 export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeoutMs: number): Promise<{ path: string; ms: number; bytes: number }> {
   const t0 = performance.now();
   const own = async (p: string) => { if (runAs) await chown(p, runAs.uid, runAs.gid); };
-  // Private: user data may hold secrets. The dir is the VM user's; the files are only readable by it.
+  // Private: user data may hold secrets. Written where only root (or the launcher's own user) can reach, then given
+  // to the VM user, the staging dir itself last.
   const seedDir = dirname(seed.path);
-  await mkdir(seedDir, { recursive: true, mode: 0o700 });
-  await own(seedDir);
-  const staging = join(seedDir, `${seed.volume}.d`);
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { mode: 0o700 });
-  await own(staging);
+  const staging = await mkdtemp(join(tmpdir(), `vml-seed-${seed.volume}-`));
   try {
     for (const f of seed.files) {
       const file = join(staging, f.path);
@@ -28,9 +29,10 @@ export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeou
         await mkdir(d, { recursive: true, mode: 0o700 });
         await own(d);
       }
-      await writeFile(file, f.data, { mode: 0o600 });
+      await writeFile(file, f.data, { mode: 0o600, flag: 'wx' });
       await own(file);
     }
+    await own(staging);
     const r = await execa('xorrisofs', ['-output', seed.path, '-volid', seed.label, '-joliet', '-rock', '-partition_cyl_align', 'on', staging], {
       reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', all: true, stdin: 'ignore', cwd: seedDir,
       env: { PATH: SYSTEM_PATH, LC_ALL: 'C' }, extendEnv: false,
@@ -44,6 +46,6 @@ export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeou
     const { size } = await stat(seed.path);
     return { path: seed.path, ms: Math.round(performance.now() - t0), bytes: size };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeAs([staging], runAs).catch(() => undefined);
   }
 }

@@ -1,9 +1,12 @@
 // Follows the file QEMU writes the guest's serial console to and hands out whole lines.
 // Woken by inotify (fs.watch) with a slow timer as a safety net, so a line reaches the log
 // within milliseconds without busy polling.
-import { watch, type FSWatcher } from 'node:fs';
-import { appendFile, open, type FileHandle } from 'node:fs/promises';
+// The file is QEMU's (the VM user's), in the VM user's directory: it is opened without following a link and only
+// when the VM user owns it, so a root launcher never streams another file into the log.
+import { constants, watch, type FSWatcher } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { openTrusted } from '../common/safe-files.js';
 
 // Terminal control sequences the guest sends (cursor moves, colours) are noise in a log.
 // eslint-disable-next-line no-control-regex
@@ -18,6 +21,9 @@ export class ConsoleTail {
   private reading: Promise<void> = Promise.resolve();
   private pending = false;
   private firstByteAt: number | undefined;
+  private copy: FileHandle | undefined;
+  private refused = false;
+  private copyFailed = false;
   private resolveFirstByte!: (at: number) => void;
   /** performance.now() of the first byte the guest wrote. */
   readonly firstByte = new Promise<number>((r) => { this.resolveFirstByte = r; });
@@ -25,7 +31,10 @@ export class ConsoleTail {
   constructor(
     private readonly path: string,
     private readonly onLine: (line: string) => void,
+    /** The uid that writes the console file (the VM user). */
+    private readonly owner: number,
     private readonly copyTo?: string,
+    private readonly onError: (message: string) => void = () => {},
   ) {}
 
   start(): void {
@@ -42,15 +51,20 @@ export class ConsoleTail {
     this.pending = true;
     this.reading = this.reading.then(async () => {
       this.pending = false;
-      await this.readAvailable();
+      await this.readAvailable().catch((e: Error) => this.onError(`reading the console file failed: ${e.message}`));
     });
   }
 
   private async readAvailable(): Promise<void> {
     if (!this.fh) {
       try {
-        this.fh = await open(this.path, 'r');
-      } catch {
+        this.fh = await openTrusted(this.path, { owners: [this.owner] });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && !this.refused) {
+          this.refused = true;
+          this.onError(`not reading the console file: ${(e as Error).message}`);
+        }
         return;
       }
     }
@@ -64,8 +78,20 @@ export class ConsoleTail {
       }
       this.offset += bytesRead;
       const chunk = buf.subarray(0, bytesRead);
-      if (this.copyTo) await appendFile(this.copyTo, chunk).catch(() => undefined);
+      if (this.copyTo) await this.copyChunk(chunk);
       this.emit(chunk.toString('utf8'));
+    }
+  }
+
+  /** --console-log: the operator's file; still never reached through a link. A failure is said once. */
+  private async copyChunk(chunk: Buffer): Promise<void> {
+    if (this.copyFailed) return;
+    try {
+      this.copy ??= await open(this.copyTo!, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
+      await this.copy.write(chunk);
+    } catch (e) {
+      this.copyFailed = true;
+      this.onError(`cannot append to --console-log ${this.copyTo}: ${(e as Error).message}`);
     }
   }
 
@@ -88,5 +114,6 @@ export class ConsoleTail {
     if (this.partial.trim()) this.onLine(this.partial.replace(ANSI, '').trimEnd());
     this.partial = '';
     await this.fh?.close().catch(() => undefined);
+    await this.copy?.close().catch(() => undefined);
   }
 }

@@ -2,13 +2,16 @@
 // and written to the status file the probes read; an impossible transition is a bug, logged loudly.
 import type { Logger } from '../common/log.js';
 import { writeStatus, type Phase, type Status } from '../stack/status-file.js';
+import { processStart } from '../common/proc.js';
 
 const ALLOWED: Record<Phase, readonly Phase[]> = {
   Preflight: ['StartingStack', 'Failed', 'Aborted'],
   StartingStack: ['Defining', 'Failed', 'Aborted'],
   Defining: ['Starting', 'Failed', 'Aborted'],
   Starting: ['Running', 'ShuttingDown', 'Stopped', 'Failed'],
-  Running: ['ShuttingDown', 'Stopped', 'Failed'],
+  Running: ['Paused', 'ShuttingDown', 'Stopped', 'Failed'],
+  // The guest paused itself on an I/O error (a full volume): not ready, still alive, its data kept.
+  Paused: ['Running', 'ShuttingDown', 'Stopped', 'Failed'],
   ShuttingDown: ['Stopped', 'Failed'],
   Stopped: [],
   Failed: [],
@@ -18,6 +21,7 @@ const ALLOWED: Record<Phase, readonly Phase[]> = {
 export class Lifecycle {
   phase: Phase = 'Preflight';
   statusPath: string | undefined;
+  private readonly pidStart = processStart(process.pid);
 
   constructor(private readonly logger: Logger, private readonly vmi?: Status['vmi']) {}
 
@@ -36,7 +40,7 @@ export class Lifecycle {
     this.logger[level]({ phase: next, from, reason }, message);
     if (this.statusPath) {
       await writeStatus(this.statusPath, {
-        phase: next, since: new Date().toISOString(), reason, message, pid: process.pid, ...(this.vmi && { vmi: this.vmi }),
+        phase: next, since: new Date().toISOString(), reason, message, pid: process.pid, pidStart: this.pidStart, ...(this.vmi && { vmi: this.vmi }),
       }).catch((e: Error) => this.logger.warn({ reason: 'StatusWriteFailed' }, `cannot write the status file: ${e.message}`));
     }
   }

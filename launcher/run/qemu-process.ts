@@ -1,13 +1,26 @@
 // QEMU is daemonized by libvirtd, so it is nobody's child here. The launcher remembers its
 // pid (libvirt's pid file) to make sure it is gone before the launcher exits, whatever happened.
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+// The pid file is written by the VM user: it is believed only for a QEMU process that runs as that user, so a
+// root launcher can never be talked into signalling anything else.
+import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTrusted } from '../common/safe-files.js';
+import { processUid } from '../common/proc.js';
 
-export async function readQemuPid(pidDir: string, domainName: string): Promise<number | undefined> {
+/** Whether `pid` is a QEMU run by `uid` (the VM user). */
+export function isQemuOf(pid: number, uid: number): boolean {
   try {
-    const pid = Number((await readFile(join(pidDir, `${domainName}.pid`), 'utf8')).trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+    return processUid(pid) === uid && /^qemu-system-/.test(readlinkSync(`/proc/${pid}/exe`).split('/').pop() ?? '');
+  } catch {
+    return false;
+  }
+}
+
+export async function readQemuPid(pidDir: string, domainName: string, uid: number): Promise<number | undefined> {
+  try {
+    const text = await readTrusted(join(pidDir, `${domainName}.pid`), { owners: [uid], maxBytes: 64 });
+    const pid = Number(text.trim());
+    return Number.isInteger(pid) && pid > 1 && isQemuOf(pid, uid) ? pid : undefined;
   } catch {
     return undefined;
   }

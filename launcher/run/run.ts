@@ -1,10 +1,9 @@
 // launcher/run/: the run, from preflight to exit: the lifecycle state machine, signals, supervision, the console,
 // hooks around define/start/stop. This file: `vm-launcher run`: preflight, the private stack, define, start,
 // supervise, clean up. Whatever happens, nothing of the stack outlives the launcher and the runtime dir is removed.
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fail, LauncherError } from '../../domain/problem.js';
+import { fail, LauncherError, problem } from '../../domain/problem.js';
 import { logProblems } from '../common/log-problems.js';
 import { domainName } from '../../domain/index.js';
 import { ConsoleTail } from './console-tail.js';
@@ -18,91 +17,101 @@ import type { Plan } from '../plan/plan.js';
 import type { ManifestResult } from '../inspect/read-manifest.js';
 import { allProblems, preflight } from '../inspect/preflight.js';
 import { ensureQemuGone, readQemuPid } from './qemu-process.js';
-import { prepareRuntimeDir, removeRuntimeDir } from '../stack/runtime-dir.js';
-import { ShutdownSignals } from './signals.js';
-import { PrivateStack } from '../stack/private-stack.js';
-import { runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
-import { supervise, type Outcome } from './supervise.js';
+import { RuntimeDir } from '../stack/runtime-dir.js';
+import { stopDeadLaunchersStack } from '../stack/leftovers.js';
+import { readTrusted, writeFileSafely } from '../common/safe-files.js';
+import { disksNotHeld } from './disk-identity.js';
+import type { DiskIdentity } from '../inspect/inspect-volume.js';
+import { spaceCheckFor } from './io-pause.js';
+import { recordBootedRaw } from './record-raw.js';
 import { applyVolumeChanges } from './volume-changes.js';
 import { buildSeed } from './cloud-init-seed.js';
 import { ensurePasstGone, readPasstPids } from './passt-process.js';
 import { raiseOpenFileLimit } from './open-files.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
 import { describeSeed, type SeedPlan } from '../../domain/cloud-init-seed.js';
-import { problem } from '../../domain/problem.js';
+import { dirname } from 'node:path';
+import { ShutdownSignals } from './signals.js';
+import { signalsDecidedAtMs } from '../common/signal-policy.js';
+import { PrivateStack } from '../stack/private-stack.js';
+import type { RuntimeLayout } from '../plan/runtime-layout.js';
+import { supervise, type Outcome } from './supervise.js';
 
 
 export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger): Promise<ExitCode> {
-  const t0 = performance.now();
-  const ms = () => Math.round(performance.now() - t0);
-  // performance.now() counts from the process's start: node itself plus loading the modules.
-  const timings: Record<string, number> = { nodeStartMs: Math.round(t0) };
-  let logger = baseLogger;
-  const signals = new ShutdownSignals(logger);
+  const signals = new ShutdownSignals(baseLogger);
   signals.install();
-  if (process.pid === 1) logger.warn({ reason: 'RunningAsInit' }, 'vm-launcher is PID 1: orphaned processes will not be reaped; run it under tini (the container image does)');
   try {
-    const runAs = plan.runAs.value;
-    const accel = plan.accel.value;
-    let layout = plan.runtime.layout;
-    const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
-    let report = first;
-    timings.preflightMs = ms();
-    const spec = report.spec;
-    if (spec) signals.logger = logger = withBindings(baseLogger, { namespace: spec.namespace, name: spec.name, uid: spec.uid, kind: 'VirtualMachineInstance' });
-    const problems = [...hostProblems, ...allProblems(report)];
-    logProblems(logger, problems);
-    if (!report.ok || hostProblems.length > 0 || !spec || !report.xml) {
-      logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
-      return ExitCode.Refused;
-    }
-    if (plan.accel.choice.value === 'auto' && accel === 'qemu') logger.warn({ reason: 'NoKvm' }, plan.accel.why);
-    logger.info({ reason: 'PreflightPassed', accel, durationMs: Math.round(report.durationMs), volumes: report.volumes.map((v) => `${v.disk.volumeName}:${v.facts?.kind}`) }, 'preflight passed');
-    logger.info({ reason: 'NetworkPlanned', network: report.network ? describeNetwork(report.network) : 'none' },
-      report.network ? describeNetwork(report.network)[0]! : 'no network interface in the VMI: the guest gets no NIC');
-    if (report.network?.openFiles?.raise) {
-      const raised = await raiseOpenFileLimit(report.network.openFiles);
-      if (!raised.ok) {
-        logProblems(logger, [problem('OpenFileLimitTooLow', raised.message, { field: `${report.network.iface.field}.ports` })]);
-        logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: nothing was started and no image was changed');
-        return ExitCode.Refused;
-      }
-      logger.info({ reason: 'OpenFileLimitRaised' }, raised.message);
-    }
-    if (signals.requested) {
-      logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');
-      return ExitCode.Aborted;
-    }
-    // Create missing images, grow others (opt-in), then look again: the guest starts from the images as they are.
-    report = await applyVolumeChanges(plan, manifest, report, logger);
-    if (!report.ok || !report.xml) {
-      logProblems(logger, allProblems(report));
-      logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: the images run created or grew did not pass preflight');
-      return ExitCode.Refused;
-    }
-
-    try {
-      await prepareRuntimeDir(layout, runAs);
-    } catch (e) {
-      if (e instanceof LauncherError) {
-        logProblems(logger, [e.problem]);
-        return ExitCode.Refused;
-      }
-      if ((e as NodeJS.ErrnoException).code === 'EACCES' && !runAs) {
-        // A non-root launcher without the default cache dir: keep the cache in the runtime dir (slower pod starts).
-        logger.warn({ reason: 'CacheDirUnavailable', cacheDir: layout.cacheDir }, 'cannot use the cache dir; QEMU capabilities will be probed on every start');
-        layout = runtimeLayout(layout.root, join(layout.root, 'cache'));
-        await prepareRuntimeDir(layout, runAs);
-      } else throw e;
-    }
-    return await runWithStack({ plan, layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, seed: report.seed });
+    return await runVmWith(plan, manifest, baseLogger, signals);
   } finally {
     signals.uninstall();
   }
 }
 
+async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logger, signals: ShutdownSignals): Promise<ExitCode> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  // performance.now() counts from the process's start: node itself plus loading the modules.
+  const timings: Record<string, number> = { signalsDecidedMs: signalsDecidedAtMs, nodeStartMs: Math.round(t0) };
+  let logger = baseLogger;
+  if (process.pid === 1) logger.warn({ reason: 'RunningAsInit' }, 'vm-launcher is PID 1: orphaned processes will not be reaped; run it under tini (the container image does)');
+  const runAs = plan.runAs.value;
+  const accel = plan.accel.value;
+  // A launcher killed on this runtime dir left its QEMU holding the disks: stop what it provably started first.
+  await stopDeadLaunchersStack(plan.runtime.layout, logger);
+  const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
+  let report = first;
+  timings.preflightMs = ms();
+  const spec = report.spec;
+  if (spec) signals.logger = logger = withBindings(baseLogger, { namespace: spec.namespace, name: spec.name, uid: spec.uid, kind: 'VirtualMachineInstance' });
+  const problems = [...hostProblems, ...allProblems(report)];
+  logProblems(logger, problems);
+  if (!report.ok || hostProblems.length > 0 || !spec || !report.xml) {
+    logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
+    return ExitCode.Refused;
+  }
+  if (plan.accel.choice.value === 'auto' && accel === 'qemu') logger.warn({ reason: 'NoKvm' }, plan.accel.why);
+  logger.info({ reason: 'PreflightPassed', accel, durationMs: Math.round(report.durationMs), volumes: report.volumes.map((v) => `${v.disk.volumeName}:${v.facts?.kind}`) }, 'preflight passed');
+  logger.info({ reason: 'NetworkPlanned', network: report.network ? describeNetwork(report.network) : 'none' },
+    report.network ? describeNetwork(report.network)[0]! : 'no network interface in the VMI: the guest gets no NIC');
+  if (report.network?.openFiles?.raise) {
+    const raised = await raiseOpenFileLimit(report.network.openFiles);
+    if (!raised.ok) {
+      logProblems(logger, [problem('OpenFileLimitTooLow', raised.message, { field: `${report.network.iface.field}.ports` })]);
+      logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: nothing was started and no image was changed');
+      return ExitCode.Refused;
+    }
+    logger.info({ reason: 'OpenFileLimitRaised' }, raised.message);
+  }
+  if (signals.requested) {
+    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');
+    return ExitCode.Aborted;
+  }
+  // Create missing images, grow others (opt-in), then look again: the guest starts from the images as they are.
+  report = await applyVolumeChanges(plan, manifest, report, logger);
+  if (!report.ok || !report.xml) {
+    logProblems(logger, allProblems(report));
+    logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: the images run created or grew did not pass preflight');
+    return ExitCode.Refused;
+  }
+
+  let rd: RuntimeDir;
+  try {
+    rd = await RuntimeDir.claim(plan.runtime.layout, runAs, logger);
+  } catch (e) {
+    const p = e instanceof LauncherError ? e.problem
+      : problem('RuntimeDirUnusable', `cannot prepare the runtime dir ${plan.runtime.layout.root}: ${(e as Error).message}`);
+    logProblems(logger, [p]);
+    return ExitCode.Refused;
+  }
+  const identities = report.volumes.flatMap((v) => (v.identity ? [v.identity] : []));
+  const volumeDirs = report.volumes.flatMap((v) => (v.facts && v.facts.kind !== 'block' ? [{ volume: v.disk.volumeName, dir: dirname(v.facts.path) }] : []));
+  return runWithStack({ plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed });
+}
+
 interface RunContext {
   plan: Plan;
+  rd: RuntimeDir;
   layout: RuntimeLayout;
   logger: Logger;
   signals: ShutdownSignals;
@@ -112,23 +121,48 @@ interface RunContext {
   ms: () => number;
   t0: number;
   rawVmi: unknown;
+  /** The inodes preflight inspected: QEMU must hold exactly these. */
+  identities: DiskIdentity[];
+  /** Filesystem volumes: where a guest paused on a full volume waits for room. */
+  volumeDirs: Array<{ volume: string; dir: string }>;
   seed?: SeedPlan;
 }
 
+/** A write to the runtime dir's top level (safe-files); a full or read-only filesystem is a reason, not a crash. */
+async function writeRuntimeFile(path: string, data: string): Promise<void> {
+  try {
+    await writeFileSafely(path, data, { mode: 0o644 });
+  } catch (e) {
+    fail('RuntimeDirWriteFailed', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 async function runWithStack(c: RunContext): Promise<ExitCode> {
-  const { layout, logger, signals, spec, timings, ms } = c;
+  const { layout, logger, signals, spec, timings, ms, rd } = c;
+  const vmUid = c.plan.runAs.value?.uid ?? process.getuid?.() ?? 0;
   const lifecycle = new Lifecycle(logger, { namespace: spec.namespace, name: spec.name, uid: spec.uid });
   lifecycle.statusPath = layout.statusFile;
-  const stack = new PrivateStack({ layout, runAs: c.plan.runAs.value, logger, signal: signals.abort.signal });
+  const stack = new PrivateStack({
+    layout, runAs: c.plan.runAs.value, logger, signal: signals.abort.signal, logFiles: rd.logFiles,
+    onSpawn: (name, pid) => void rd.recordProcess(name, pid, true),
+  });
   const hooks = new HookRunner(c.plan, { runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, signal: signals.abort.signal }, spec, logger);
   const consoleLog = withComponent(logger, 'guest-console');
-  const tail = new ConsoleTail(layout.consoleLog, (line) => consoleLog.info(line), c.plan.consoleLogCopy?.value);
+  const tail = new ConsoleTail(layout.consoleLog, (line) => consoleLog.info(line), vmUid, c.plan.consoleLogCopy?.value,
+    (message) => logger.warn({ reason: 'ConsoleUnreadable' }, message));
   let client: LibvirtClient | undefined;
   let domain: LibvirtDomain | undefined;
   let qemuPid: number | undefined;
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
+  // The name libvirt knows the domain by: an onDefineDomain hook may have changed it.
+  let definedName = domainName(spec);
   const grace = c.plan.gracePeriodSeconds.value;
+  // Once the guest ran, its file-backed disks are recorded as raw: now, and again at exit (a full volume refuses the
+  // first try).
+  const readonlyVolumes = new Set(spec.disks.filter((d) => d.readonly || d.device === 'cdrom').map((d) => d.volumeName));
+  let ran = false;
+  const recordRaw = () => { ran = true; return recordBootedRaw(c.identities, readonlyVolumes, c.plan.runAs.value, logger); };
 
   const makeSeed = async (seed: SeedPlan) => {
     const built = await buildSeed(seed, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs);
@@ -137,7 +171,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   };
 
   try {
-    await writeFile(layout.vmiJson, JSON.stringify(c.rawVmi ?? {}, null, 2) + '\n', { mode: 0o644 });
+    await writeRuntimeFile(layout.vmiJson, JSON.stringify(c.rawVmi ?? {}, null, 2) + '\n');
     await lifecycle.to('StartingStack', 'StartingStack', 'starting the private libvirt stack');
     // The seed is built while the stack comes up. Both are awaited before any failure is thrown, so a stack still
     // starting never outlives the cleanup below.
@@ -148,44 +182,67 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await lifecycle.to('Defining', 'StackReady', `libvirt stack ready in ${timings.stackReadyMs - timings.preflightMs!} ms`);
     const xml = await hooks.onDefineDomain(c.xml);
     // The XML as defined (after hooks), for people and preStart hooks to read.
-    await writeFile(layout.domainXml, xml, { mode: 0o644 });
+    await writeRuntimeFile(layout.domainXml, xml);
     if (signals.requested) fail('Aborted', 'start-up aborted before define');
     domain = await client.defineXml(xml);
+    definedName = await domain.name().catch(() => definedName);
     timings.defineMs = ms();
     await hooks.preStart();
     if (signals.requested) fail('Aborted', 'start-up aborted before the guest started');
-    await lifecycle.to('Starting', 'Defined', `domain ${domainName(spec)} defined in ${timings.defineMs - timings.stackReadyMs} ms (first call includes libvirt's QEMU capabilities probe unless cached)`);
+    await lifecycle.to('Starting', 'Defined', `domain ${definedName} defined in ${timings.defineMs - timings.stackReadyMs} ms (first call includes libvirt's QEMU capabilities probe unless cached)`);
     tail.start();
-    await domain.create();
-    timings.createMs = ms();
-    qemuPid = await readQemuPid(layout.qemuPidDir, domainName(spec));
+    // Paused: QEMU opens the disks, no vCPU runs until the launcher has checked they are the ones preflight saw.
+    await domain.create({ paused: true });
+    qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUid);
+    if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUid}`);
+    void rd.recordProcess('qemu', qemuPid, false);
     passtPids = await readPasstPids(layout.qemuPidDir);
+    await checkDisksHeld(qemuPid!, c.identities, logger);
+    await domain.resume();
+    timings.createMs = ms();
     await lifecycle.to('Running', 'Started', 'the guest is running');
+    void recordRaw();
     logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
     void tail.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
     outcome = await supervise({
       client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemuPid,
+      spaceCheck: spaceCheckFor(c.volumeDirs),
     });
   } catch (e) {
     outcome = failureOutcome(e, lifecycle.phase === 'Running' || lifecycle.phase === 'Starting');
   } finally {
     await tail.stop();
-    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, domainName(spec))));
-    client?.close();
+    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUid)));
     if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir);
+    client?.close();
     await stack.stop(outcome?.guestOff ?? false);
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
     const strays = await ensurePasstGone(passtPids);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
   }
   const final = outcome!;
-  if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, domainName(spec));
+  if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUid);
   if (final.exitCode === ExitCode.Aborted) await lifecycle.to('Aborted', final.reason, final.message);
   else await lifecycle.to(final.exitCode === ExitCode.Clean ? 'Stopped' : 'Failed', final.reason, final.message);
+  if (ran) await recordRaw();
   await hooks.postStop({ reason: final.stop, exitCode: final.exitCode });
-  await removeRuntimeDir(layout.root);
+  await rd.release(logger);
   logger[final.exitCode === ExitCode.Clean ? 'info' : 'error']({ reason: final.reason, exitCode: final.exitCode, totalMs: ms() }, `vm-launcher exits ${final.exitCode}: ${final.message}`);
   return final.exitCode;
+}
+
+/** Fails (DiskImageChanged) when QEMU does not hold the files preflight inspected; the guest has not run yet. */
+async function checkDisksHeld(qemuPid: number, identities: DiskIdentity[], logger: Logger): Promise<void> {
+  let missing: DiskIdentity[];
+  try {
+    missing = await disksNotHeld(qemuPid, identities);
+  } catch (e) {
+    logger.warn({ reason: 'DiskIdentityUnchecked' }, `cannot list QEMU's open files (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the disks are not re-checked`);
+    return;
+  }
+  if (missing.length > 0) {
+    fail('DiskImageChanged', `QEMU opened something else than the ${missing.map((d) => `${d.path} (volume ${d.volume})`).join(', ')} preflight inspected: it was replaced after preflight (a link to another file?); the guest never ran`);
+  }
 }
 
 /** How a start-up failure ends the launcher: decided by the error's reason code alone. */
@@ -203,17 +260,18 @@ function failureOutcome(e: unknown, started: boolean): Outcome {
 
 
 /** On a failure, what the daemons and QEMU said last: the runtime dir and its logs are about to go. */
-async function logDiagnostics(logger: Logger, stack: PrivateStack, layout: RuntimeLayout, name: string): Promise<void> {
+async function logDiagnostics(logger: Logger, stack: PrivateStack, layout: RuntimeLayout, name: string, vmUid: number): Promise<void> {
   for (const d of stack.daemons) {
     if (d.recent.length) withComponent(logger, d.name).warn({ reason: 'DaemonLogTail', lines: d.recent }, `last ${d.recent.length} lines of ${d.name}`);
   }
+  // Both files are the VM user's: read without following a link, only when the VM user owns them.
   const logs = [
     { component: 'qemu', reason: 'QemuLogTail', file: join(layout.cacheDir, 'libvirt', 'qemu', 'log', `${name}.log`) },
     { component: 'passt', reason: 'PasstLogTail', file: layout.passtLog },
   ] as const;
   for (const { component, reason, file } of logs) {
     try {
-      const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-20);
+      const lines = (await readTrusted(file, { owners: [vmUid], maxBytes: 4 * 1024 * 1024 })).trimEnd().split('\n').slice(-20);
       withComponent(logger, component).warn({ reason, file, lines }, `last ${lines.length} lines of ${component}'s log`);
     } catch { /* it never started (or the VM has no NIC) */ }
   }

@@ -2,8 +2,7 @@
 // down cleanly". A second SIGINT means "now": the guest is forced off at once.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/log.js';
-
-const HANDLED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
+import { onIgnoredSignal, routeShutdownSignals } from '../common/signal-policy.js';
 
 export class ShutdownSignals extends EventEmitter<{ shutdown: [NodeJS.Signals]; force: [NodeJS.Signals] }> {
   requested: NodeJS.Signals | undefined;
@@ -14,12 +13,14 @@ export class ShutdownSignals extends EventEmitter<{ shutdown: [NodeJS.Signals]; 
 
   constructor(public logger: Logger) { super(); }
 
+  /** Takes the shutdown signals over from common/signal-policy.ts (which kept those that came before). */
   install(): void {
-    for (const s of HANDLED) process.on(s, this.handler);
+    routeShutdownSignals(this.handler);
+    onIgnoredSignal((sig) => this.logger.info({ signal: sig, reason: 'SignalIgnored' }, `${sig} received: ignored (see README: Signals)`));
   }
 
   uninstall(): void {
-    for (const s of HANDLED) process.off(s, this.handler);
+    routeShutdownSignals(() => undefined);
   }
 
   receive(sig: NodeJS.Signals): void {

@@ -1,15 +1,18 @@
 // From "the guest runs" to "the guest is off": follows libvirt's lifecycle events, turns a
 // shutdown request into ACPI power-button presses (repeated: guests ignore them while
 // booting) and, at the grace deadline, into a destroy. Decides the launcher's exit code.
+// A guest that QEMU paused on an I/O error (error_policy='stop': a full volume) is reported and resumed once space
+// is back (io-pause.ts); it gets no power-button presses while paused, since it cannot act on them.
 import type { Logger } from '../common/log.js';
 import type { LibvirtClient, LibvirtDomain } from '../stack/libvirt-client.js';
-import { DomainEventType, DomainState, StoppedDetail, eventName, stoppedDetailName } from '../stack/libvirt-events.js';
+import { DomainEventType, DomainState, StoppedDetail, SuspendedDetail, eventName, stoppedDetailName } from '../stack/libvirt-events.js';
 import { ExitCode } from '../../domain/reasons.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ShutdownSignals } from './signals.js';
 import type { DaemonExit } from '../stack/daemon.js';
-import type { StopReason } from '../../hooks/index.js';
-import { qemuExited } from './qemu-process.js';
+import { longTimeout, type StopReason } from '../../hooks/index.js';
+import { ensureQemuGone, qemuExited } from './qemu-process.js';
+import { IoPause, type SpaceCheck } from './io-pause.js';
 
 export interface Outcome {
   exitCode: ExitCode;
@@ -32,18 +35,25 @@ export interface SuperviseOptions {
   acpiRetryMs?: number;
   /** Safety net for a lost event: the domain's state is read this often. */
   statePollMs?: number;
-  /** QEMU's pid: after the guest's shutdown, its exit ends the wait without libvirt's reaping delay. */
+  /** QEMU's pid (verified): its exit ends the wait after a power-off, and it is killed if Destroy does not answer. */
   qemuPid?: number;
+  /** How long Destroy may take before QEMU is killed by pid (libvirtd may hang). */
+  destroyWaitMs?: number;
+  /** Whether the filesystem volumes have room again (for resuming a guest paused on a full volume). */
+  spaceCheck?: SpaceCheck;
 }
 
 /** virDomainShutoffReason, for the state poll. */
 const ShutoffReason = { Shutdown: 1, Destroyed: 2, Crashed: 3, Failed: 6 } as const;
+/** virDomainPausedReason: paused by QEMU on an I/O error. */
+const PAUSED_IOERROR = 5;
 
 export function supervise(o: SuperviseOptions): Promise<Outcome> {
   const { domain, signals, lifecycle, logger } = o;
   let shutdownStartedAt: number | undefined;
   let destroyedBy: string | undefined;
   const timers: NodeJS.Timeout[] = [];
+  const longTimers: Array<{ clear(): void }> = [];
 
   return new Promise<Outcome>((resolveOutcome) => {
     let done = false;
@@ -51,6 +61,8 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       if (done) return;
       done = true;
       for (const t of timers) { clearTimeout(t); clearInterval(t); }
+      for (const t of longTimers) t.clear();
+      ioPause.stop();
       signals.off('shutdown', startShutdown);
       signals.off('force', forceNow);
       resolveOutcome(outcome);
@@ -76,9 +88,18 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       }
     };
 
+    const ioPause = new IoPause({
+      domain, logger, lifecycle, ...(o.spaceCheck && { spaceCheck: o.spaceCheck }),
+      shuttingDown: () => shutdownStartedAt !== undefined,
+      // Resumed during a shutdown: now it can act on the power button.
+      onResumed: () => { if (shutdownStartedAt !== undefined && !destroyedBy) pressPowerButton(); },
+    });
+
     o.client.onDomainEvent((e) => {
       if (e.path !== domain.path) return;
       logger.debug({ event: eventName(e.event), detail: e.detail }, 'libvirt domain event');
+      if (e.event === DomainEventType.Suspended && e.detail === SuspendedDetail.IOError) ioPause.paused('event');
+      if (e.event === DomainEventType.Resumed) ioPause.resumed();
       if (e.event === DomainEventType.Shutdown && o.qemuPid !== undefined) watchQemuExit(o.qemuPid);
       if (e.event !== DomainEventType.Stopped) return;
       const d = e.detail;
@@ -96,6 +117,7 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
 
     const poll = setInterval(() => {
       domain.state().then(({ state, reason }) => {
+        if (state === DomainState.Paused && reason === PAUSED_IOERROR) ioPause.paused('state poll');
         if (state !== DomainState.Shutoff && state !== DomainState.Crashed) return;
         if (reason === ShutoffReason.Shutdown) onStopped('shutdown', 'state poll');
         else if (reason === ShutoffReason.Destroyed) onStopped('destroyed', 'state poll');
@@ -105,25 +127,40 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
     }, o.statePollMs ?? 5000);
     timers.push(poll);
 
-    // The guest powered off (QEMU reported it); QEMU exits right after. Its exit is the end.
+    // The guest powered off (QEMU reported it), or QEMU was killed; its exit is the end.
+    let watching = false;
     const watchQemuExit = (pid: number) => {
+      if (watching) return;
+      watching = true;
       const watch = setInterval(() => {
         if (qemuExited(pid)) onStopped(destroyedBy ? 'destroyed' : 'shutdown', 'QEMU exited after the guest powered off');
       }, 20);
       timers.push(watch);
     };
 
+    /** Destroy through libvirt; if libvirt does not answer in time (a hung libvirtd), QEMU is killed by its pid. */
     const destroy = (why: string, message: string) => {
       if (destroyedBy) return;
       destroyedBy = why;
       logger.warn({ reason: why }, message);
-      domain.destroy().catch((e: Error) => logger.error({ reason: 'DestroyFailed' }, `destroy failed: ${e.message}`));
+      const killByPid = (cause: string) => {
+        if (done || o.qemuPid === undefined) return;
+        logger.warn({ reason: 'DestroyTimedOut', qemuPid: o.qemuPid }, `${cause}: killing QEMU (pid ${o.qemuPid}) directly`);
+        watchQemuExit(o.qemuPid);
+        void ensureQemuGone(o.qemuPid, 2000);
+      };
+      timers.push(setTimeout(() => killByPid(`libvirt did not destroy the guest within ${(o.destroyWaitMs ?? 3000) / 1000} s`), o.destroyWaitMs ?? 3000));
+      domain.destroy().catch((e: Error) => {
+        logger.error({ reason: 'DestroyFailed' }, `destroy failed: ${e.message}`);
+        killByPid('libvirt refused to destroy the guest');
+      });
     };
 
     const pressPowerButton = () => {
+      if (ioPause.isPaused) return; // a paused guest cannot act on it; it is pressed once the guest resumes
       domain.shutdownAcpi().then(
         () => logger.info({ reason: 'AcpiShutdownSent' }, 'ACPI power button pressed'),
-        (e: Error) => logger.warn({ reason: 'AcpiShutdownFailed' }, `ACPI shutdown request failed: ${e.message}`),
+        (e: Error) => { if (!ioPause.isPaused) logger.warn({ reason: 'AcpiShutdownFailed' }, `ACPI shutdown request failed: ${e.message}`); },
       );
     };
 
@@ -136,9 +173,13 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
         destroy('GracePeriodZero', 'grace period is 0: destroying the guest at once');
         return;
       }
+      if (ioPause.isPaused) {
+        logger.warn({ reason: 'ShutdownWhilePaused' }, `the guest is paused on an I/O error and cannot act on the power button: it is resumed and asked to shut down if space comes back within the grace period (${grace} s), else forced off then`);
+      }
       pressPowerButton();
       timers.push(setInterval(pressPowerButton, o.acpiRetryMs ?? 3000));
-      timers.push(setTimeout(() => destroy('GracePeriodExpired', `the guest did not shut down within ${grace} s: destroying it`), grace * 1000));
+      // Any grace period works: a Node timer alone would fire at once beyond 24.8 days.
+      longTimers.push(longTimeout(() => destroy('GracePeriodExpired', `the guest did not shut down within ${grace} s: destroying it`), grace * 1000));
     }
 
     function forceNow(): void {

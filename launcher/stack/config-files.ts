@@ -3,10 +3,12 @@
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
- * A session-type bus that only lives in the runtime dir. `allow user="*"` lets a root
- * launcher talk to a bus run by the VM user; the socket's directory (mode 0750) is the fence.
+ * A session-type bus that only lives in the runtime dir and accepts exactly two users: the launcher's and the VM
+ * user's (the bus runs as the latter; a root launcher must be let in by name). Anyone else who reaches the socket is
+ * refused at connection time; the runtime dir's mode (0700) is a second fence, not the only one.
  */
-export function busConfig(socketPath: string): string {
+export function busConfig(socketPath: string, uids: readonly number[]): string {
+  const users = uids.map((u) => `    <allow user="${Number(u)}"/>`).join('\n');
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -14,7 +16,7 @@ export function busConfig(socketPath: string): string {
   <listen>unix:path=${xmlEscape(socketPath)}</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
-    <allow user="*"/>
+${users}
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>

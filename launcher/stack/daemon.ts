@@ -1,7 +1,8 @@
 // One daemon of the private stack: its own process group (a Ctrl-C or a signal to the
 // launcher's group never reaches it), a clean environment, the VM user's uid, stderr kept
 // in a log file and, line by line, in the launcher's debug log.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { existsSync, type WriteStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { followLines, signalGroup } from '../../hooks/index.js';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { withComponent, type Logger } from '../common/log.js';
@@ -14,8 +15,18 @@ export interface DaemonSpec {
   env: Record<string, string>;
   cwd: string;
   runAs?: RunAs;
-  logFile: string;
+  /** The daemon's log file, opened by the launcher before the runtime dir was handed over (never by name later). */
+  log: FileHandle;
 }
+
+/**
+ * util-linux's setpriv sets the parent-death signal (PR_SET_PDEATHSIG, which node cannot reach) and then runs the
+ * daemon: when the launcher dies, even by SIGKILL, the kernel kills its daemons. QEMU is not a child of the
+ * launcher (libvirtd daemonizes it): a killed launcher's QEMU is stopped by the next launcher (stack/leftovers.ts).
+ */
+const SETPRIV = '/usr/bin/setpriv';
+const dieWithLauncher = (file: string, args: string[]): [string, string[]] =>
+  (existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, args]);
 
 export interface DaemonExit { name: string; code: number | null; signal: string | null; expected: boolean }
 
@@ -30,9 +41,15 @@ export class Daemon {
 
   constructor(spec: DaemonSpec, logger: Logger) {
     this.name = spec.name;
-    this.log = createWriteStream(spec.logFile, { flags: 'a' });
+    this.log = spec.log.createWriteStream({ autoClose: true });
+    // A full or broken runtime filesystem must not crash the launcher: the log file is a copy; the lines still
+    // reach the launcher's log and `recent`.
+    this.log.on('error', (e: NodeJS.ErrnoException) => {
+      logger.warn({ reason: 'DaemonLogUnwritable', file: `logs/${spec.name}.log`, code: e.code }, `cannot write ${spec.name}'s log file: ${e.message}`);
+    });
     // No timeout: a daemon lives as long as the VM. It is stopped by stop(), always.
-    this.process = execa(spec.file, spec.args, {
+    const [file, args] = dieWithLauncher(spec.file, spec.args);
+    this.process = execa(file, args, {
       env: spec.env,
       extendEnv: false,
       cwd: spec.cwd,
@@ -49,7 +66,7 @@ export class Daemon {
     for (const stream of [this.process.stdout, this.process.stderr]) {
       if (!stream) continue;
       void followLines(stream, (line) => {
-        this.log.write(line + '\n');
+        if (this.log.writable && !this.log.errored) this.log.write(line + '\n');
         this.recent.push(line);
         if (this.recent.length > 30) this.recent.shift();
         dlog.debug(line);

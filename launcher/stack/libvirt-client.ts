@@ -18,6 +18,11 @@ interface DomainIface extends dbus.ClientInterface {
   Shutdown(flags: number): Promise<void>;
   Destroy(flags: number): Promise<void>;
   GetState(flags: number): Promise<[number, number]>;
+  Resume(): Promise<void>;
+  GetDiskErrors(flags: number): Promise<Array<[string, number]>>;
+}
+interface PropertiesIface extends dbus.ClientInterface {
+  Get(iface: string, name: string): Promise<dbus.Variant>;
 }
 interface BusIface extends dbus.ClientInterface {
   NameHasOwner(name: string): Promise<boolean>;
@@ -56,7 +61,7 @@ export class LibvirtClient {
 
   async domain(path: string): Promise<LibvirtDomain> {
     const obj = await this.bus.getProxyObject(SERVICE, path);
-    return new LibvirtDomain(path, obj.getInterface<DomainIface>('org.libvirt.Domain'));
+    return new LibvirtDomain(path, obj.getInterface<DomainIface>('org.libvirt.Domain'), obj.getInterface<PropertiesIface>('org.freedesktop.DBus.Properties'));
   }
 
   close(): void {
@@ -64,9 +69,22 @@ export class LibvirtClient {
   }
 }
 
+/** virDomainCreateFlags: QEMU opens everything, the vCPUs wait (the launcher checks what QEMU opened first). */
+const START_PAUSED = 1;
+
+/** virDomainDiskErrorCode. */
+export const DiskError = { None: 0, Unspec: 1, NoSpace: 2 } as const;
+
 export class LibvirtDomain {
-  constructor(readonly path: string, private readonly iface: DomainIface) {}
-  async create(): Promise<void> { await this.iface.Create(0); }
+  constructor(readonly path: string, private readonly iface: DomainIface, private readonly props: PropertiesIface) {}
+  async create(opts: { paused?: boolean } = {}): Promise<void> { await this.iface.Create(opts.paused ? START_PAUSED : 0); }
+  async resume(): Promise<void> { await this.iface.Resume(); }
+  /** The name libvirt knows the domain by (an onDefineDomain hook may have changed it). */
+  async name(): Promise<string> { return String((await this.props.Get('org.libvirt.Domain', 'Name')).value); }
+  /** Disk target -> DiskError code, for the disks that have one. */
+  async diskErrors(): Promise<Array<{ disk: string; error: number }>> {
+    return (await this.iface.GetDiskErrors(0)).map(([disk, error]) => ({ disk, error }));
+  }
   async shutdownAcpi(): Promise<void> { await this.iface.Shutdown(SHUTDOWN_ACPI_POWER_BTN); }
   async destroy(): Promise<void> { await this.iface.Destroy(0); }
   async state(): Promise<{ state: number; reason: number }> {

@@ -8,6 +8,9 @@ export const StoppedDetail = {
   Shutdown: 0, Destroyed: 1, Crashed: 2, Migrated: 3, Saved: 4, Failed: 5, FromSnapshot: 6,
 } as const;
 
+/** virDomainEventSuspendedDetailType: why the guest was paused. */
+export const SuspendedDetail = { Paused: 0, Migrated: 1, IOError: 2, Watchdog: 3 } as const;
+
 export const eventName = (event: number): string =>
   Object.entries(DomainEventType).find(([, v]) => v === event)?.[0] ?? `event-${event}`;
 

@@ -4,17 +4,15 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from '../common/log.js';
 import type { RunAs } from '../common/run-as.js';
 import { waitForBusName } from './libvirt-client.js';
-import { busConfig, qemuConf } from './config-files.js';
 import { Daemon, type DaemonExit } from './daemon.js';
 import type { RuntimeLayout } from '../plan/runtime-layout.js';
 import { stackEnv } from './stack-env.js';
 import { readyOrFail, socketAccepts } from './wait.js';
-import { LauncherError, problem } from '../../domain/problem.js';
-import { writeFile } from 'node:fs/promises';
+import { fail, LauncherError, problem } from '../../domain/problem.js';
 
 export interface StackOptions {
   layout: RuntimeLayout;
@@ -23,6 +21,10 @@ export interface StackOptions {
   signal: AbortSignal;
   /** KubeVirt gives libvirt 10 s to come up. */
   startTimeoutMs?: number;
+  /** Each daemon's log file (stack/runtime-dir.ts opened them; the config files are already written there). */
+  logFiles: ReadonlyMap<string, FileHandle>;
+  /** Told each daemon's pid as it starts (the owner marker records them). */
+  onSpawn?: (name: string, pid: number | undefined) => void;
 }
 
 const firstExisting = (...paths: string[]): string => paths.find((p) => existsSync(p)) ?? paths[0]!;
@@ -40,12 +42,12 @@ export class PrivateStack {
   async start(): Promise<void> {
     const { layout: l, runAs, logger, signal } = this.opts;
     const timeout = this.opts.startTimeoutMs ?? 10_000;
-    await writeFile(l.busConfig, busConfig(l.busSocket));
-    await writeFile(l.qemuConf, qemuConf());
     const env = stackEnv(l);
     const spawn = (name: string, file: string, args: string[]) => {
-      const d = new Daemon({ name, file, args, env, cwd: l.home, runAs, logFile: join(l.logsDir, `${name}.log`) }, logger);
+      const log = this.opts.logFiles.get(name) ?? fail('InternalError', `no log file for ${name}`);
+      const d = new Daemon({ name, file, args, env, cwd: l.home, runAs, log }, logger);
       this.daemons.push(d);
+      this.opts.onSpawn?.(name, d.pid);
       void d.exited.then((e) => { if (!e.expected) this.reportExit(e); });
       return d;
     };

@@ -1,8 +1,10 @@
-// The status file Kubernetes exec probes read (`vm-launcher probe ready|live`). Written
-// atomically: a probe never sees half a file.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+// The status file Kubernetes exec probes read (`vm-launcher probe ready|live`). Written atomically without following
+// a link (the runtime dir is the VM user's): a probe never sees half a file, and root never writes through a link
+// the VM user planted. A probe believes it only when it can trust it (see readTrustedStatus).
+import { readTrusted, UntrustedFileError, writeFileSafely } from '../common/safe-files.js';
+import { processRunning, processStart, processUid } from '../common/proc.js';
 
-export type Phase = 'Preflight' | 'StartingStack' | 'Defining' | 'Starting' | 'Running' | 'ShuttingDown' | 'Stopped' | 'Failed' | 'Aborted';
+export type Phase = 'Preflight' | 'StartingStack' | 'Defining' | 'Starting' | 'Running' | 'Paused' | 'ShuttingDown' | 'Stopped' | 'Failed' | 'Aborted';
 
 export interface Status {
   phase: Phase;
@@ -10,28 +12,41 @@ export interface Status {
   reason: string;
   message: string;
   pid: number;
+  /** The launcher's start time (/proc/PID/stat): a reused pid is not the launcher. */
+  pidStart?: number;
   vmi?: { namespace: string; name: string; uid?: string };
 }
 
 export async function writeStatus(path: string, status: Status): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, JSON.stringify(status) + '\n');
-  await rename(tmp, path);
+  await writeFileSafely(path, JSON.stringify(status) + '\n', { mode: 0o644 });
 }
 
-export async function readStatus(path: string): Promise<Status | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Status;
-  } catch {
-    return undefined;
-  }
-}
+export type StatusRead = { ok: true; status: Status; launcherAlive: boolean } | { ok: false; why: string };
 
-export function processAlive(pid: number): boolean {
+/**
+ * The status file, if it can be believed: a regular file (not a link), owned by root or by the probe's own user,
+ * writable by nobody else, naming a launcher process that runs as the file's owner with the recorded start time.
+ * Anyone else could have written it (the VM user owns the directory).
+ */
+export async function readTrustedStatus(path: string): Promise<StatusRead> {
+  const me = process.getuid?.() ?? 0;
+  let text: string;
   try {
-    process.kill(pid, 0);
-    return true;
+    text = await readTrusted(path, { owners: [...new Set([0, me])], notWritableByOthers: true, maxBytes: 64 * 1024 });
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, why: 'no status file' };
+    return { ok: false, why: e instanceof UntrustedFileError ? `untrusted status file: ${e.message}` : `cannot read the status file (${code ?? (e as Error).message})` };
   }
+  let status: Status;
+  try {
+    status = JSON.parse(text) as Status;
+  } catch {
+    return { ok: false, why: 'the status file is not JSON' };
+  }
+  if (typeof status !== 'object' || status === null || typeof status.phase !== 'string' || !Number.isSafeInteger(status.pid)) {
+    return { ok: false, why: 'the status file is not in vm-launcher\'s format' };
+  }
+  const alive = processRunning(status.pid) && processStart(status.pid) === status.pidStart && [0, me].includes(processUid(status.pid) ?? -1);
+  return { ok: true, status, launcherAlive: alive };
 }

@@ -598,11 +598,14 @@ test('a loop block device: block disk, cache none, io native, no discard; a syml
   qemuImg('-f', 'raw', backing, '16M');
   const loop = attachLoop(s, backing);
   const node = blockNode(s, 'rootdisk', loop, { uid: VM_UID, gid: VM_GID, mode: 0o660 });
-  // Second volume: a symlink to a node, as podman --device may present it.
-  const node2 = blockNode(s, '.node-datadisk', loop, { uid: VM_UID, gid: VM_GID, mode: 0o660 });
+  // Second volume: a symlink to a node, as podman --device may present it (another device: two disks on one
+  // device, one of them writable, is DiskImageUsedTwice).
+  const backing2 = join(s.dir, 'backing2.raw');
+  qemuImg('-f', 'raw', backing2, '16M');
+  const node2 = blockNode(s, '.node-datadisk', attachLoop(s, backing2), { uid: VM_UID, gid: VM_GID, mode: 0o660 });
   symlinkSync(node2, join(s.devicesDir, 'datadisk'));
   s.writeVmi(vmiJson('block', [{ volume: 'rootdisk', bootOrder: 1 }, { volume: 'datadisk', readonly: true }]));
-  const { json, disks } = await expectAccepted(t, s, [backing]);
+  const { json, disks } = await expectAccepted(t, s, [backing, backing2]);
   t.like(json.volumes[0], { volume: 'rootdisk', kind: 'block', path: node, format: 'raw', virtualSize: 16 * MiB, fullyAllocated: true, cache: 'none', io: 'native' });
   t.like(json.volumes[1], { volume: 'datadisk', kind: 'block', path: join(s.devicesDir, 'datadisk') });
   const d = disks[0]!;
