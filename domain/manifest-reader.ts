@@ -2,6 +2,7 @@
 // returns undefined instead of throwing, so one pass reports every problem at once.
 import { problem, type Problem } from './problem.js';
 import { Reason } from './reasons.js';
+import { clusterFieldProblem } from './cluster-fields.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -53,6 +54,11 @@ export function refuseUnknownKeys(problems: Problems, obj: Obj, path: string, ru
   for (const [key, value] of Object.entries(obj)) {
     if (value === null || rules.accepted.includes(key) || (rules.ignored && key in rules.ignored)) continue;
     const field = fieldPath(path, key);
+    const needsCluster = clusterFieldProblem(key, field);
+    if (needsCluster) {
+      problems.push(needsCluster);
+      continue;
+    }
     problems.push(problem(Reason.FieldNotSupported, `${field}: not supported`, { field, fix: hints[key] ?? DEFAULT_FIX }));
   }
 }

@@ -30,6 +30,8 @@ import { raiseOpenFileLimit } from './open-files.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
 import { describeSeed, type SeedPlan } from '../../domain/cloud-init-seed.js';
 import { problem } from '../../domain/problem.js';
+import { createDisks, removeCreatedDisks, type CreatedDisks } from './created-disks.js';
+import type { VolumeFacts } from '../../domain/types.js';
 
 
 export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger): Promise<ExitCode> {
@@ -95,7 +97,8 @@ export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Lo
         await prepareRuntimeDir(layout, runAs);
       } else throw e;
     }
-    return await runWithStack({ plan, layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, seed: report.seed });
+    const facts = report.volumes.flatMap((v) => (v.facts ? [v.facts] : []));
+    return await runWithStack({ plan, layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, seed: report.seed, facts });
   } finally {
     signals.uninstall();
   }
@@ -113,6 +116,8 @@ interface RunContext {
   t0: number;
   rawVmi: unknown;
   seed?: SeedPlan;
+  /** Every volume's facts: the disks run creates (emptyDisk, ephemeral overlays) are among them. */
+  facts: VolumeFacts[];
 }
 
 async function runWithStack(c: RunContext): Promise<ExitCode> {
@@ -128,6 +133,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let qemuPid: number | undefined;
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
+  const created: CreatedDisks = [];
   const grace = c.plan.gracePeriodSeconds.value;
 
   const makeSeed = async (seed: SeedPlan) => {
@@ -139,9 +145,11 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   try {
     await writeFile(layout.vmiJson, JSON.stringify(c.rawVmi ?? {}, null, 2) + '\n', { mode: 0o644 });
     await lifecycle.to('StartingStack', 'StartingStack', 'starting the private libvirt stack');
-    // The seed is built while the stack comes up. Both are awaited before any failure is thrown, so a stack still
-    // starting never outlives the cleanup below.
-    const started = await Promise.allSettled([stack.start(), c.seed && makeSeed(c.seed)]);
+    // The seed is built and the created disks are made while the stack comes up. All are awaited before any failure
+    // is thrown, so nothing still starting outlives the cleanup below.
+    const started = await Promise.allSettled([
+      stack.start(), c.seed && makeSeed(c.seed), createDisks(c.facts, c.plan.ephemeralDir.value, c.plan.runAs.value, created),
+    ]);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     client = await LibvirtClient.open(layout.busAddress);
     timings.stackReadyMs = ms();
@@ -177,6 +185,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
     const strays = await ensurePasstGone(passtPids);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
+    await removeCreatedDisks(created);
   }
   const final = outcome!;
   if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, domainName(spec));
