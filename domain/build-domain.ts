@@ -4,7 +4,9 @@ import { problem, type Problem } from './problem.js';
 import { Reason } from './reasons.js';
 import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from './types.js';
 import type { Domain, DomainController, DomainDisk } from './domain-model.js';
-import { assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, domainTypeFor, type Decision } from './disk-policy.js';
+import { assignTargets, decideCache, decideDiscard, decideIo, domainTypeFor, type Decision } from './disk-policy.js';
+import { placeDisk } from './disk-source.js';
+import { applyHardware } from './build-hardware.js';
 import { domainUuid } from './uuid.js';
 import { buildInterfaces } from './build-interfaces.js';
 
@@ -59,6 +61,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
       memballoon: { model: 'none' },
     },
   };
+  applyHardware(domain, spec, opts, problems);
   return { domain, problems };
 }
 
@@ -72,14 +75,13 @@ function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | und
   const cache = settle(problems, disk, 'cache', decideCache(disk.cache, facts.directIo));
   const io = cache && settle(problems, disk, 'io', decideIo(disk.io, cache, facts.kind, facts.fullyAllocated));
   if (!cache || !io) return undefined;
-  const type = diskSourceType(facts.kind);
+  const { format, ...placed } = placeDisk(facts);
   // A preallocated claim keeps its allocation even when the image has holes (KubeVirt's VolumesDiscardIgnore).
   const discard = decideDiscard(facts.fullyAllocated || disk.storage?.preallocate === true);
   return {
-    type,
+    ...placed,
     device: disk.device,
-    driver: { name: 'qemu', type: 'raw', cache, io, ...(discard && { discard }), errorPolicy: 'stop' },
-    source: type === 'block' ? { dev: facts.path } : { file: facts.path },
+    driver: { name: 'qemu', type: format, cache, io, ...(discard && { discard }), errorPolicy: 'stop' },
     target: { dev: target, bus: disk.bus },
     ...(disk.bootOrder !== undefined && { bootOrder: disk.bootOrder }),
     ...(disk.serial !== undefined && { serial: disk.serial }),

@@ -17,11 +17,30 @@ export interface Domain {
   onReboot: 'restart';
   onCrash: 'destroy';
   devices: DomainDevices;
+  /** `<iothreads>`: the I/O threads virtio disks are spread over (ioThreadsPolicy, dedicatedIOThread). */
+  iothreads?: number;
+  clock?: DomainClock;
+  /** SMBIOS tables the guest sees (`<os><smbios mode='sysinfo'/>`), as KubeVirt sets them. */
+  sysinfo?: DomainSysinfo;
+}
+
+export interface DomainClock {
+  offset: 'utc' | 'timezone';
+  adjustment?: number | 'reset';
+  timezone?: string;
+  timers: Array<{ name: string; present: 'yes' | 'no'; tickpolicy?: string; track?: string }>;
+}
+
+export interface DomainSysinfo {
+  system: Array<[name: string, value: string]>;
+  chassis: Array<[name: string, value: string]>;
 }
 
 export interface DomainCPU {
-  /** Absent: libvirt's default (used for TCG, where host-model means nothing). */
-  mode?: 'host-model';
+  /** Absent: libvirt's default (used for TCG, where host-model means nothing); maximum: all TCG emulates. */
+  mode?: 'host-model' | 'host-passthrough' | 'maximum' | 'custom';
+  /** mode custom: a QEMU CPU model by name. */
+  model?: string;
   topology: { sockets: number; cores: number; threads: number };
 }
 
@@ -30,11 +49,24 @@ export interface DomainOS {
   /** Absent: libvirt's default for the architecture. */
   machine?: string;
   type: 'hvm';
+  /** EFI through libvirt's firmware auto-selection (descriptors of Debian's ovmf), with the features asked for. */
+  firmware?: 'efi';
+  firmwareFeatures?: Array<{ name: 'secure-boot' | 'enrolled-keys'; enabled: 'yes' | 'no' }>;
+  loader?: { secure: 'yes' | 'no' };
+  /** The EFI variable store: where it lives (and libvirt copies the firmware's template to it when absent). */
+  nvram?: string;
+  smbios?: 'sysinfo';
+  /** SeaBIOS also writes to the serial console. */
+  biosUseSerial?: boolean;
 }
 
 export interface DomainFeatures {
   acpi: boolean;
   apic: boolean;
+  smm?: boolean;
+  hyperv?: import('./hardware.js').HypervSpec;
+  kvmHidden?: boolean;
+  pvspinlock?: 'on' | 'off';
 }
 
 export interface DomainDevices {
@@ -44,7 +76,12 @@ export interface DomainDevices {
   interfaces?: DomainInterface[];
   serials: DomainSerial[];
   consoles: DomainConsole[];
-  memballoon: { model: 'none' };
+  memballoon: { model: 'none' | 'virtio' };
+  /** A virtio-rng fed from the host's /dev/urandom. */
+  rng?: { backend: '/dev/urandom' };
+  inputs?: Array<{ type: 'tablet'; bus: 'usb' | 'virtio' }>;
+  /** A TPM 2.0 that libvirt runs swtpm for (KubeVirt's model, tpm-tis). */
+  tpm?: { model: 'tpm-tis' };
 }
 
 export interface DomainDisk {
@@ -52,25 +89,34 @@ export interface DomainDisk {
   device: 'disk' | 'cdrom';
   driver: DomainDiskDriver;
   source: { file: string } | { dev: string };
+  /** The read-only image under a qcow2 overlay, named with its format so QEMU never probes it. */
+  backingStore?: { type: 'file' | 'block'; format: 'raw'; source: { file: string } | { dev: string } };
   target: { dev: string; bus: 'virtio' | 'sata' | 'scsi' };
   bootOrder?: number;
   serial?: string;
   readonly: boolean;
+  blockio?: { logical: number; physical: number; discardGranularity?: number };
+  /** The disk may be open in several VMs at once (no image locking against each other). */
+  shareable?: boolean;
 }
 
 export interface DomainDiskDriver {
   name: 'qemu';
-  /** Always raw: the format is never taken from the image. */
-  type: 'raw';
+  /** raw, except the launcher's own overlays (qcow2): the format is never taken from an image. */
+  type: 'raw' | 'qcow2';
   cache: 'none' | 'writethrough' | 'writeback';
   io: 'native' | 'threads' | 'io_uring';
   discard?: 'unmap';
-  errorPolicy: 'stop';
+  errorPolicy: 'stop' | 'ignore' | 'report' | 'enospace';
+  /** virtio: one queue per vCPU (blockMultiQueue). */
+  queues?: number;
+  /** virtio: the I/O thread this disk runs in. */
+  iothread?: number;
 }
 
 export type DomainController =
   | { type: 'scsi'; index: number; model: 'virtio-scsi' }
-  | { type: 'usb'; index: number; model: 'none' };
+  | { type: 'usb'; index: number; model: 'none' | 'qemu-xhci' };
 
 /** A serial port written to a file the launcher reads. */
 export interface DomainSerial {

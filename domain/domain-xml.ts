@@ -4,19 +4,27 @@ import { XMLBuilder } from 'fast-xml-parser';
 import type { Domain, DomainDisk } from './domain-model.js';
 import { ATTR, attrs, EMPTY, TEXT, type XmlNode } from './xml-node.js';
 import { interfaceNode, memoryBackingNode } from './interface-xml.js';
+import { clockNode, cpuNode, extraDeviceNodes, featuresNode, osNode, sysinfoNode } from './hardware-xml.js';
 
 export { ATTR, TEXT };
+
+const sourceNode = (source: DomainDisk['source']): XmlNode => ('dev' in source ? attrs({ dev: source.dev }) : attrs({ file: source.file }));
 
 function diskNode(disk: DomainDisk): XmlNode {
   const d = disk.driver;
   return {
     ...attrs({ type: disk.type, device: disk.device }),
-    driver: attrs({ name: d.name, type: d.type, cache: d.cache, io: d.io, discard: d.discard, error_policy: d.errorPolicy }),
-    source: 'dev' in disk.source ? attrs({ dev: disk.source.dev }) : attrs({ file: disk.source.file }),
+    driver: attrs({ name: d.name, type: d.type, cache: d.cache, io: d.io, discard: d.discard, error_policy: d.errorPolicy, queues: d.queues, iothread: d.iothread }),
+    source: sourceNode(disk.source),
+    ...(disk.backingStore && {
+      backingStore: { ...attrs({ type: disk.backingStore.type }), format: attrs({ type: disk.backingStore.format }), source: sourceNode(disk.backingStore.source) },
+    }),
     target: attrs({ dev: disk.target.dev, bus: disk.target.bus }),
     ...(disk.bootOrder !== undefined && { boot: attrs({ order: disk.bootOrder }) }),
     ...(disk.serial !== undefined && { serial: disk.serial }),
     ...(disk.readonly && { readonly: EMPTY }),
+    ...(disk.shareable && { shareable: EMPTY }),
+    ...(disk.blockio && { blockio: attrs({ logical_block_size: disk.blockio.logical, physical_block_size: disk.blockio.physical, discard_granularity: disk.blockio.discardGranularity }) }),
   };
 }
 
@@ -31,9 +39,12 @@ export function domainToXmlTree(d: Domain): XmlNode {
       memory: { ...attrs({ unit: 'b' }), [TEXT]: d.memory },
       ...(d.memoryBacking && { memoryBacking: memoryBackingNode(d.memoryBacking) }),
       vcpu: { ...attrs({ placement: 'static' }), [TEXT]: d.vcpu },
-      os: { type: { ...attrs({ arch: d.os.arch, machine: d.os.machine }), [TEXT]: d.os.type } },
-      features: { ...(d.features.acpi && { acpi: EMPTY }), ...(d.features.apic && { apic: EMPTY }) },
-      cpu: { ...attrs({ mode: d.cpu.mode }), topology: attrs({ ...d.cpu.topology }) },
+      ...(d.iothreads !== undefined && { iothreads: d.iothreads }),
+      os: osNode(d.os),
+      ...(d.sysinfo && { sysinfo: sysinfoNode(d.sysinfo) }),
+      features: featuresNode(d.features),
+      cpu: cpuNode(d.cpu),
+      ...(d.clock && { clock: clockNode(d.clock) }),
       on_poweroff: d.onPoweroff,
       on_reboot: d.onReboot,
       on_crash: d.onCrash,
@@ -52,6 +63,7 @@ export function domainToXmlTree(d: Domain): XmlNode {
           source: attrs({ path: c.sourcePath }),
           target: attrs({ type: c.targetType, port: c.port }),
         })),
+        ...extraDeviceNodes(d),
         memballoon: attrs({ model: dev.memballoon.model }),
       },
     },

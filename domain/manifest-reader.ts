@@ -2,6 +2,7 @@
 // returns undefined instead of throwing, so one pass reports every problem at once.
 import { problem, type Problem } from './problem.js';
 import { Reason } from './reasons.js';
+import { clusterFieldProblem } from './cluster-fields.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -54,6 +55,11 @@ export function refuseUnknownKeys(problems: Problems, obj: Obj, path: string, ru
     // Own keys only: `constructor` or `toString` must not pass as if they were listed (Object.prototype members).
     if (value === null || rules.accepted.includes(key) || (rules.ignored && Object.hasOwn(rules.ignored, key))) continue;
     const field = fieldPath(path, key);
+    const needsCluster = clusterFieldProblem(key, field);
+    if (needsCluster) {
+      problems.push(needsCluster);
+      continue;
+    }
     problems.push(problem(Reason.FieldNotSupported, `${field}: not supported`, { field, fix: (Object.hasOwn(hints, key) ? hints[key] : undefined) ?? DEFAULT_FIX }));
   }
 }

@@ -24,6 +24,8 @@ export interface DiskSpec {
   /** What the user asked for; the launcher decides when absent. */
   cache?: CacheMode;
   io?: IoMode;
+  /** dedicatedIOThread, blockSize, errorPolicy, shareable. */
+  extras?: import('./hardware.js').DiskExtras;
   readonly: boolean;
   /** PVC claim name (informational: the pod decides where it is mounted). */
   claimName?: string;
@@ -33,6 +35,8 @@ export interface DiskSpec {
   storage?: DiskStorage;
   /** cloud-init volumes: the seed the launcher builds (no volume in the pod to inspect). */
   cloudInit?: CloudInitDataSource;
+  /** A disk the launcher creates at run (emptyDisk, or an ephemeral overlay on the PVC's image). */
+  created?: CreatedDiskSpec;
 }
 
 /** A filesystem volume's image: may it be created when missing, at what size, fully allocated or sparse. */
@@ -44,6 +48,8 @@ export interface DiskStorage {
   /** preallocation.vm-launcher.io/<volume>: "true": created fully allocated (fallocate), no discard. */
   preallocate: boolean;
 }
+
+export type CreatedDiskSpec = { kind: 'emptyDisk'; capacityBytes: number } | { kind: 'ephemeral' };
 
 export interface VmSpec {
   name: string;
@@ -61,6 +67,10 @@ export interface VmSpec {
   interfaces?: InterfaceSpec[];
   /** The cloud-init volume, if any (KubeVirt reads one). */
   cloudInit?: CloudInitSpec;
+  /** Devices, features, clock, CPU model, firmware, chassis (domain/hardware.ts); absent: the defaults. */
+  hardware?: import('./hardware.js').HardwareSpec;
+  /** A VirtualMachine's run strategy (spec.runStrategy, or spec.running); a VMI has none. */
+  runStrategy?: import('./vm-run-strategy.js').RunStrategy;
 }
 
 export type VolumeKind = 'block' | 'filesystem' | 'hostDisk' | 'cloudInit';
@@ -82,7 +92,14 @@ export interface VolumeFacts {
   /** Filesystem volumes: size and free space of the filesystem holding the image. */
   filesystemSize?: number;
   filesystemFree?: number;
+  /** A disk `run` creates in the ephemeral dir: an emptyDisk (then `path` is where it will be) or an overlay on `path`. */
+  created?: CreatedDiskFacts;
 }
+
+export type CreatedDiskFacts =
+  | { kind: 'emptyDisk'; path: string; sizeBytes: number }
+  /** A qcow2 overlay at `path` whose backing file is the volume's raw image (facts.path), never written. */
+  | { kind: 'overlay'; path: string; backingSizeBytes: number };
 
 export interface DomainOptions {
   accel: Accel;
@@ -92,6 +109,8 @@ export interface DomainOptions {
   emulator?: string;
   /** How the NIC reaches passt, decided by launcher/inspect; needed when the VMI has an interface. */
   network?: NetworkOptions;
+  /** efi.persistent: where the EFI variables live (on a volume that outlives the pod). */
+  nvramPath?: string;
 }
 
 /** What run does to a filesystem volume's image before start; `check` only reports it. */

@@ -7,6 +7,8 @@ import {
   fieldPath, parseObjects, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys,
   type Obj, type Problems,
 } from './manifest-reader.js';
+import { parseDiskExtras } from './vmi-disk-extras.js';
+import type { DiskExtras } from './hardware.js';
 import { CDROM_TARGET_FIELDS, DISK_FIELDS, DISK_TARGET_FIELDS, FIX_HINTS } from './vmi-fields.js';
 
 export interface ParsedDisk {
@@ -23,6 +25,8 @@ export interface ParsedDisk {
   serial?: string;
   cache?: CacheMode;
   io?: IoMode;
+  /** dedicatedIOThread, blockSize, errorPolicy, shareable (vmi-disk-extras.ts). */
+  extras?: DiskExtras;
 }
 
 const BUSES = ['virtio', 'sata', 'scsi'] as const;
@@ -42,6 +46,7 @@ function parseDisk(problems: Problems, item: Obj, field: string): ParsedDisk | u
   const serial = readSerial(problems, item, field);
   const cache = readEnum(problems, item, 'cache', field, CACHE_MODES);
   const io = readEnum(problems, item, 'io', field, IO_MODES);
+  const extras = parseDiskExtras(problems, item, field);
   const name = readString(problems, item, 'name', field);
   const volumeName = readString(problems, item, 'volumeName', field);
   if (name === undefined || name === '') {
@@ -62,6 +67,7 @@ function parseDisk(problems: Problems, item: Obj, field: string): ParsedDisk | u
     ...(serial !== undefined && { serial }),
     ...(cache !== undefined && { cache }),
     ...(io !== undefined && { io }),
+    ...(Object.keys(extras).length > 0 && { extras }),
   };
 }
 

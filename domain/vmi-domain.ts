@@ -12,6 +12,8 @@ import {
   RESOURCE_LIST_FIELDS, RESOURCES_FIELDS,
 } from './vmi-fields.js';
 import { parseDisks, type ParsedDisk } from './vmi-disks.js';
+import { parseHardware } from './vmi-hardware.js';
+import type { HardwareSpec } from './hardware.js';
 
 /** What spec.domain yields; memory is absent when it was missing or invalid (already reported). */
 export interface DomainPart {
@@ -19,6 +21,7 @@ export interface DomainPart {
   memoryBytes?: number;
   machineType?: string;
   disks: ParsedDisk[];
+  hardware: HardwareSpec;
 }
 
 export function parseDomain(problems: Problems, domain: Obj, path: string): DomainPart {
@@ -30,6 +33,7 @@ export function parseDomain(problems: Problems, domain: Obj, path: string): Doma
     ...(memoryBytes !== undefined && { memoryBytes }),
     ...(machineType !== undefined && { machineType }),
     disks: parseDevices(problems, domain, path),
+    hardware: parseHardware(problems, domain, path),
   };
 }
 

@@ -1,6 +1,8 @@
 // The allow-lists: every key vm-launcher understands, level by level. A key missing here is refused with its path
 // (FieldNotSupported), so a manifest never asks for something the launcher would silently not do.
 import type { FieldRules, FixHints } from './manifest-reader.js';
+import { SCHEDULER_FIELDS } from './cluster-fields.js';
+import { DISK_EXTRA_KEYS, HARDWARE_DEVICE_KEYS, HARDWARE_DOMAIN_KEYS } from './hardware.js';
 
 const WRITTEN_BY_SERVER = 'written by the API server; nothing for the VM';
 
@@ -23,13 +25,7 @@ export const METADATA_FIELDS: FieldRules = {
 };
 
 /** spec of a VirtualMachine: only its template matters to the VM that runs. */
-export const VM_SPEC_FIELDS: FieldRules = {
-  accepted: ['template'],
-  ignored: {
-    runStrategy: 'decides whether a VMI exists; once the launcher runs, it does',
-    running: 'decides whether a VMI exists; once the launcher runs, it does',
-  },
-};
+export const VM_SPEC_FIELDS: FieldRules = { accepted: ['template', 'runStrategy', 'running'] };
 
 export const VM_TEMPLATE_FIELDS: FieldRules = { accepted: ['metadata', 'spec'] };
 
@@ -43,18 +39,12 @@ export const TEMPLATE_METADATA_FIELDS: FieldRules = {
 
 export const SPEC_FIELDS: FieldRules = {
   accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds'],
-  ignored: {
-    // Scheduling: Kubernetes honoured these when it placed the pod; nothing is left for the launcher to do.
-    nodeSelector: 'honoured by the scheduler when it placed the pod',
-    affinity: 'honoured by the scheduler when it placed the pod',
-    tolerations: 'honoured by the scheduler when it placed the pod',
-    schedulerName: 'honoured by the scheduler when it placed the pod',
-    priorityClassName: 'honoured by the scheduler when it placed the pod',
-  },
+  // Scheduling: Kubernetes honoured these when it placed the pod; listed as notes (domain/cluster-fields.ts).
+  ignored: SCHEDULER_FIELDS,
 };
 
-export const DOMAIN_FIELDS: FieldRules = { accepted: ['cpu', 'memory', 'resources', 'machine', 'devices'] };
-export const CPU_FIELDS: FieldRules = { accepted: ['sockets', 'cores', 'threads'] };
+export const DOMAIN_FIELDS: FieldRules = { accepted: ['cpu', 'memory', 'resources', 'machine', 'devices', ...HARDWARE_DOMAIN_KEYS] };
+export const CPU_FIELDS: FieldRules = { accepted: ['sockets', 'cores', 'threads', 'model'] };
 export const MEMORY_FIELDS: FieldRules = { accepted: ['guest'] };
 export const RESOURCES_FIELDS: FieldRules = { accepted: ['requests', 'limits'] };
 /** requests and limits: only memory; CPU requests/limits would change the vCPU count in KubeVirt. */
@@ -62,43 +52,35 @@ export const RESOURCE_LIST_FIELDS: FieldRules = { accepted: ['memory'] };
 export const MACHINE_FIELDS: FieldRules = { accepted: ['type'] };
 
 /**
- * autoattach* switches accepted only with the value that matches what vm-launcher always does
- * (no graphics, no balloon, no network, a serial console).
+ * autoattach* switches accepted only with the value that matches what vm-launcher always does (no network).
+ * The others (serial console, balloon, graphics) are read in vmi-hardware.ts.
  */
 export const AUTOATTACH_BEHAVIOUR: Readonly<Record<string, boolean>> = {
-  autoattachGraphicsDevice: false,
-  autoattachMemBalloon: false,
   autoattachPodInterface: false,
-  autoattachSerialConsole: true,
 };
 
-/** `interfaces` is read by vmi-networks.ts, with spec.networks. */
-export const DEVICES_FIELDS: FieldRules = { accepted: ['disks', 'interfaces', ...Object.keys(AUTOATTACH_BEHAVIOUR)] };
+/** `interfaces` is read by vmi-networks.ts, with spec.networks; the hardware keys by vmi-hardware.ts. */
+export const DEVICES_FIELDS: FieldRules = { accepted: ['disks', 'interfaces', ...Object.keys(AUTOATTACH_BEHAVIOUR), ...HARDWARE_DEVICE_KEYS] };
 
 /** `volumeName` is the compact form of the filesystem-PV design; the rest is KubeVirt's Disk. */
 export const DISK_FIELDS: FieldRules = {
-  accepted: ['name', 'volumeName', 'disk', 'cdrom', 'bootOrder', 'serial', 'cache', 'io'],
+  accepted: ['name', 'volumeName', 'disk', 'cdrom', 'bootOrder', 'serial', 'cache', 'io', ...DISK_EXTRA_KEYS],
 };
 export const DISK_TARGET_FIELDS: FieldRules = { accepted: ['bus', 'readonly'] };
 export const CDROM_TARGET_FIELDS: FieldRules = { accepted: ['bus', 'readonly'] };
 
-export const VOLUME_FIELDS: FieldRules = { accepted: ['name', 'persistentVolumeClaim', 'hostDisk', 'cloudInitNoCloud', 'cloudInitConfigDrive'] };
-export const PVC_FIELDS: FieldRules = { accepted: ['claimName', 'readOnly'] };
+export const VOLUME_FIELDS: FieldRules = {
+  accepted: ['name', 'persistentVolumeClaim', 'hostDisk', 'cloudInitNoCloud', 'cloudInitConfigDrive', 'emptyDisk', 'ephemeral'],
+};
+export const PVC_FIELDS: FieldRules = { accepted: ['claimName', 'readOnly', 'hotpluggable'] };
 export const HOST_DISK_FIELDS: FieldRules = { accepted: ['path', 'type', 'capacity'] };
 
 /** Volume sources that exist in KubeVirt; all but these are refused by name. */
-export const SUPPORTED_VOLUME_SOURCES = ['persistentVolumeClaim', 'hostDisk', 'cloudInitNoCloud', 'cloudInitConfigDrive'] as const;
-
-const PVC_INSTEAD = 'put a raw image named disk.img in a PVC (or use a block PVC) and use persistentVolumeClaim';
+export const SUPPORTED_VOLUME_SOURCES = ['persistentVolumeClaim', 'hostDisk', 'cloudInitNoCloud', 'cloudInitConfigDrive', 'emptyDisk', 'ephemeral'] as const;
 
 export const FIX_HINTS: FixHints = {
-  containerDisk: PVC_INSTEAD,
-  emptyDisk: PVC_INSTEAD,
-  ephemeral: PVC_INSTEAD,
-  dataVolume: "use the DataVolume's PVC instead: persistentVolumeClaim.claimName set to the DataVolume's name",
   lun: 'use disk (with a block PVC) instead of lun',
   floppy: 'use disk or cdrom instead',
-  dataVolumeTemplates: 'create the DataVolume separately and refer to its PVC with persistentVolumeClaim',
   cpu: 'set the vCPU count with spec.domain.cpu sockets/cores/threads; CPU requests and limits are not supported',
   filesystems: 'remove it: virtiofs shares are not implemented yet (README: Sharing a volume with virtiofs); use a disk on the PVC',
 };

@@ -50,13 +50,21 @@ function toDiskSpec(disk: ParsedDisk, volume: ParsedVolume): DiskSpec | undefine
   return {
     ...rest,
     readonly: readonly || source.kind === 'cloudInit',
-    ...(source.kind === 'pvc' && { claimName: source.claimName }),
-    ...(source.kind === 'hostDisk' && { hostDiskPath: source.path }),
-    // The seed is built by the launcher in the runtime dir and attached read-only: no storage to decide.
-    ...(source.kind === 'cloudInit'
-      ? { cloudInit: source.cloudInit.dataSource }
-      : { storage: baseStorage(source, readonly || disk.device === 'cdrom') }),
+    ...sourceFields(source, readonly || disk.device === 'cdrom'),
   };
+}
+
+/** What each source adds to the disk: its claim or path, the seed, or the disk run creates; what storage may do. */
+function sourceFields(source: Exclude<VolumeSource, { kind: 'refused' }>, readonly: boolean): Partial<DiskSpec> {
+  switch (source.kind) {
+    case 'pvc': return { claimName: source.claimName, storage: baseStorage(source, readonly) };
+    case 'hostDisk': return { hostDiskPath: source.path, storage: baseStorage(source, readonly) };
+    // The seed is built by the launcher in the runtime dir and attached read-only: no storage to decide.
+    case 'cloudInit': return { cloudInit: source.cloudInit.dataSource };
+    // Made fresh by run in the ephemeral dir; an ephemeral disk's image is only ever read: never created or grown.
+    case 'emptyDisk': return { created: { kind: 'emptyDisk', capacityBytes: source.capacityBytes } };
+    case 'ephemeral': return { claimName: source.claimName, created: { kind: 'ephemeral' } };
+  }
 }
 
 /** Before annotations (volume-storage.ts): nothing is created for a disk the guest cannot write. */

@@ -8,6 +8,8 @@ import {
   fieldPath, parseObjects, readBoolean, readEnum, readObject, readString, refuseUnknownKeys,
   type Obj, type Problems,
 } from './manifest-reader.js';
+import { clusterFieldProblem, HOTPLUG } from './cluster-fields.js';
+import { parseEmptyDisk, parseEphemeral, type CreatedSource } from './vmi-created-disks.js';
 import { FIX_HINTS, HOST_DISK_FIELDS, PVC_FIELDS, SUPPORTED_VOLUME_SOURCES, VOLUME_FIELDS } from './vmi-fields.js';
 import { CLOUD_INIT_SOURCES, parseCloudInit, type CloudInitSpec } from './vmi-cloud-init.js';
 
@@ -16,6 +18,7 @@ export type VolumeSource =
   /** `create`: type DiskOrCreate; `capacityBytes`: hostDisk.capacity, the size of a created image. */
   | { kind: 'hostDisk'; path: string; create: boolean; capacityBytes?: number }
   | { kind: 'cloudInit'; cloudInit: CloudInitSpec }
+  | CreatedSource
   /** A source vm-launcher refused (already reported); the volume still exists for matching. */
   | { kind: 'refused' };
 
@@ -67,11 +70,13 @@ function parseSource(problems: Problems, item: Obj, field: string, volume: strin
     const cloudInit = parseCloudInit(problems, item, field, volume, key);
     return cloudInit && { kind: 'cloudInit', cloudInit };
   }
+  if (key === 'emptyDisk') return parseEmptyDisk(problems, item, field, volume);
+  if (key === 'ephemeral') return parseEphemeral(problems, item, field, volume, parsePvc);
   return key === 'hostDisk' ? parseHostDisk(problems, item, field, volume) : parsePvc(problems, item, field, volume);
 }
 
 /** `persistentVolumeClaim: {claimName, readOnly}`, or the compact form's `persistentVolumeClaim: my-claim`. */
-function parsePvc(problems: Problems, item: Obj, field: string, volume: string): VolumeSource | undefined {
+function parsePvc(problems: Problems, item: Obj, field: string, volume: string): Extract<VolumeSource, { kind: 'pvc' }> | undefined {
   const pvcField = fieldPath(field, 'persistentVolumeClaim');
   const raw = item['persistentVolumeClaim'];
   if (typeof raw === 'string') return claimOrProblem(problems, raw, pvcField, volume, false);
@@ -79,6 +84,7 @@ function parsePvc(problems: Problems, item: Obj, field: string, volume: string):
   if (!pvc) return undefined;
   refuseUnknownKeys(problems, pvc, pvcField, PVC_FIELDS, FIX_HINTS);
   const readOnly = readBoolean(problems, pvc, 'readOnly', pvcField) ?? false;
+  if (readBoolean(problems, pvc, 'hotpluggable', pvcField) === true) problems.push(clusterFieldProblem('hotpluggable', `${pvcField}.hotpluggable`, HOTPLUG)!);
   const claimName = readString(problems, pvc, 'claimName', pvcField);
   if (claimName === undefined && (pvc['claimName'] === undefined || pvc['claimName'] === null)) {
     problems.push(problem(Reason.FieldMissing, `${pvcField}.claimName: missing`, { field: `${pvcField}.claimName`, volume, fix: 'name the PVC that holds the disk' }));
@@ -87,7 +93,7 @@ function parsePvc(problems: Problems, item: Obj, field: string, volume: string):
   return claimName === undefined ? undefined : claimOrProblem(problems, claimName, `${pvcField}.claimName`, volume, readOnly);
 }
 
-function claimOrProblem(problems: Problems, claimName: string, field: string, volume: string, readOnly: boolean): VolumeSource | undefined {
+function claimOrProblem(problems: Problems, claimName: string, field: string, volume: string, readOnly: boolean): Extract<VolumeSource, { kind: 'pvc' }> | undefined {
   if (claimName !== '') return { kind: 'pvc', claimName, readOnly };
   problems.push(problem(Reason.FieldInvalid, `${field}: the claim name is empty`, { field, volume, fix: 'name the PVC that holds the disk' }));
   return undefined;

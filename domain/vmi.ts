@@ -19,6 +19,11 @@ import type { CloudInitSpec } from './vmi-cloud-init.js';
 import { matchDisksToVolumes } from './vmi-match.js';
 import { applyStorageAnnotations } from './volume-storage.js';
 import { flowDepth, MAX_FLOW_DEPTH } from './manifest-limits.js';
+import { expandCompactForm, type CompactOptions } from './compact-form.js';
+import { schedulerNotes } from './cluster-fields.js';
+import { addDefaultDisks } from './kubevirt-defaults.js';
+import { defaultHardware } from './hardware.js';
+import { readRunStrategy, type RunStrategy } from './vm-run-strategy.js';
 
 export interface VmiParseResult {
   /** Present when there is no error (warnings may remain). */
@@ -37,7 +42,7 @@ export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
 /** Parses YAML or JSON text (one document) and validates it as a VMI. */
-export function parseVmiText(text: string): VmiParseResult {
+export function parseVmiText(text: string, opts: CompactOptions = {}): VmiParseResult {
   const invalid = (message: string): VmiParseResult =>
     ({ problems: [problem(Reason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] });
   if (flowDepth(text) > MAX_FLOW_DEPTH) return invalid(`the manifest nests [ or { deeper than ${MAX_FLOW_DEPTH} levels: not a VirtualMachineInstance`);
@@ -58,7 +63,7 @@ export function parseVmiText(text: string): VmiParseResult {
     } catch (e) {
       return invalid(`the manifest is not usable YAML: ${(e as Error).message} (YAML aliases are expanded at most 100 times)`);
     }
-    return { ...parseVmi(raw), raw };
+    return { ...parseVmi(raw, opts), raw };
   }
   const message = firstError
     ? `the manifest is not valid YAML or JSON: ${firstError.message}`
@@ -67,12 +72,13 @@ export function parseVmiText(text: string): VmiParseResult {
 }
 
 /** Validates an already-parsed manifest. */
-export function parseVmi(doc: unknown): VmiParseResult {
+export function parseVmi(input: unknown, opts: CompactOptions = {}): VmiParseResult {
   const problems: Problems = [];
-  if (!isObject(doc)) {
+  if (!isObject(input)) {
     problems.push(problem(Reason.ManifestInvalid, 'the manifest is not an object', { fix: 'give one VirtualMachineInstance as YAML or JSON' }));
     return { problems };
   }
+  const doc = expandCompactForm(input, problems, opts);
   refuseUnknownKeys(problems, doc, '', ROOT_FIELDS, FIX_HINTS);
   checkApiVersion(problems, doc);
   const kind = checkKind(problems, doc);
@@ -94,7 +100,7 @@ export function parseVmi(doc: unknown): VmiParseResult {
     // Only names that passed the DNS-1123 check may become paths.
     return { problems, disks: disks.filter((d) => isDns1123Label(d.volumeName) && (d.hostDiskPath === undefined || hostDiskPathProblem(d.hostDiskPath) === undefined)) };
   }
-  return { spec: { ...identity, labels, annotations, ...body }, problems };
+  return { spec: { ...identity, labels, annotations, ...body, ...(source.runStrategy && { runStrategy: source.runStrategy }) }, problems };
 }
 
 /** KubeVirt hook sidecars are containers vm-launcher does not run: asking for one must not be silently ignored. */
@@ -118,7 +124,7 @@ function requiredObject(problems: Problems, obj: Obj, key: string, path: string)
   return value;
 }
 
-interface VmiSource { meta: Obj; metaPath: string; spec?: Obj; specPath: string }
+interface VmiSource { meta: Obj; metaPath: string; spec?: Obj; specPath: string; runStrategy?: RunStrategy }
 
 function vmiSource(problems: Problems, doc: Obj, metadata: Obj): VmiSource {
   const spec = requiredObject(problems, doc, 'spec', '');
@@ -129,12 +135,13 @@ function vmiSource(problems: Problems, doc: Obj, metadata: Obj): VmiSource {
 function unwrapTemplate(problems: Problems, doc: Obj): VmiSource {
   const vmSpec = requiredObject(problems, doc, 'spec', '');
   if (vmSpec) refuseUnknownKeys(problems, vmSpec, 'spec', VM_SPEC_FIELDS, FIX_HINTS);
+  const runStrategy = vmSpec && readRunStrategy(problems, vmSpec);
   const template = vmSpec && requiredObject(problems, vmSpec, 'template', 'spec');
   if (template) refuseUnknownKeys(problems, template, 'spec.template', VM_TEMPLATE_FIELDS, FIX_HINTS);
   const meta = (template && readObject(problems, template, 'metadata', 'spec.template')) ?? {};
   refuseUnknownKeys(problems, meta, 'spec.template.metadata', TEMPLATE_METADATA_FIELDS, FIX_HINTS);
   const spec = template && requiredObject(problems, template, 'spec', 'spec.template');
-  return { meta, metaPath: 'spec.template.metadata', ...(spec && { spec }), specPath: 'spec.template.spec' };
+  return { meta, metaPath: 'spec.template.metadata', ...(spec && { spec }), specPath: 'spec.template.spec', ...(runStrategy && { runStrategy }) };
 }
 
 function checkApiVersion(problems: Problems, doc: Obj): void {
@@ -181,17 +188,18 @@ function parseIdentity(problems: Problems, metadata: Obj, path: string): Identit
   return name === undefined ? undefined : { name, namespace, ...(uid !== undefined && { uid }) };
 }
 
-type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'interfaces' | 'cloudInit'>;
+type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'interfaces' | 'cloudInit' | 'hardware'>;
 
 function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBody; disks: DiskSpec[] } {
   refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
+  schedulerNotes(problems, spec, path);
   // 0 is kept: it means "destroy at once", as KubeVirt's examples use it.
   const grace = readInteger(problems, spec, 'terminationGracePeriodSeconds', path, 0) ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   const domain = requiredObject(problems, spec, 'domain', path);
   const part = domain ? parseDomain(problems, domain, fieldPath(path, 'domain')) : undefined;
   const volumeList = readArray(problems, spec, 'volumes', path) ?? [];
   const volumes = parseVolumes(problems, volumeList, fieldPath(path, 'volumes'));
-  const disks = matchDisksToVolumes(problems, part?.disks ?? [], volumes);
+  const disks = matchDisksToVolumes(problems, addDefaultDisks(problems, part?.disks ?? [], volumes), volumes);
   const devicesPath = fieldPath(fieldPath(path, 'domain'), 'devices');
   const devices = domain && isObject(domain['devices']) ? domain['devices'] : {};
   const interfaces = parseNetworking(problems, spec, path, readArray(problems, devices, 'interfaces', devicesPath), fieldPath(devicesPath, 'interfaces'));
@@ -206,6 +214,8 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
       disks,
       ...(interfaces.length > 0 && { interfaces }),
       ...(cloudInit && { cloudInit }),
+      // Absent when every default holds: VmSpec.hardware is only there when the manifest asked for something.
+      ...(JSON.stringify(part.hardware) !== JSON.stringify(defaultHardware()) && { hardware: part.hardware }),
     },
     disks,
   };

@@ -15,3 +15,6 @@ export function attrs(values: Record<string, string | number | undefined>): XmlN
   for (const [k, v] of Object.entries(values)) if (v !== undefined) out[ATTR + k] = v;
   return out;
 }
+
+/** An element with attributes and text: `<entry name='uuid'>...</entry>`. */
+export const textNode = (values: Record<string, string | number | undefined>, text: string | number): XmlNode => ({ ...attrs(values), [TEXT]: text });

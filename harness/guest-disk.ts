@@ -24,13 +24,14 @@ export function guestBuildUnavailable(): string | undefined {
   return undefined;
 }
 
-export function buildTestDisk(out: string, mode: GuestMode = 'wait', sizeMiB = 32): void {
+/** efi: the disk also boots under UEFI (Debian's signed shim + GRUB), with secure boot too. */
+export function buildTestDisk(out: string, mode: GuestMode = 'wait', sizeMiB = 32, opts: { efi?: boolean } = {}): void {
   mkdirSync(templates, { recursive: true });
   // Keyed by the builder's own hash: a changed builder never reuses an old template.
-  const template = join(templates, `${mode}-${sizeMiB}-${builderHash()}.img`);
+  const template = join(templates, `${mode}-${sizeMiB}${opts.efi ? '-efi' : ''}-${builderHash()}.img`);
   if (!existsSync(template)) {
     const tmp = `${template}.${process.pid}.tmp`;
-    execFileSync(builder, [tmp, String(sizeMiB)], { env: { ...process.env, MODE: mode }, stdio: 'ignore' });
+    execFileSync(builder, [tmp, String(sizeMiB)], { env: { ...process.env, MODE: mode, EFI: opts.efi ? '1' : '0' }, stdio: 'ignore' });
     execFileSync('mv', [tmp, template]);
   }
   execFileSync('cp', ['--sparse=always', template, out]);

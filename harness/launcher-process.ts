@@ -111,7 +111,7 @@ export interface VmFixture {
 }
 
 /** A temp dir with a filesystem volume `volume` holding the test guest's disk, and a VMI using it. */
-export function vmFixture(opts: { mode?: GuestMode; volume?: string; name?: string; grace?: number; withDisk?: boolean } = {}): VmFixture {
+export function vmFixture(opts: { mode?: GuestMode; volume?: string; name?: string; grace?: number; withDisk?: boolean; efi?: boolean } = {}): VmFixture {
   const volume = opts.volume ?? 'rootdisk';
   const dir = mkdtempSync(join(tmpdir(), 'vml-'));
   chmodSync(dir, 0o755); // QEMU's user (107) must reach the volumes below it
@@ -120,7 +120,7 @@ export function vmFixture(opts: { mode?: GuestMode; volume?: string; name?: stri
   mkdirSync(join(volumesDir, volume), { recursive: true });
   mkdirSync(devicesDir);
   const image = join(volumesDir, volume, 'disk.img');
-  if (opts.withDisk !== false) buildTestDisk(image, opts.mode ?? 'wait');
+  if (opts.withDisk !== false) buildTestDisk(image, opts.mode ?? 'wait', 32, { efi: opts.efi ?? false });
   chownTree(volumesDir, 107, 107);
   const vmiPath = join(dir, 'vmi.yaml');
   writeFileSync(vmiPath, vmiYaml(opts.name ?? 'testvm', [volume], opts.grace ?? 30));

@@ -45,3 +45,13 @@ export function loopUnavailable(): string | undefined {
 export function validatorUnavailable(): string | undefined {
   return has('virt-xml-validate') ? undefined : 'virt-xml-validate missing (apt-get install libvirt-clients)';
 }
+
+/** Why an EFI guest cannot boot here (Debian's ovmf with libvirt's descriptors, Debian's signed boot chain). */
+export function efiUnavailable(): string | undefined {
+  for (const f of ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.ms.fd', '/usr/share/qemu/firmware']) {
+    if (!existsSync(f)) return `${f} missing (apt-get install ovmf)`;
+  }
+  const chain = ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed'];
+  if (!chain.every((f) => existsSync(f)) && !has('apt-get')) return 'the EFI test guest needs shim-signed and grub-efi-amd64-signed (or apt-get to fetch them)';
+  return undefined;
+}

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PKGS=(
   # the launcher's private stack and image checks
   qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dbus dbus libxml2-utils util-linux procps
+  # EFI guests (firmware.bootloader.efi), a TPM (devices.tpm)
+  ovmf swtpm swtpm-tools
   # the test guest's disk builder
   linux-image-amd64 busybox-static syslinux syslinux-common mtools dosfstools fdisk cpio kmod
   # container tests

@@ -45,6 +45,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'allow-plain-dir': { type: 'string' },
         'passt-mode': { type: 'string' },
         'secrets-dir': { type: 'string' },
+        'ephemeral-dir': { type: 'string' },
+        'nvram-dir': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -78,6 +80,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       logLevel: values['log-level'], logFormat: values['log-format'], consoleLog: values['console-log'],
       createDisks: values['create-disks'], expandDisks: values['expand-disks'], allowPlainDir: values['allow-plain-dir'],
       passtMode: values['passt-mode'], secretsDir: values['secrets-dir'],
+      ephemeralDir: values['ephemeral-dir'], nvramDir: values['nvram-dir'],
     },
   };
 }
@@ -118,6 +121,10 @@ options:
                         default auto: vhost-user for virtio where libvirt accepts it, else user)
   --secrets-dir DIR     cloud-init secretRef data: DIR/<volume>/userdata (env VM_LAUNCHER_SECRETS_DIR;
                         default /var/run/kubevirt-private/secret)
+  --ephemeral-dir DIR   where run creates emptyDisk images and ephemeral overlays, removed at exit
+                        (env VM_LAUNCHER_EPHEMERAL_DIR; default /var/run/kubevirt-ephemeral-disks)
+  --nvram-dir DIR       EFI variables of a VM with efi.persistent: mount a PVC here
+                        (env VM_LAUNCHER_NVRAM_DIR; default /var/lib/libvirt/qemu/nvram)
   --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
   --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
   --json                check: machine-readable report

@@ -45,6 +45,11 @@ function action(v: VolumeInspection): object | undefined {
     : { kind: 'grow', fromBytes: c.fromBytes, toBytes: c.toBytes, why: c.why };
 }
 
+/** What run will make for a disk that does not exist yet: check only says so. */
+const createdNote = (c: NonNullable<VolumeInspection['facts']>['created'] & object): string => (c.kind === 'emptyDisk'
+  ? `run creates ${c.path} (emptyDisk, ${size(c.sizeBytes)} sparse raw), removed at exit`
+  : `run creates the overlay ${c.path} (qcow2, backing file this raw image, never written), removed at exit`);
+
 export function formatReport(r: PreflightReport, plan?: Plan): string {
   const lines: string[] = [];
   const vm = r.spec ? `${r.spec.namespace}/${r.spec.name}` : '(manifest not usable)';
@@ -57,6 +62,7 @@ export function formatReport(r: PreflightReport, plan?: Plan): string {
     const status = failed ? 'ERROR' : v.problems.length ? 'warn' : 'ok';
     lines.push(`  ${status.padEnd(5)} ${v.disk.volumeName.padEnd(20)} ${(f?.kind ?? '?').padEnd(10)} ${f?.path ?? '-'}  format=${f?.format ?? '-'} virtual=${size(f?.virtualSize)} allocated=${size(f?.allocatedSize)} cache=${disk?.driver.cache ?? '-'} io=${disk?.driver.io ?? '-'}`);
     if (v.change) lines.push(`        ${changeNote(v.change)}`);
+    if (f?.created) lines.push(`        ${createdNote(f.created)}`);
     for (const p of v.problems) lines.push(problemLine(p));
   }
   lines.push(...networkLines(r).map((l, i) => `  ${i === 0 ? 'network:' : '        '} ${l}`));

@@ -7,6 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { LauncherError, problem, type Problem } from '../../domain/problem.js';
 import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/types.js';
 import { heldByQemu } from './image-locks.js';
+import { emptyDiskFacts, withOverlay, type EphemeralDirFacts } from './created-disk-facts.js';
 import { qemuImgInfo } from './qemu-img.js';
 import { knownRaw, rawMarkerPath } from './raw-marker.js';
 import { notRawFix, backingFileFix } from './image-fixes.js';
@@ -18,6 +19,8 @@ import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-
 
 export interface InspectOptions {
   layout: VolumeLayout;
+  /** Where run creates emptyDisk images and overlays, with what preflight learnt about it (only when some disk needs it). */
+  ephemeral?: { dir: string; facts: EphemeralDirFacts };
   runAs?: RunAs;
   qemuImg: QemuImgLimits;
 }
@@ -50,6 +53,9 @@ export async function inspectDisk(disk: DiskSpec, opts: InspectOptions): Promise
   const volume = disk.volumeName;
   const problems: Problem[] = [];
   const at = { volume, field: disk.field };
+  if (disk.created?.kind === 'emptyDisk' && opts.ephemeral) {
+    return { disk, ...emptyDiskFacts({ ...disk, created: disk.created }, opts.ephemeral.dir, opts.ephemeral.facts) };
+  }
   try {
     const located = disk.hostDiskPath
       ? await locateHostDisk(disk.hostDiskPath, at, problems)
@@ -58,6 +64,7 @@ export async function inspectDisk(disk: DiskSpec, opts: InspectOptions): Promise
     const facts = await examineImage(disk, located.kind, located.path, located.st, opts, problems);
     if (located.kind === 'filesystem' && facts) await checkFits(facts, located.dir ?? located.path, at, problems);
     const identity = { volume, path: located.path, block: located.st.isBlockDevice(), dev: located.st.dev, ino: located.st.ino, rdev: located.st.rdev };
+    if (disk.created?.kind === 'ephemeral' && facts && opts.ephemeral) return { disk, facts: withOverlay(facts, opts.ephemeral.dir, opts.ephemeral.facts), problems, identity };
     return { disk, facts, problems, identity };
   } catch (e) {
     problems.push(problem('VolumeInspectFailed', `could not inspect volume ${volume}: ${(e as Error).message}`, {
@@ -179,7 +186,9 @@ async function locateImageInDirectory(volume: string, dirPath: string, at: At, p
 
 async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: Stats, opts: InspectOptions, problems: Problem[]): Promise<VolumeFacts | undefined> {
   const at = { volume: disk.volumeName, field: disk.field };
-  const write = !disk.readonly && disk.device !== 'cdrom';
+  // An ephemeral disk's image is only ever the read-only backing of the launcher's overlay.
+  const ephemeral = disk.created?.kind === 'ephemeral';
+  const write = !disk.readonly && disk.device !== 'cdrom' && !ephemeral;
   const who = opts.runAs ? `uid ${opts.runAs.uid}` : `uid ${process.getuid?.()}`;
   // A read-only filesystem or an append-only/immutable file is not a matter of ownership: say what it is.
   const refusedWrite = write && kind !== 'block' ? await writeRefused(path) : undefined;
@@ -204,7 +213,8 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
     }));
     return undefined;
   }
-  if (await heldByQemu(st)) {
+  // Other VMs may share an ephemeral disk's image as their read-only backing too; QEMU's own locks refuse a writer.
+  if (!ephemeral && await heldByQemu(st)) {
     problems.push(problem('DiskImageInUse', `${path} is open in a running QEMU (it holds QEMU's image locks)`, {
       ...at, fix: 'One disk belongs to one VM: stop the VM that uses it (another pod on the same ReadWriteMany PVC?) before starting this one.',
     }));

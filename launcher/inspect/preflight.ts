@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { hasErrors, type Problem } from '../../domain/problem.js';
 import { buildDomain, domainToXml } from '../../domain/index.js';
+import { startRefusals } from '../../domain/vm-run-strategy.js';
 import type { Domain } from '../../domain/domain-model.js';
 import type { SeedPlan } from '../../domain/cloud-init-seed.js';
 import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/types.js';
@@ -16,6 +17,9 @@ import { inspectMissingImage, plannedGrowth } from './missing-image.js';
 import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
 import { inspectNetwork, type NetworkPlan } from './inspect-network.js';
 import { inspectCloudInit } from './inspect-cloud-init.js';
+import { inspectEphemeralDir } from './created-disk-facts.js';
+import { checkFirmware, checkTpm } from './firmware-check.js';
+import { nvramPath } from '../plan/nvram-path.js';
 import type { ManifestResult } from './read-manifest.js';
 import { checkGuestLimits } from './guest-limits.js';
 import { sharedImages } from './disk-conflicts.js';
@@ -52,7 +56,13 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   const report: PreflightReport = { volumes: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
   const spec = manifest.spec;
   const disks = spec?.disks ?? manifest.disks ?? [];
-  const inspect = { layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg };
+  // The ephemeral dir matters only when some disk is created there (emptyDisk, ephemeral).
+  const ephemeralFacts = disks.some((d) => d.created) ? await inspectEphemeralDir(plan.ephemeralDir.value) : undefined;
+  if (ephemeralFacts) report.problems.push(...ephemeralFacts.problems);
+  const inspect = {
+    layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg,
+    ...(ephemeralFacts && { ephemeral: { dir: plan.ephemeralDir.value, facts: ephemeralFacts } }),
+  };
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
   const inspectOne = async (disk: DiskSpec) => (disk.cloudInit ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
@@ -72,6 +82,9 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   report.problems.push(...guestProblems);
   if (spec) {
     report.spec = spec;
+    report.problems.push(...startRefusals(spec));
+    const nvram = spec.hardware?.firmware.persistentNvram ? nvramPath(plan.nvramDir.value, spec.name) : undefined;
+    if (spec.hardware) report.problems.push(...await checkFirmware(spec.hardware.firmware, nvram, plan.runAs.value), ...await checkTpm(spec.hardware));
     report.raw = manifest.raw;
     if (!report.volumes.some((v) => hasErrors(v.problems)) && !hasErrors(guestProblems)) {
       const facts = new Map<string, VolumeFacts>();
@@ -80,6 +93,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
         accel: plan.accel.value,
         consoleLogPath: plan.runtime.layout.consoleLog,
         ...(report.network && { network: { backend: report.network.backend.backend, passtLogFile: plan.runtime.layout.passtLog } }),
+        ...(nvram && { nvramPath: nvram }),
       });
       report.problems.push(...built.problems);
       if (built.domain && !hasErrors(built.problems)) {

@@ -1,6 +1,7 @@
 // Reads the VMI manifest file. The size cap keeps a hostile or mistaken file (a disk image
 // passed as --vmi) from being parsed as YAML.
 import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { problem, type Problem, type ProblemReason } from '../../domain/problem.js';
 import { parseVmiText } from '../../domain/index.js';
 import type { DiskSpec, VmSpec } from '../../domain/types.js';
@@ -19,7 +20,8 @@ export async function readManifest(path: string): Promise<ManifestResult> {
   } catch (e) {
     return fail('ManifestUnreadable', `cannot read the VMI manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseVmiText(text);
+  // The compact form names its VM after the file when the manifest gives no name.
+  return parseVmiText(text, { sourceName: basename(path) });
 
   function fail(reason: ProblemReason, message: string): ManifestResult {
     return { problems: [problem(reason, message)] };

@@ -30,6 +30,10 @@ export interface Plan {
   hooks: { dir?: Sourced<string>; timeoutMs: Sourced<number> };
   /** A copy of the guest's console that outlives the runtime dir. */
   consoleLogCopy?: Sourced<string>;
+  /** Where run creates emptyDisk images and ephemeral overlays (launcher/plan/created-disk-paths.ts). */
+  ephemeralDir: Sourced<string>;
+  /** Persistent EFI variables (efi.persistent): a PVC mounted here outlives the pod. */
+  nvramDir: Sourced<string>;
   qemuImg: QemuImgLimits;
   /** What run may do to filesystem volumes' images (launcher/inspect/missing-image.ts, launcher/run/volume-changes.ts). */
   images: ImagePolicy;
@@ -70,5 +74,7 @@ export function explainPlan(p: Plan): Array<{ setting: string; value: string; so
     ...row('allow-plain-dir', p.images.allowPlainDir, yesNo(p.images.allowPlainDir.value)),
     ...row('passt-mode', p.network.passtMode),
     ...row('secrets-dir', p.cloudInit.secretsDir),
+    ...row('ephemeral-dir', p.ephemeralDir),
+    ...row('nvram-dir', p.nvramDir),
   ];
 }

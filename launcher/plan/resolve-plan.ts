@@ -31,6 +31,8 @@ export interface PlanFlags {
   allowPlainDir?: string;
   passtMode?: string;
   secretsDir?: string;
+  ephemeralDir?: string;
+  nvramDir?: string;
 }
 
 export const DEFAULTS = {
@@ -42,6 +44,10 @@ export const DEFAULTS = {
   passtMode: 'auto',
   /** Where KubeVirt's pod mounts a cloud-init volume's Secret: `<dir>/<volume>/userdata`. */
   secretsDir: '/var/run/kubevirt-private/secret',
+  /** KubeVirt's launcher's ephemeral-disk dir (an emptyDir in its pods). */
+  ephemeralDir: '/var/run/kubevirt-ephemeral-disks',
+  /** Where KubeVirt's pods mount the backend-storage PVC that keeps persistent EFI variables. */
+  nvramDir: '/var/lib/libvirt/qemu/nvram',
 } as const;
 
 /** KubeVirt gives xorrisofs 10 s. */
@@ -106,6 +112,8 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
   const passtMode = pick(flags.passtMode, '--passt-mode', env, 'VM_LAUNCHER_PASST_MODE', DEFAULTS.passtMode);
   if (!(PASST_MODES as readonly string[]).includes(passtMode.value)) fail('UsageInvalid', `${passtMode.source} must be ${PASST_MODES.join(', ')}, not ${JSON.stringify(passtMode.value)}`);
   const secretsDir = absolute(pick(flags.secretsDir, '--secrets-dir', env, 'VM_LAUNCHER_SECRETS_DIR', DEFAULTS.secretsDir));
+  const ephemeralDir = absolute(pick(flags.ephemeralDir, '--ephemeral-dir', env, 'VM_LAUNCHER_EPHEMERAL_DIR', DEFAULTS.ephemeralDir));
+  const nvramDir = absolute(pick(flags.nvramDir, '--nvram-dir', env, 'VM_LAUNCHER_NVRAM_DIR', DEFAULTS.nvramDir));
 
   const gracePeriodSeconds: Sourced<number> = flags.gracePeriod !== undefined
     ? seconds({ value: flags.gracePeriod, source: '--grace-period' })
@@ -123,6 +131,8 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
     gracePeriodSeconds,
     hooks: { ...(hooksDir && { dir: absolute(hooksDir) }), timeoutMs: { value: hookTimeout.value * 1000, source: hookTimeout.source } },
     ...(consoleLog && { consoleLogCopy: absolute(consoleLog) }),
+    ephemeralDir,
+    nvramDir,
     qemuImg: { ...DEFAULT_QEMU_IMG_LIMITS, ...(runAsUser && { runAs: runAsUser }) },
     images: {
       create: yesNo(pick(flags.createDisks, '--create-disks', env, 'VM_LAUNCHER_CREATE_DISKS', 'yes')),

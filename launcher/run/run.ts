@@ -36,6 +36,8 @@ import { signalsDecidedAtMs } from '../common/signal-policy.js';
 import { PrivateStack } from '../stack/private-stack.js';
 import type { RuntimeLayout } from '../plan/runtime-layout.js';
 import { supervise, type Outcome } from './supervise.js';
+import { createDisks, removeCreatedDisks, type CreatedDisks } from './created-disks.js';
+import type { VolumeFacts } from '../../domain/types.js';
 
 
 export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger): Promise<ExitCode> {
@@ -106,7 +108,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   }
   const identities = report.volumes.flatMap((v) => (v.identity ? [v.identity] : []));
   const volumeDirs = report.volumes.flatMap((v) => (v.facts && v.facts.kind !== 'block' ? [{ volume: v.disk.volumeName, dir: dirname(v.facts.path) }] : []));
-  return runWithStack({ plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed });
+  return runWithStack({ plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed, facts: report.volumes.flatMap((v) => (v.facts ? [v.facts] : [])) });
 }
 
 interface RunContext {
@@ -126,6 +128,8 @@ interface RunContext {
   /** Filesystem volumes: where a guest paused on a full volume waits for room. */
   volumeDirs: Array<{ volume: string; dir: string }>;
   seed?: SeedPlan;
+  /** Every volume's facts: the disks run creates (emptyDisk, ephemeral overlays) are among them. */
+  facts: VolumeFacts[];
 }
 
 /** A write to the runtime dir's top level (safe-files); a full or read-only filesystem is a reason, not a crash. */
@@ -155,6 +159,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let qemuPid: number | undefined;
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
+  const created: CreatedDisks = [];
   // The name libvirt knows the domain by: an onDefineDomain hook may have changed it.
   let definedName = domainName(spec);
   const grace = c.plan.gracePeriodSeconds.value;
@@ -175,7 +180,10 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await lifecycle.to('StartingStack', 'StartingStack', 'starting the private libvirt stack');
     // The seed is built while the stack comes up. Both are awaited before any failure is thrown, so a stack still
     // starting never outlives the cleanup below.
-    const started = await Promise.allSettled([stack.start(), c.seed && makeSeed(c.seed)]);
+    // The created disks (emptyDisk, ephemeral overlays) are made while the stack comes up, like the seed.
+    const started = await Promise.allSettled([
+      stack.start(), c.seed && makeSeed(c.seed), createDisks(c.facts, c.plan.ephemeralDir.value, c.plan.runAs.value, created),
+    ]);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     client = await LibvirtClient.open(layout.busAddress);
     timings.stackReadyMs = ms();
@@ -219,6 +227,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
     const strays = await ensurePasstGone(passtPids);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
+    await removeCreatedDisks(created);
   }
   const final = outcome!;
   if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUid);

@@ -1,14 +1,15 @@
 // The VM pod image with podman: it builds, boots the test guest from a filesystem volume and from a
 // loop block device, shuts the guest down through ACPI on `podman stop`, runs the example Pod manifest
-// with `podman kube play` twice on the same disk, refuses a qcow2 volume without touching it, and
-// tini reaps orphans. Real podman, real image, real guest (TCG); no mocks.
+// with `podman kube play` twice on the same disk, refuses a qcow2 volume without touching it, tini
+// reaps orphans, and boots EFI guests with trixie's OVMF (plain; secure boot with SMM and NVRAM kept on a
+// volume across two containers). Real podman, real image, real guest (TCG); no mocks.
 //
 // Needs root and podman (with runc; settings in test/container/containers.conf), debootstrap when the
 // base image is absent, catatonit for `podman kube play` (its pause image). The image is built once
 // per run by the first tests; VM_LAUNCHER_TEST_IMAGE=NAME uses an image built beforehand instead.
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -46,11 +47,11 @@ let n = 0;
 const names = (what: string) => `vml-${what}-${uniq}-${n++}`;
 
 /** A volume directory holding disk.img, owned by uid 107 as a PVC with fsGroup 107 would be. */
-function volumeDir(mode: 'wait' | 'poweroff' = 'wait'): { dir: string; image: string } {
+function volumeDir(mode: 'wait' | 'poweroff' = 'wait', efi = false): { dir: string; image: string } {
   const dir = join(work, names('vol'));
   mkdirSync(dir);
   const image = join(dir, 'disk.img');
-  buildTestDisk(image, mode);
+  buildTestDisk(image, mode, 32, { efi });
   chownSync(dir, 107, 107);
   chownSync(image, 107, 107);
   return { dir, image };
@@ -340,4 +341,76 @@ serial('a qcow2 disk.img is refused at preflight (exit 3, DiskImageNotRaw) and l
   t.is(r.exitCode, EXIT.Refused, String(r.all).slice(-2000));
   t.truthy(lines.find((l) => l.reason === 'DiskImageNotRaw'), tail(lines));
   t.is(sha256(image), before, 'disk.img is unchanged');
+});
+
+// ------------------------------------------------------------------------------------------- EFI
+// Trixie's ovmf ships only the 4M images; libvirt's auto-selection picks them from their descriptors.
+
+/** An EFI VMI (512Mi: the EFI stub needs room to decompress Debian's kernel). */
+function efiVmi(name: string, efi: string): string {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, [
+    'apiVersion: kubevirt.io/v1', 'kind: VirtualMachineInstance', `metadata: { name: ${name}, namespace: tests }`, 'spec:', '  domain:',
+    '    memory: { guest: 512Mi }', '    features: { smm: {} }', `    firmware: { bootloader: { efi: ${efi} } }`,
+    '    devices: { disks: [ { name: rootdisk, bootOrder: 1 } ] }',
+    '  volumes: [ { name: rootdisk, persistentVolumeClaim: { claimName: root } } ]', '',
+  ].join('\n'));
+  return file;
+}
+
+/** Boots a guest (EFI or not) in a container until it waits for ACPI, stops it; the guest's console lines. */
+async function bootContainer(t: ExecutionContext, extra: string[]): Promise<LogLine[]> {
+  const name = names('efi');
+  const log = join(work, `${name}.log`);
+  try {
+    must(await podman(runArgs(name, log, extra)), 'podman run');
+    await waitForLog(log, consoleHas('GUEST-WAITING-FOR-POWER-BUTTON'), 4 * 60_000, 'the EFI guest waiting for ACPI', () => running(name));
+    const { exitCode } = await stop(name, 30);
+    t.is(exitCode, EXIT.Clean, tail(readLog(log)));
+    return readLog(log).filter((l) => l.component === 'guest-console');
+  } finally {
+    await podman(['rm', '-f', '-t', '0', name]);
+  }
+}
+
+const line = (lines: LogLine[], prefix: string) => lines.find((l) => (l.msg ?? '').includes(prefix))?.msg ?? '';
+
+serial('EFI in the image: a plain EFI boot (secure boot off)', async (t) => {
+  needImage(t);
+  t.timeout(8 * 60_000);
+  const { dir } = volumeDir('wait', true);
+  const vmi = efiVmi('efi-plain', '{ secureBoot: false }');
+  const lines = await bootContainer(t, ['-v', `${dir}:${VOLUME_DIR}/rootdisk`, '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`]);
+  t.regex(line(lines, 'GUEST-FIRMWARE='), /GUEST-FIRMWARE=efi secureboot: Secure boot disabled/);
+});
+
+serial('EFI in the image: secure boot with SMM, NVRAM kept on a volume across two containers (efi.persistent)', async (t) => {
+  needImage(t);
+  t.timeout(12 * 60_000);
+  const { dir } = volumeDir('wait', true);
+  const nvram = join(work, names('nvram'));
+  mkdirSync(nvram);
+  chownSync(nvram, 107, 107);
+  const vmi = efiVmi('efi-secure', '{ secureBoot: true, persistent: true }');
+  const args = ['-v', `${dir}:${VOLUME_DIR}/rootdisk`, '-v', `${nvram}:/var/lib/libvirt/qemu/nvram`, '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`];
+  const first = await bootContainer(t, args);
+  t.regex(line(first, 'GUEST-FIRMWARE='), /GUEST-FIRMWARE=efi secureboot: Secure boot enabled/);
+  t.regex(line(first, 'GUEST-EFIVAR-BOOTS='), /GUEST-EFIVAR-BOOTS=1$/);
+  t.true(existsSync(join(nvram, 'efi-secure_VARS.fd')), 'the variable store is on the volume');
+  const second = await bootContainer(t, args);
+  t.regex(line(second, 'GUEST-EFIVAR-BOOTS='), /GUEST-EFIVAR-BOOTS=2$/, 'the second container read what the first wrote');
+});
+
+// ------------------------------------------------------------------------------------------- TPM
+serial('a TPM in the image: libvirt runs swtpm as uid 107 and the guest sees a TPM 2.0', async (t) => {
+  needImage(t);
+  const { dir } = volumeDir('wait');
+  const vmi = join(work, 'tpm.yaml');
+  writeFileSync(vmi, [
+    'apiVersion: kubevirt.io/v1', 'kind: VirtualMachineInstance', 'metadata: { name: tpm, namespace: tests }', 'spec:', '  domain:',
+    '    memory: { guest: 128Mi }', '    devices: { tpm: {}, disks: [ { name: rootdisk, bootOrder: 1 } ] }',
+    '  volumes: [ { name: rootdisk, persistentVolumeClaim: { claimName: root } } ]', '',
+  ].join('\n'));
+  const lines = await bootContainer(t, ['-v', `${dir}:${VOLUME_DIR}/rootdisk`, '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`]);
+  t.regex(line(lines, 'GUEST-TPM='), /GUEST-TPM=2/);
 });

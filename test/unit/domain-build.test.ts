@@ -41,7 +41,11 @@ test('the whole domain for one filesystem disk under TCG', (t) => {
   t.deepEqual(d.memory, { '@_unit': 'b', '#text': String(128 * 2 ** 20) });
   t.is(d.vcpu['#text'], '2');
   t.deepEqual(d.cpu, { topology: { '@_sockets': '1', '@_cores': '2', '@_threads': '1' } });
-  t.deepEqual(d.os, { type: { '@_arch': 'x86_64', '#text': 'hvm' } });
+  t.deepEqual(d.os, { type: { '@_arch': 'x86_64', '#text': 'hvm' }, smbios: { '@_mode': 'sysinfo' } });
+  t.deepEqual(d.sysinfo, {
+    '@_type': 'smbios',
+    system: { entry: [['uuid', uuidV5('default/vm1')], ['manufacturer', 'KubeVirt'], ['family', 'KubeVirt'], ['product', 'None']].map(([n, v]) => ({ '@_name': n, '#text': v })) },
+  }, 'the SMBIOS system KubeVirt sets');
   t.deepEqual(d.features, { acpi: '', apic: '' });
   t.is(d.on_poweroff, 'destroy');
   t.is(d.on_reboot, 'restart');

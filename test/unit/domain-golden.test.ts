@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildDomain } from '../../domain/build-domain.js';
 import { domainToXml } from '../../domain/domain-xml.js';
-import type { Accel, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import type { Accel, DomainOptions, VolumeFacts, VolumeKind } from '../../domain/types.js';
 import type { NetworkOptions } from '../../domain/build-interfaces.js';
 import { parseVmiText } from '../../domain/vmi.js';
 
@@ -15,7 +15,8 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const goldenDir = `${repo}test/golden/`;
 const sharedExamples = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));
 
-interface VolumeShape { kind: VolumeKind; sparse?: boolean; noDirectIo?: boolean }
+/** created: a disk run makes (an emptyDisk, or an overlay on this volume's image) in the ephemeral dir. */
+interface VolumeShape { kind: VolumeKind; sparse?: boolean; noDirectIo?: boolean; created?: 'emptyDisk' | 'overlay' }
 interface GoldenCase {
   /** test/golden/<name>.xml */
   name: string;
@@ -24,6 +25,7 @@ interface GoldenCase {
   volumes: Record<string, VolumeShape>;
   /** The passt backend launcher/inspect would have chosen. */
   network?: NetworkOptions;
+  opts?: Partial<DomainOptions>;
 }
 
 const fs = (extra: Partial<VolumeShape> = {}): VolumeShape => ({ kind: 'filesystem', sparse: true, ...extra });
@@ -47,14 +49,30 @@ export const GOLDEN_CASES: GoldenCase[] = [
   { name: 'passt-binding-all-ports-configdrive', manifest: `${manifests}passt-binding-all-ports-configdrive.yaml`, accel: 'kvm', volumes: { rootdisk: fs(), configdrive: seed }, network: passt('vhost-user') },
   { name: 'passt-plugin-mac-e1000', manifest: `${manifests}passt-plugin-mac-e1000.yaml`, accel: 'qemu', volumes: { rootdisk: fs() }, network: passt('user') },
   { name: 'kubevirt-vm-alpine-multipvc', manifest: `${sharedExamples}vm-alpine-multipvc.yaml`, accel: 'kvm', volumes: { pvcdisk1: fs(), pvcdisk2: fs() } },
+  { name: 'design-example', manifest: `${repo}examples/vmi/vmi-design-example.yaml`, accel: 'qemu', volumes: { 'my-fs-store': fs() } },
+  { name: 'devices-kvm', manifest: `${repo}examples/vmi/vmi-devices.yaml`, accel: 'kvm', volumes: { rootdisk: fs(), datadisk: { kind: 'block' } } },
+  { name: 'scratch-disks', manifest: `${repo}examples/vmi/vmi-scratch-disks.yaml`, accel: 'qemu', volumes: { rootdisk: fs({ created: 'overlay' }), scratch: fs({ created: 'emptyDisk' }) } },
+  { name: 'efi-secureboot', manifest: `${repo}examples/vmi/vmi-efi.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
+  {
+    name: 'efi-secureboot-persistent', manifest: `${repo}test/fixtures/manifests/vmi-efi-persistent.yaml`, accel: 'kvm', volumes: { rootdisk: fs() },
+    opts: { nvramPath: '/var/lib/libvirt/qemu/nvram/default_vmi-efi-persistent_VARS.fd' },
+  },
+  { name: 'efi-plain-tcg', manifest: `${repo}test/fixtures/manifests/vmi-efi-plain-timezone.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
 ];
+
+const EPHEMERAL = '/var/run/kubevirt-ephemeral-disks';
 
 function factsFor(volume: string, shape: VolumeShape, hostDiskPath?: string): VolumeFacts {
   if (shape.kind === 'cloudInit') return { volume, kind: 'cloudInit', path: `/var/run/vm-launcher/cloud-init/${volume}.iso`, fullyAllocated: true, directIo: false };
+  if (shape.created === 'emptyDisk') {
+    const path = `${EPHEMERAL}/empty-disks/${volume}.img`;
+    return { volume, kind: 'filesystem', path, format: 'raw', virtualSize: 2 ** 30, fullyAllocated: false, directIo: true, created: { kind: 'emptyDisk', path, sizeBytes: 2 ** 30 } };
+  }
   const path = shape.kind === 'block' ? `/dev/${volume}` : hostDiskPath ?? `/var/run/kubevirt-private/vmi-disks/${volume}/disk.img`;
   return {
     volume, kind: shape.kind, path, format: 'raw', virtualSize: 2 ** 30,
     fullyAllocated: shape.kind === 'block' || !shape.sparse, directIo: !shape.noDirectIo,
+    ...(shape.created === 'overlay' && { created: { kind: 'overlay' as const, path: `${EPHEMERAL}/disk-data/${volume}/disk.qcow2`, backingSizeBytes: 2 ** 30 } }),
   };
 }
 
@@ -66,7 +84,7 @@ export function goldenXml(c: GoldenCase): string {
     if (!shape) throw new Error(`case ${c.name} gives no volume shape for ${d.volumeName}`);
     return [d.volumeName, factsFor(d.volumeName, shape, d.hostDiskPath)] as const;
   }));
-  const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log', ...(c.network && { network: c.network }) });
+  const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log', ...(c.network && { network: c.network }), ...c.opts });
   if (!built.domain) throw new Error(`case ${c.name} builds no domain: ${JSON.stringify(built.problems)}`);
   return domainToXml(built.domain);
 }

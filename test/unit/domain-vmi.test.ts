@@ -200,7 +200,8 @@ spec: { domain: { memory: { guest: 128Mi }, rng: null, cpu: null }, volumes: nul
   t.deepEqual(spec.cpu, { sockets: 1, cores: 1, threads: 1 });
 });
 
-test('deliberately ignored fields: scheduling, status, server-written metadata, autoattach that matches', (t) => {
+// Scheduling fields are accepted with a note each: test/unit/vmi-cluster-fields.test.ts.
+test('deliberately ignored fields: status, server-written metadata, autoattach that matches', (t) => {
   accepted(t, `
 apiVersion: kubevirt.io/v1
 kind: VirtualMachineInstance
@@ -211,11 +212,6 @@ metadata:
   managedFields: []
   selfLink: /x
 spec:
-  nodeSelector: { a: b }
-  affinity: {}
-  tolerations: []
-  schedulerName: s
-  priorityClassName: p
   domain:
     memory: { guest: 128Mi }
     devices: { autoattachGraphicsDevice: false, autoattachMemBalloon: false, autoattachPodInterface: false, autoattachSerialConsole: true }

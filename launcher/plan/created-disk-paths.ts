@@ -1,0 +1,22 @@
+// Where `run` creates the disks it makes itself, decided once: KubeVirt's layout under the ephemeral dir.
+// A volume name only reaches a path after its DNS-1123 check (again here, as in volume-paths.ts).
+import { join } from 'node:path';
+import type { CreatedDiskSpec } from '../../domain/types.js';
+import { isSafeVolumeName } from './volume-paths.js';
+
+export interface CreatedDiskLocation {
+  path: string;
+  /** The dirs below the ephemeral dir that hold it, outermost first: the launcher makes them and removes them. */
+  dirs: string[];
+}
+
+/** emptyDisk: `<dir>/empty-disks/<volume>.img`; ephemeral overlay: `<dir>/disk-data/<volume>/disk.qcow2`. */
+export function createdDiskLocation(ephemeralDir: string, volume: string, kind: CreatedDiskSpec['kind']): CreatedDiskLocation {
+  if (!isSafeVolumeName(volume)) throw new Error(`unsafe volume name reached createdDiskLocation: ${JSON.stringify(volume)}`);
+  if (kind === 'emptyDisk') {
+    const dir = join(ephemeralDir, 'empty-disks');
+    return { path: join(dir, `${volume}.img`), dirs: [dir] };
+  }
+  const data = join(ephemeralDir, 'disk-data');
+  return { path: join(data, volume, 'disk.qcow2'), dirs: [data, join(data, volume)] };
+}
