@@ -15,13 +15,18 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const builder = join(repoRoot, 'test', 'fixtures', 'build-test-disk.sh');
 const templates = join(tmpdir(), `vm-launcher-test-disks-${process.getuid?.() ?? 0}`);
 
-/** Why the guest cannot be built here, or undefined when it can. */
+/**
+ * Why the guest cannot be built here, or undefined when it can. The builder itself knows what it needs
+ * (`--check`: every missing tool or file with its Debian package), so the two never disagree.
+ */
 export function guestBuildUnavailable(): string | undefined {
-  const need = ['/usr/bin/mcopy', '/usr/bin/mtype', '/usr/bin/busybox', '/usr/lib/syslinux/mbr/mbr.bin', '/usr/bin/sfdisk'];
-  const missing = need.filter((p) => !existsSync(p) && !existsSync(p.replace('/usr/bin', '/bin')) && !existsSync(p.replace('/usr/bin', '/sbin')));
-  if (missing.length) return `test-guest builder needs ${missing.join(', ')} (apt-get install mtools busybox-static syslinux syslinux-common fdisk)`;
-  if (!existsSync('/lib/modules') || !existsSync('/boot')) return 'test-guest builder needs a kernel (apt-get install linux-image-amd64)';
-  return undefined;
+  try {
+    execFileSync(builder, ['--check'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 30_000 });
+    return undefined;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return `test-guest builder: ${(err.stderr ?? '').trim().replace(/\s*\n\s*/g, ' ') || err.message}`;
+  }
 }
 
 /** efi: the disk also boots under UEFI (Debian's signed shim + GRUB), with secure boot too. */
@@ -31,7 +36,7 @@ export function buildTestDisk(out: string, mode: GuestMode = 'wait', sizeMiB = 3
   const template = join(templates, `${mode}-${sizeMiB}${opts.efi ? '-efi' : ''}-${builderHash()}.img`);
   if (!existsSync(template)) {
     const tmp = `${template}.${process.pid}.tmp`;
-    execFileSync(builder, [tmp, String(sizeMiB)], { env: { ...process.env, MODE: mode, EFI: opts.efi ? '1' : '0' }, stdio: 'ignore' });
+    runBuilder([tmp, String(sizeMiB)], mode, opts.efi ?? false);
     execFileSync('mv', [tmp, template]);
   }
   execFileSync('cp', ['--sparse=always', template, out]);
@@ -39,6 +44,18 @@ export function buildTestDisk(out: string, mode: GuestMode = 'wait', sizeMiB = 3
 
 let hash: string | undefined;
 const builderHash = (): string => (hash ??= sha256(builder).slice(0, 12));
+
+/** Runs the builder quietly; when it fails, the error carries its stderr and the command that reproduces it. */
+function runBuilder(args: string[], mode: GuestMode, efi: boolean): void {
+  try {
+    execFileSync(builder, args, { env: { ...process.env, MODE: mode, EFI: efi ? '1' : '0' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 });
+  } catch (e) {
+    const err = e as { status?: number | null; signal?: string | null; stderr?: string; message: string };
+    const how = err.status != null ? `exit ${err.status}` : err.signal ? `signal ${err.signal}` : err.message;
+    throw new Error(`building the test guest's disk failed (${how}); reproduce with:\n  MODE=${mode} EFI=${efi ? 1 : 0} ${builder} ${args.join(' ')}\n`
+      + `its stderr:\n${(err.stderr ?? '').trim().split('\n').slice(-20).join('\n')}`);
+  }
+}
 
 export function readBootCount(image: string): number {
   try {

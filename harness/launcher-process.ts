@@ -8,8 +8,8 @@ import { buildTestDisk, chownTree, repoRoot, type GuestMode } from './guest-disk
 
 /** The bin users get: the bundle (see package.json `bundle`). */
 export const cliPath = join(repoRoot, 'dist', 'vm-launcher.mjs');
-/** Shared by all tests: libvirt's QEMU capabilities probe is paid once per test run. */
-export const sharedCacheDir = join(tmpdir(), 'vm-launcher-test-cache');
+/** Shared by all tests of one user: libvirt's QEMU capabilities probe is paid once per test run. */
+export const sharedCacheDir = join(tmpdir(), `vm-launcher-test-cache-${process.getuid?.() ?? 0}`);
 
 export interface LogLine { level: string; msg: string; component?: string; reason?: string; [k: string]: unknown }
 

@@ -6,9 +6,10 @@ import { guestBuildUnavailable } from './guest-disk.js';
 
 export const isRoot = (process.getuid?.() ?? 1) === 0;
 
+/** Whether `cmd` is installed: on PATH, or where Debian puts admin tools (an ordinary user's PATH lacks /usr/sbin). */
 function has(cmd: string): boolean {
   try {
-    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', 'PATH="$PATH:/usr/sbin:/sbin" command -v "$1"', 'sh', cmd], { stdio: 'ignore' });
     return true;
   } catch {
     return false;

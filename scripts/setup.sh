@@ -1,8 +1,12 @@
 #!/bin/bash
 # Installs what vm-launcher's demo and tests need on a fresh Debian machine: Debian packages
 # through apt (as root; otherwise prints the exact command), the VM user (uid 107) and npm packages.
-set -euo pipefail
+# As an ordinary user: nothing outside the checkout is written but npm's own cache (~/.npm); no global installs.
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/host-tools.sh
+STEP_REPRO="cd $(printf '%q' "$PWD") && ./scripts/setup.sh"
+trap 'on_failure_report $? $LINENO "$BASH_COMMAND"' ERR
 
 PKGS=(
   # the launcher's private stack and image checks
@@ -11,8 +15,8 @@ PKGS=(
   ovmf swtpm swtpm-tools
   # the test guest's disk builder
   linux-image-amd64 busybox-static syslinux syslinux-common mtools dosfstools fdisk cpio kmod
-  # container tests
-  podman runc catatonit debootstrap tini
+  # container tests (uidmap and slirp4netns: rootless podman, for a non-root npm test)
+  podman runc catatonit debootstrap tini uidmap slirp4netns
   # the Debian cloud guest (test/fixtures/build-debian-guest.sh, also needs debootstrap), its seeds, SSH, networking
   e2fsprogs xorriso openssh-client passt
 )
@@ -45,6 +49,6 @@ fi
 
 # npm packages: install when absent or when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
 fi
 npm run --silent build

@@ -4,12 +4,16 @@
 // reaps orphans, and boots EFI guests with trixie's OVMF (plain; secure boot with SMM and NVRAM kept on a
 // volume across two containers). Real podman, real image, real guest (TCG); no mocks.
 //
-// Needs root and podman (with runc; settings in test/container/containers.conf), debootstrap when the
-// base image is absent, catatonit for `podman kube play` (its pause image). The image is built once
-// per run by the first tests; VM_LAUNCHER_TEST_IMAGE=NAME uses an image built beforehand instead.
+// Needs podman (with runc; settings in test/container/containers.conf), debootstrap when the base image is
+// absent, catatonit for `podman kube play` (its pause image). The image is built once per run by the first
+// tests; VM_LAUNCHER_TEST_IMAGE=NAME uses an image built beforehand instead.
+// As root: every test. As an ordinary user: rootless podman (uidmap's newuidmap, a subordinate uid range in
+// /etc/subuid, slirp4netns) runs the filesystem-volume tests; the loop-device tests need root and are skipped.
+// Rootless, the base image must already be in the user's storage (debootstrap needs root: see baseImageMissing).
 import test, { type ExecutionContext } from 'ava';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -25,17 +29,62 @@ const POD_FS = join(repoRoot, 'examples', 'pods', 'pod-filesystem-pvc.yaml');
 const BOOT_TIMEOUT = 120_000; // TCG on 2 shared cores; the guest usually needs ~12 s
 const EXIT = { Clean: 0, Refused: 3 };
 
+const isRoot = process.getuid?.() === 0;
+const env = { ...process.env, CONTAINERS_CONF };
+
+/** Why rootless podman cannot run the image's uid 107 for this user, or undefined when it can. */
+function rootlessUnavailable(): string | undefined {
+  const user = userInfo().username;
+  const r = execaSync('podman', ['unshare', 'cat', '/proc/self/uid_map'], { env, reject: false, timeout: 60_000, all: true });
+  if (r.exitCode !== 0) {
+    return `rootless podman does not work for ${user}: ${String(r.all).trim().split('\n').at(-1)} `
+      + `(it needs newuidmap: apt-get install uidmap slirp4netns; and a range in /etc/subuid and /etc/subgid: `
+      + `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user})`;
+  }
+  // "inside outside count" lines: uid 107 (the image's user) must be mapped.
+  const mapped = String(r.stdout).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number))
+    .some(([inside = 0, , count = 0]) => inside <= 107 && 107 < inside + count);
+  if (!mapped) {
+    return `rootless podman for ${user} maps only its own uid (no range in /etc/subuid): as root, `
+      + `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user}; then podman system migrate`;
+  }
+  return baseImageMissing(user);
+}
+
+/** Rootless, the base image cannot be made (debootstrap needs root): say how to bring it into this user's storage. */
+function baseImageMissing(user: string): string | undefined {
+  const wanted = process.env.VM_LAUNCHER_TEST_IMAGE ?? BASE_IMAGE;
+  if (execaSync('podman', ['image', 'exists', wanted], { env, reject: false, timeout: 60_000 }).exitCode === 0) return undefined;
+  if (process.env.VM_LAUNCHER_TEST_IMAGE) return `VM_LAUNCHER_TEST_IMAGE=${wanted} is not in ${user}'s podman storage`;
+  return `the base image ${BASE_IMAGE} is not in ${user}'s podman storage, and making it needs root (debootstrap): as root, `
+    + `scripts/container-base-image.sh && podman save ${BASE_IMAGE} | runuser -u ${user} -- podman load`;
+}
+
 function unavailable(): string | undefined {
   if (!hasCommand('podman')) return 'podman is not installed (apt-get install podman runc)';
-  if (process.getuid?.() !== 0) return 'the container tests need root (rootful podman, loop devices, chown of volumes)';
-  return guestBuildUnavailable();
+  return (isRoot ? undefined : rootlessUnavailable()) ?? guestBuildUnavailable();
 }
 
 const skip = unavailable();
 const serial = skip ? test.skip : test.serial;
 if (skip) test('podman: container tests', (t) => { t.log(`SKIPPED: ${skip}`); t.pass(); });
+/** Loop devices (and chown of their nodes) need root, rootless podman or not. */
+const loopSkip = skip ?? (isRoot ? undefined : 'loop block devices need root (losetup, chown of the device node)');
+const serialLoop = loopSkip ? test.skip : test.serial;
+if (loopSkip && !skip) test('podman: loop-device tests', (t) => { t.log(`SKIPPED: ${loopSkip}`); t.pass(); });
 
-const env = { ...process.env, CONTAINERS_CONF };
+/**
+ * Gives paths to the image's uid 107 as a PVC with fsGroup 107 would be. Rootless, uid 107 inside the container
+ * is a subordinate uid outside: only `podman unshare` can chown to it.
+ */
+function giveTo107(...paths: string[]): void {
+  if (isRoot) {
+    for (const p of paths) chownSync(p, 107, 107);
+    return;
+  }
+  const r = execaSync('podman', ['unshare', 'chown', '107:107', ...paths], { env, reject: false, timeout: 60_000, all: true });
+  if (r.exitCode !== 0) throw new Error(`podman unshare chown 107:107 failed: ${String(r.all)}`);
+}
 
 /** A parsed Kubernetes object, edited in place before `podman kube play`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -52,8 +101,7 @@ function volumeDir(mode: 'wait' | 'poweroff' = 'wait', efi = false): { dir: stri
   mkdirSync(dir);
   const image = join(dir, 'disk.img');
   buildTestDisk(image, mode, 32, { efi });
-  chownSync(dir, 107, 107);
-  chownSync(image, 107, 107);
+  giveTo107(dir, image);
   return { dir, image };
 }
 
@@ -76,6 +124,8 @@ test.after.always('clean up: containers, pods, volumes of this run, the work dir
       if (ids.length) await podman([...rm, ...ids]);
     }
   }
+  // Rootless, files uid 107 wrote belong to a subordinate uid: only inside the user namespace can they go.
+  if (!isRoot && !skip) await podman(['unshare', 'rm', '-rf', work]);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -91,11 +141,13 @@ serial('base image: present, or made from Debian\'s mirror with debootstrap', as
 });
 
 serial('image builds (Containerfile, from a clean build context)', async (t) => {
-  t.timeout(10 * 60_000);
+  // Rootless podman stores layers with vfs here (full copies): a first build took 18 min on 2 loaded cores.
+  const buildTimeout = (isRoot ? 10 : 30) * 60_000;
+  t.timeout(buildTimeout);
   if (!process.env.VM_LAUNCHER_TEST_IMAGE) {
     const t0 = Date.now();
     const r = await execa(join(repoRoot, 'scripts', 'container-build.sh'), [], {
-      env: { ...env, IMAGE }, reject: false, all: true, timeout: 10 * 60_000,
+      env: { ...env, IMAGE }, reject: false, all: true, timeout: buildTimeout,
     });
     must(r, 'scripts/container-build.sh');
     t.log(`${String(r.stdout).trim().split('\n').at(-1)}; test saw ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -171,7 +223,7 @@ serial('podman stop -t 30 gives the guest its ACPI shutdown; exit 0; the boot co
 });
 
 // ----------------------------------------------------------------------------------- block volume
-serial('podman run boots the guest from a loop block device (--device /dev/loopN:/dev/rootdisk)', async (t) => {
+serialLoop('podman run boots the guest from a loop block device (--device /dev/loopN:/dev/rootdisk)', async (t) => {
   needImage(t);
   const { image } = volumeDir('wait');
   const before = readBootCount(image);
@@ -200,6 +252,13 @@ serial('podman run boots the guest from a loop block device (--device /dev/loopN
 });
 
 // ------------------------------------------------------------------------------ podman kube play
+/** The example Pod sets memory limits: rootless podman can apply them only with cgroup v2 (delegated controllers). */
+async function rootlessLimitsUnavailable(): Promise<string | undefined> {
+  if (isRoot) return undefined;
+  const v = String((await podman(['info', '--format', '{{.Host.CgroupsVersion}}'])).stdout).trim();
+  return v === 'v1' ? 'rootless podman cannot apply the example Pod\'s resource limits on cgroup v1 (this host); root or cgroup v2 can' : undefined;
+}
+
 /** podman < 5.1 (Debian 12 ships 4.3) SIGKILLs a pod's containers on `kube down` at once
  * (containers/podman#22397, fixed by #22398): stop the pod with a grace period first there. */
 async function kubeDownNeedsPodStop(): Promise<boolean> {
@@ -210,6 +269,11 @@ async function kubeDownNeedsPodStop(): Promise<boolean> {
 
 serial('podman kube play of the example Pod boots the PVC\'s disk; kube down shuts it down; a second play boots it again', async (t) => {
   needImage(t);
+  const noLimits = await rootlessLimitsUnavailable();
+  if (noLimits) {
+    t.log(`SKIPPED: ${noLimits}`);
+    return t.pass();
+  }
   if (!hasCommand('catatonit')) {
     t.log('SKIPPED: podman kube play builds its pause image from catatonit (apt-get install catatonit)');
     return t.pass();
@@ -240,8 +304,7 @@ serial('podman kube play of the example Pod boots the PVC\'s disk; kube down shu
     const mount = String((await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', claim])).stdout).trim();
     const image = join(mount, 'disk.img');
     buildTestDisk(image, 'wait');
-    chownSync(mount, 107, 107);
-    chownSync(image, 107, 107);
+    giveTo107(mount, image);
 
     const play = async (round: number): Promise<LogLine[]> => {
       const log = join(work, `${podName}-${round}.log`);
@@ -280,7 +343,7 @@ serial('podman kube play of the example Pod boots the PVC\'s disk; kube down shu
   }
 });
 
-serial('podman kube play of the block Pod\'s podman variant (hostPath BlockDevice) boots a loop device', async (t) => {
+serialLoop('podman kube play of the block Pod\'s podman variant (hostPath BlockDevice) boots a loop device', async (t) => {
   needImage(t);
   if (!hasCommand('catatonit')) {
     t.log('SKIPPED: podman kube play builds its pause image from catatonit (apt-get install catatonit)');
@@ -328,7 +391,7 @@ serial('a qcow2 disk.img is refused at preflight (exit 3, DiskImageNotRaw) and l
   needImage(t);
   const dir = join(work, names('bad'));
   mkdirSync(dir);
-  chownSync(dir, 107, 107);
+  giveTo107(dir);
   // made with the image's own qemu-img: the host needs no qemu-utils for this test
   must(await podman(['run', '--rm', '--entrypoint', 'qemu-img', '-v', `${dir}:/v`, IMAGE, 'create', '-q', '-f', 'qcow2', '/v/disk.img', '32M']), 'qemu-img create');
   const image = join(dir, 'disk.img');

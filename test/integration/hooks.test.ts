@@ -213,7 +213,8 @@ domainTest('domain: a hook that outlives --hook-timeout refuses with HookTimedOu
   const dir = hooksDir({ onDefineDomain: { '10-slow': 'echo "waiting for a licence" >&2\nsleep 30\ncat' } });
   const r = await runDomain(fx, '--hooks-dir', dir, '--hook-timeout', '1');
   assertDomainRefused(t, r, 'HookTimedOut', '10-slow', /timed out after 1000 ms/);
-  t.true(r.ms < 10_000, `refused after ${r.ms} ms, timeout 1 s`);
+  // Not a timing bound (a loaded machine took 11 s): only proof the hook was cut short, not awaited (it sleeps 30 s).
+  t.true(r.ms < 30_000, `refused after ${r.ms} ms, timeout 1 s: the hook's sleep 30 was not awaited`);
   t.log(`timeout refusal: ${r.ms} ms`);
 });
 

@@ -91,6 +91,12 @@ export function goldenXml(c: GoldenCase): string {
 
 for (const c of GOLDEN_CASES) {
   test(`golden ${c.name}`, (t) => {
+    // KubeVirt's examples live outside the repository (../shared, beside CI's clone): a clone without them (a
+    // user's fresh clone) skips these cases, as kubevirt-examples.test.ts does; a missing file in a present dir fails.
+    if (!existsSync(sharedExamples)) {
+      t.log(`skipped: ${sharedExamples} does not exist (it lives outside the repository, in ../shared)`);
+      return t.pass();
+    }
     if (!existsSync(c.manifest)) return t.fail(`${c.manifest} is missing (../shared must sit beside the checkout)`);
     const xml = goldenXml(c);
     const file = `${goldenDir}${c.name}.xml`;
