@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global console, process */
 // Prints a Stryker JSON report (default reports/mutation/mutation.json) as a score per file and one line per
 // mutant that was not detected (file:line mutator `replacement`), the list docs/mutation-equivalents.md explains.
 import { readFileSync } from 'node:fs';

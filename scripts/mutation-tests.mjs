@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global console */
 // Writes dist/test/mutation/domain-units.js: static imports of every compiled unit test file that exercises
 // domain/ (and the pure parts of hooks/), so that ava runs them all in ONE worker. Mutation testing runs the unit
 // tests once per mutant; one worker instead of one per file cuts each run's CPU from about 7 s to about 2 s (ava's

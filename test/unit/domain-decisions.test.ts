@@ -72,7 +72,7 @@ const ioTable: Array<[IoMode | undefined, CacheMode, VolumeKind, boolean, IoMode
   ['native', 'none', 'block', false, 'native'],
 ];
 for (const [requested, cache, kind, full, io] of ioTable) {
-  test(`io: requested ${requested ?? '-'}, cache ${cache}, ${kind}, fully allocated ${full} -> ${io}`, (t) => {
+  test(`io whatever the allocation: requested ${requested ?? '-'}, cache ${cache}, ${kind}, fully allocated ${full} -> ${io}`, (t) => {
     t.deepEqual(decideIo(requested, cache, kind, full), { ok: true, value: io });
   });
 }
