@@ -23,3 +23,9 @@ for (const [file, { mutants }] of Object.entries(report.files).sort()) {
 }
 console.log(`${pct(killed, counted).padStart(8)}  ${String(killed).padStart(4)}/${String(counted).padEnd(4)} all\n`);
 for (const line of undetected) console.log(line);
+// MUTATION_BREAK=90: exit 1 below that score (for a scheduled CI job).
+const breakAt = Number(process.env.MUTATION_BREAK ?? 0);
+if (counted > 0 && (100 * killed) / counted < breakAt) {
+  console.log(`\nmutation score below ${breakAt} %`);
+  process.exitCode = 1;
+}

@@ -45,6 +45,18 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'FieldInvalid', 'spec.volumes[1].hostDisk.capacity', /^"1 Gi" is not a quantity$/, /quantity such as 10Gi/],
   ['a hostDisk capacity of the wrong type', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: 'Disk', capacity: ['1Gi'] } }; },
     'FieldInvalid', 'spec.volumes[1].hostDisk.capacity', /^\["1Gi"\] is not a quantity$/, /quantity such as 10Gi/],
+  ['a hostDisk with type: null', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: null } }; },
+    'FieldMissing', 'spec.volumes[1].hostDisk.type', /^missing$/, /type: Disk/],
+  ['a hostDisk of an unknown type', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: 'File' } }; },
+    'FieldInvalid', 'spec.volumes[1].hostDisk.type', /^"File" is not one of Disk, DiskOrCreate$/, /use one of: Disk, DiskOrCreate/],
+  ['a hostDisk with path: null', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: null, type: 'Disk' } }; },
+    'FieldMissing', 'spec.volumes[1].hostDisk.path', /^missing$/, /absolute path of the image/],
+  ['a hostDisk path that is not a string', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: 7, type: 'Disk' } }; },
+    'FieldInvalid', 'spec.volumes[1].hostDisk.path', /^must be a string, not 7$/, /quote the value/],
+  ['a negative hostDisk capacity', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: 'Disk', capacity: -1 } }; },
+    'FieldInvalid', 'spec.volumes[1].hostDisk.capacity', /^-1 is not a quantity$/, /quantity such as 10Gi/],
+  ['a boolean hostDisk capacity', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: 'Disk', capacity: true } }; },
+    'FieldInvalid', 'spec.volumes[1].hostDisk.capacity', /^true is not a quantity$/, /quantity such as 10Gi/],
   // matching disks and volumes
   ['a disk whose volume is missing', (d) => { disks(d)[1]!['volumeName'] = 'other'; volumes(d).pop(); },
     'VolumeMissing', 'spec.domain.devices.disks[1].volumeName', /^disk data uses volume other, which spec.volumes does not have$/, /add a volume named other/],
@@ -101,3 +113,19 @@ test('every problem of a thoroughly broken manifest has a message and a fix', (t
     t.true(p.message.length > 0 && (p.fix ?? '').length > 0, JSON.stringify(p));
   }
 });
+
+// [what, hostDisk] accepted as they are
+const acceptedHostDisks: Array<[string, Doc]> = [
+  ['capacity: null', { path: '/a/b.img', type: 'Disk', capacity: null }],
+  ['a numeric capacity', { path: '/a/b.img', type: 'DiskOrCreate', capacity: 1073741824 }],
+  ['a string capacity', { path: '/a/b.img', type: 'DiskOrCreate', capacity: '1Gi' }],
+];
+for (const [what, hostDisk] of acceptedHostDisks) {
+  test(`a hostDisk with ${what} is accepted`, (t) => {
+    const doc = base();
+    volumes(doc)[1] = { name: 'data', hostDisk };
+    const r = parseVmi(doc);
+    t.deepEqual(r.problems, []);
+    t.is(r.spec?.disks[1]?.hostDiskPath, '/a/b.img');
+  });
+}
