@@ -2,7 +2,7 @@
 // threads, io for a block device whatever its allocation, and the text of every refusal's message and fix.
 import test from 'ava';
 import { buildDomain } from '../../domain/build-domain.js';
-import { decideCache, decideIo, type Decision } from '../../domain/disk-policy.js';
+import { decideCache, decideIo, diskSuffix, type Decision } from '../../domain/disk-policy.js';
 import { parseVmi } from '../../domain/vmi.js';
 import type { CacheMode, IoMode, VmSpec, VolumeFacts, VolumeKind } from '../../domain/types.js';
 
@@ -121,4 +121,9 @@ test('a disk without facts is a problem naming the volume, with a fix', (t) => {
     ['VolumeFactsMissing', 'spec.domain.devices.disks[0]', 'data', 'disk data: nothing is known about volume data'],
   ]);
   t.regex(r.problems[0]?.fix ?? '', /inspect the volume/);
+});
+
+test('a bad disk index is refused with the index in the message', (t) => {
+  t.throws(() => diskSuffix(-1), { instanceOf: RangeError, message: 'disk index must be a non-negative integer, not -1' });
+  t.throws(() => diskSuffix(2 ** 53), { instanceOf: RangeError, message: /not 9007199254740992$/ });
 });
