@@ -127,3 +127,10 @@ test('a bad disk index is refused with the index in the message', (t) => {
   t.throws(() => diskSuffix(-1), { instanceOf: RangeError, message: 'disk index must be a non-negative integer, not -1' });
   t.throws(() => diskSuffix(2 ** 53), { instanceOf: RangeError, message: /not 9007199254740992$/ });
 });
+
+test('a CD-ROM is read-only even when its spec says otherwise', (t) => {
+  const s = spec({ sockets: 1, cores: 1, threads: 1 });
+  const cdrom = { ...s.disks[0]!, device: 'cdrom' as const, bus: 'sata' as const, readonly: false };
+  const { domain } = buildDomain({ ...s, disks: [cdrom] }, facts('filesystem', true), opts);
+  t.like(domain?.devices.disks[0], { device: 'cdrom', readonly: true });
+});
