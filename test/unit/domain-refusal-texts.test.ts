@@ -68,6 +68,16 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'VolumeNameDuplicate', 'spec.volumes[1].name', /^another volume is already named root$/, /every volume a unique name/],
   ['two disks with one boot order', (d) => { disks(d)[0]!['bootOrder'] = 1; disks(d)[1]!['bootOrder'] = 1; },
     'BootOrderDuplicate', 'spec.domain.devices.disks[1].bootOrder', /^disk root already has boot order 1$/, /different bootOrder/],
+  // per-volume storage annotations (domain/volume-storage.ts)
+  ['a claim size for a volume no disk uses', (d) => { d['metadata'].annotations = { 'claim-size.vm-launcher.io/nosuch': '1Gi' }; },
+    'FieldInvalid', 'metadata.annotations["claim-size.vm-launcher.io/nosuch"]', /^no disk uses a volume named "nosuch"$/,
+    /^name a volume of spec.volumes after the \/, e.g. claim-size.vm-launcher.io\/rootdisk$/],
+  ['a claim size that is not a quantity', (d) => { d['metadata'].annotations = { 'claim-size.vm-launcher.io/data': 'lots' }; },
+    'FieldInvalid', 'metadata.annotations["claim-size.vm-launcher.io/data"]', /^"lots" is not a quantity$/, /PVC's size as a Kubernetes quantity such as 10Gi/],
+  ['a claim size on a hostDisk', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: 'Disk' } }; d['metadata'].annotations = { 'claim-size.vm-launcher.io/data': '1Gi' }; },
+    'FieldInvalid', 'metadata.annotations["claim-size.vm-launcher.io/data"]', /^a hostDisk has no claim$/, /^set hostDisk.capacity instead$/],
+  ['a preallocation flag that is not true or false', (d) => { d['metadata'].annotations = { 'preallocation.vm-launcher.io/data': 'yes' }; },
+    'FieldInvalid', 'metadata.annotations["preallocation.vm-launcher.io/data"]', /^"yes" is neither "true" nor "false"$/, /write "true" for a preallocated/],
   // spec.domain
   ['guest memory of 0', (d) => { d['spec'].domain.memory.guest = '0'; },
     'FieldInvalid', 'spec.domain.memory.guest', /^the guest needs some memory$/, /128Mi/],
@@ -127,5 +137,31 @@ for (const [what, hostDisk] of acceptedHostDisks) {
     const r = parseVmi(doc);
     t.deepEqual(r.problems, []);
     t.is(r.spec?.disks[1]?.hostDiskPath, '/a/b.img');
+  });
+}
+
+test('a storage annotation problem names its volume only when the volume exists', (t) => {
+  const doc = base();
+  doc['metadata'].annotations = { 'claim-size.vm-launcher.io/data': 'lots', 'claim-size.vm-launcher.io/nosuch': '1Gi' };
+  const r = parseVmi(doc);
+  t.deepEqual(r.problems.map((p) => p.volume), ['data', undefined]);
+});
+
+// [annotations, the data disk's storage]
+const storageTable: Array<[Record<string, string>, unknown]> = [
+  [{}, { mayCreate: true, preallocate: false }],
+  [{ 'preallocation.vm-launcher.io/data': 'false' }, { mayCreate: true, preallocate: false }],
+  [{ 'preallocation.vm-launcher.io/data': 'true' }, { mayCreate: true, preallocate: true }],
+  [{ 'claim-size.vm-launcher.io/data': '1Ki' }, { mayCreate: true, preallocate: false, size: { bytes: 1024, source: 'annotation claim-size.vm-launcher.io/data' } }],
+  [{ 'other.example.com/data': 'x', 'vm-launcher.io/data': 'y' }, { mayCreate: true, preallocate: false }],
+];
+for (const [annotations, storage] of storageTable) {
+  test(`storage of a claim with annotations ${JSON.stringify(annotations)}`, (t) => {
+    const doc = base();
+    doc['metadata'].annotations = annotations;
+    const r = parseVmi(doc);
+    t.deepEqual(r.problems, []);
+    t.deepEqual(r.spec?.disks[1]?.storage, storage);
+    t.deepEqual(r.spec?.disks[0]?.storage, { mayCreate: true, preallocate: false }); // the other disk is left alone
   });
 }
