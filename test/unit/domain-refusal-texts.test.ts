@@ -57,6 +57,8 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'FieldInvalid', 'spec.volumes[1].hostDisk.capacity', /^-1 is not a quantity$/, /quantity such as 10Gi/],
   ['a boolean hostDisk capacity', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: 'Disk', capacity: true } }; },
     'FieldInvalid', 'spec.volumes[1].hostDisk.capacity', /^true is not a quantity$/, /quantity such as 10Gi/],
+  ['a hostDisk that is not an object', (d) => { volumes(d)[1] = { name: 'data', hostDisk: '/a/b.img' }; },
+    'FieldInvalid', 'spec.volumes[1].hostDisk', /^must be an object$/, /mapping of keys to values/],
   // matching disks and volumes
   ['a disk whose volume is missing', (d) => { disks(d)[1]!['volumeName'] = 'other'; volumes(d).pop(); },
     'VolumeMissing', 'spec.domain.devices.disks[1].volumeName', /^disk data uses volume other, which spec.volumes does not have$/, /add a volume named other/],
@@ -163,5 +165,29 @@ for (const [annotations, storage] of storageTable) {
     t.deepEqual(r.problems, []);
     t.deepEqual(r.spec?.disks[1]?.storage, storage);
     t.deepEqual(r.spec?.disks[0]?.storage, { mayCreate: true, preallocate: false }); // the other disk is left alone
+  });
+}
+
+test('a hostDisk path of the wrong type is one problem, not also a missing path', (t) => {
+  const doc = base();
+  volumes(doc)[1] = { name: 'data', hostDisk: { path: 7, type: 'Disk' } };
+  t.deepEqual(parseVmi(doc).problems.map((p) => [p.reason, p.field]), [['FieldInvalid', 'spec.volumes[1].hostDisk.path']]);
+});
+
+test('a hostDisk with a bad type is not handed on for inspection', (t) => {
+  const doc = base();
+  volumes(doc)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type: 'File' } };
+  const r = parseVmi(doc);
+  t.is(r.spec, undefined);
+  t.deepEqual(r.disks?.map((d) => d.name), ['root']);
+});
+
+// [type, may the launcher create the image]
+const hostDiskTypes: Array<['Disk' | 'DiskOrCreate', boolean]> = [['Disk', false], ['DiskOrCreate', true]];
+for (const [type, mayCreate] of hostDiskTypes) {
+  test(`a hostDisk of type ${type} ${mayCreate ? 'may' : 'may not'} be created`, (t) => {
+    const doc = base();
+    volumes(doc)[1] = { name: 'data', hostDisk: { path: '/a/b.img', type } };
+    t.like(parseVmi(doc).spec?.disks[1]?.storage, { mayCreate });
   });
 }
