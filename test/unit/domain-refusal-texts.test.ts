@@ -62,8 +62,8 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
   // matching disks and volumes
   ['a disk whose volume is missing', (d) => { disks(d)[1]!['volumeName'] = 'other'; volumes(d).pop(); },
     'VolumeMissing', 'spec.domain.devices.disks[1].volumeName', /^disk data uses volume other, which spec.volumes does not have$/, /add a volume named other/],
-  ['a volume no disk uses', (d) => { disks(d).pop(); },
-    'DiskMissing', 'spec.volumes[1]', /^no disk uses volume data$/, /add a disk named data/],
+  ['a volume no disk uses (a warning: KubeVirt gives it a virtio disk)', (d) => { disks(d).pop(); },
+    'KubeVirtDefault', 'spec.volumes[1]', /^no disk uses volume data; as in KubeVirt, it gets a virtio disk named data$/, /list a disk for data/],
   ['two disks on one volume', (d) => { disks(d)[1]!['volumeName'] = 'root'; volumes(d).pop(); },
     'VolumeUsedTwice', 'spec.domain.devices.disks[1].volumeName', /^volume root already backs disk root; one volume backs exactly one disk$/, /its own volume/],
   ['two volumes with one name', (d) => { volumes(d)[1]!['name'] = 'root'; disks(d).pop(); },
