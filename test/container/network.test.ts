@@ -314,7 +314,7 @@ serial('Debian again with passtBinding on the same disk: the file is there, clou
 });
 
 serial('baseline: bare QEMU + passt (vhost-user) in the image, QEMU start -> SSH (VM_LAUNCHER_NETWORK_BASELINE=1)', async (t) => {
-  needImage(t, 10);
+  needImage(t, 25);
   if (process.env.VM_LAUNCHER_NETWORK_BASELINE !== '1') { t.log('skipped: set VM_LAUNCHER_NETWORK_BASELINE=1 to measure it (one more Debian boot)'); return t.pass(); }
   if (noDebian || !state.debian) { t.log(`skipped: ${noDebian ?? 'no Debian disk'}`); return t.pass(); }
   const ssh = await freePort();
@@ -331,8 +331,10 @@ serial('baseline: bare QEMU + passt (vhost-user) in the image, QEMU start -> SSH
   const started = Date.now();
   must(await podman(['run', '-d', '--name', name, ...SYSCTL, '-p', `127.0.0.1:${ssh}:22`, '-v', `${state.debian.dir}:${VOLUME_DIR}/rootdisk`,
     '--entrypoint', 'sh', IMAGE, '-c', script]), 'podman run (bare QEMU)');
+  let exited: string | undefined;
+  void podman(['wait', name], { timeout: SSH_TIMEOUT_MS + 60_000 }).then(async () => { exited = `bare QEMU exited: ${String((await podman(['logs', name])).all).slice(-2000)}`; });
   try {
-    await waitForSsh(ssh, state.debian.key, SSH_TIMEOUT_MS);
+    await waitForSsh(ssh, state.debian.key, SSH_TIMEOUT_MS, () => exited);
     t.log(`bare QEMU + passt: container start -> SSH answering: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     t.pass();
   } finally {
