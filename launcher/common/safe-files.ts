@@ -22,7 +22,7 @@ export interface WriteOptions {
 
 /**
  * fchown/fchmod through /proc/self/fd: the magic link resolves to the open file itself, never to a path someone
- * could swap. (Node's permission model, which the bin runs under, disables the fchown/fchmod calls themselves.)
+ * could swap. (Node's permission model, which the bin runs under, disables FileHandle.chown/chmod themselves.)
  */
 export const chownFd = (fh: FileHandle, uid: number, gid: number): Promise<void> => chown(`/proc/self/fd/${fh.fd}`, uid, gid);
 export const chmodFd = (fh: FileHandle, mode: number): Promise<void> => chmod(`/proc/self/fd/${fh.fd}`, mode);

@@ -4,7 +4,8 @@
 // The runtime dir is the VM user's: a root launcher writes the files in a staging dir of its own (mkdtemp, 0700),
 // hands the finished tree over, and lets the VM user build the ISO into the seed dir the launcher created before
 // the runtime dir was handed over (stack/runtime-dir.ts). No path the VM user can change is written to by root.
-import { chown, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, open, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +15,7 @@ import { SYSTEM_PATH } from '../../domain/system.js';
 import type { SeedPlan } from '../../domain/cloud-init-seed.js';
 import type { RunAs } from '../common/run-as.js';
 import { removeAs } from '../common/remove-as.js';
+import { chownFd } from '../common/safe-files.js';
 
 export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeoutMs: number): Promise<{ path: string; ms: number; bytes: number }> {
   const t0 = performance.now();
@@ -21,6 +23,7 @@ export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeou
   // Private: user data may hold secrets. Written where only root (or the launcher's own user) can reach, then given
   // to the VM user, the staging dir itself last.
   const seedDir = dirname(seed.path);
+  await ensureSeedDir(seedDir, runAs);
   const staging = await mkdtemp(join(tmpdir(), `vml-seed-${seed.volume}-`));
   try {
     for (const f of seed.files) {
@@ -48,4 +51,21 @@ export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeou
   } finally {
     await removeAs([staging], runAs).catch(() => undefined);
   }
+}
+
+/**
+ * The seed dir: `run` made it before handing the runtime dir over. Made here only when absent (a caller without a
+ * claimed runtime dir): mkdir never follows a link at its last component, and the chown goes through a descriptor
+ * opened without following one.
+ */
+async function ensureSeedDir(dir: string, runAs: RunAs | undefined): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw e;
+  }
+  if (!runAs) return;
+  const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  await chownFd(fh, runAs.uid, runAs.gid).finally(() => fh.close());
 }

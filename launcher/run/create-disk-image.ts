@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { VolumeChange } from '../../domain/types.js';
 import type { RunAs } from '../common/run-as.js';
 import { sizeImage } from './image-tools.js';
+import { chmodFd } from '../common/safe-files.js';
 
 type Create = Extract<VolumeChange, { kind: 'create' }>;
 
@@ -36,7 +37,7 @@ async function seal(tmp: string, size: number, runAs: RunAs | undefined): Promis
     if (!st.isFile() || st.size !== size || st.uid !== owner) {
       throw new Error(`${tmp} is not the ${size}-byte file uid ${owner} just made (someone changed it)`);
     }
-    await fh.chmod(0o660);
+    await chmodFd(fh, 0o660); // FileHandle.chmod (fchmod) is off under the bin's permission model
     await fh.sync();
   } finally {
     await fh.close();
