@@ -2,8 +2,8 @@
 // meta-data, network-config) or `config-2` (ConfigDrive: openstack/latest/user_data, meta_data.json,
 // network_data.json). The instance id never changes between starts of the same VM, so cloud-init runs its
 // first-boot modules once:
-// - NoCloud: the domain's stable UUID (the VMI's uid, else derived from namespace/name). KubeVirt uses the
-//   firmware UUID, which becomes the domain UUID when it is given.
+// - NoCloud: the firmware UUID when given (KubeVirt's choice; it is also the domain's UUID), else the domain's
+//   stable UUID (the VMI's uid, else derived from namespace/name).
 // - ConfigDrive: `<name>.<namespace>`, KubeVirt's own choice, so a VM moved from KubeVirt keeps its instance.
 import type { CloudInitDataSource, CloudInitSpec } from './vmi-cloud-init.js';
 import type { VmSpec } from './types.js';
@@ -33,7 +33,7 @@ export const seedHostname = (name: string): string => (name.split('.')[0] ?? nam
 
 export function planSeed(spec: VmSpec, ci: CloudInitSpec, inputs: SeedInputs): SeedPlan {
   const hostname = seedHostname(spec.name);
-  const uuid = domainUuid(spec);
+  const uuid = spec.hardware?.firmware.uuid ?? domainUuid(spec);
   const json = (value: object): Buffer => Buffer.from(JSON.stringify(value));
   const user = { data: inputs.userData?.data ?? Buffer.alloc(0), from: inputs.userData?.from ?? 'empty: no user data' };
   const base = { volume: ci.volumeName, dataSource: ci.dataSource, path: inputs.path, hostname };

@@ -76,6 +76,17 @@ test('without a uid the instance-id is still stable: derived from namespace/name
   t.is(planSeed(spec, spec.cloudInit!, { path: '/x' }).instanceId, planSeed(accepted(doc), spec.cloudInit!, { path: '/y' }).instanceId);
 });
 
+test('the firmware UUID, when given, is the instance id (KubeVirt\'s choice) and the domain\'s UUID', (t) => {
+  const doc = base({ userData: 'x' }, 'cloudInitConfigDrive');
+  doc['spec'].domain.firmware = { uuid: '5d307ca9-b3ef-428c-8861-06e72d69f223' };
+  const spec = accepted(doc);
+  const meta = JSON.parse(planSeed(spec, spec.cloudInit!, { path: '/x' }).files[0]!.data.toString()) as { uuid: string };
+  t.is(meta.uuid, '5d307ca9-b3ef-428c-8861-06e72d69f223');
+  doc['spec'].volumes[1] = { name: 'cloudinit', cloudInitNoCloud: { userData: 'x' } };
+  const noCloud = accepted(doc);
+  t.is(planSeed(noCloud, noCloud.cloudInit!, { path: '/x' }).instanceId, '5d307ca9-b3ef-428c-8861-06e72d69f223');
+});
+
 test('ConfigDrive seed: config-2, openstack/latest/ files, KubeVirt\'s instance_id <name>.<namespace>', (t) => {
   const spec = accepted(base({ userData: 'x', networkData: '{}' }, 'cloudInitConfigDrive'));
   const seed = planSeed(spec, spec.cloudInit!, { path: '/x', userData: { data: Buffer.from('x'), from: 'inline' }, networkData: { data: Buffer.from('{}'), from: 'inline' } });
