@@ -3,7 +3,7 @@
 // CloudInitSeedFailed. Read back with xorriso itself.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planSeed } from '../../domain/cloud-init-seed.js';
@@ -27,12 +27,18 @@ function spec(source: string) {
   return r.spec;
 }
 
+/** A scratch runtime dir with its seed dir, made (private, the VM user's) as stack/runtime-dir.ts makes it. */
 function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vml-seed-'));
   chmodSync(dir, 0o755);
-  if (runAs) execFileSync('chown', [`${runAs.uid}:${runAs.gid}`, dir]);
+  mkdirSync(join(dir, 'cloud-init'), { mode: 0o700 });
+  if (runAs) execFileSync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, dir]);
   return dir;
 }
+
+/** The launcher's staging dirs in the temp dir (none may be left). */
+// The tests run one at a time (test.serial): they look at the shared temp dir.
+const stagingLeft = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('vml-seed-ci-'));
 
 const iso = (path: string, ...args: string[]) => execFileSync('xorriso', ['-osirrox', 'on', '-indev', path, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -40,7 +46,7 @@ for (const [source, label, files] of [
   ['cloudInitNoCloud', 'cidata', ['/meta-data', '/network-config', '/user-data']],
   ['cloudInitConfigDrive', 'config-2', ['/openstack/latest/meta_data.json', '/openstack/latest/network_data.json', '/openstack/latest/user_data']],
 ] as const) {
-  test(`${source}: an ISO labelled ${label} with KubeVirt's files, owned by the VM user, no staging left`, async (t) => {
+  test.serial(`${source}: an ISO labelled ${label} with KubeVirt's files, owned by the VM user, no staging left`, async (t) => {
     if (noXorriso) { t.log(`skipped: ${noXorriso}`); return t.pass(); }
     const dir = scratch();
     try {
@@ -55,7 +61,8 @@ for (const [source, label, files] of [
       const st = statSync(built.path);
       if (runAs) t.is(st.uid, runAs.uid);
       t.is(statSync(join(dir, 'cloud-init')).mode & 0o777, 0o700, 'the seed dir is private');
-      t.deepEqual(readdirSync(join(dir, 'cloud-init')), ['ci.iso'], 'the staging files are gone');
+      t.deepEqual(readdirSync(join(dir, 'cloud-init')), ['ci.iso'], 'only the ISO in the seed dir');
+      t.deepEqual(stagingLeft(), [], 'the staging files are gone');
       t.regex(iso(built.path, '-pvd_info'), new RegExp(`Volume Id\\s*:\\s*${label}`));
       const listed = iso(built.path, '-find', '/', '-type', 'f').trim().split('\n').map((l) => l.replace(/'/g, '')).sort();
       t.deepEqual(listed, [...files]);
@@ -68,7 +75,7 @@ for (const [source, label, files] of [
   });
 }
 
-test('xorrisofs past its timeout: CloudInitSeedFailed, staging removed', async (t) => {
+test.serial('xorrisofs past its timeout: CloudInitSeedFailed, staging removed', async (t) => {
   if (noXorriso) { t.log(`skipped: ${noXorriso}`); return t.pass(); }
   const dir = scratch();
   try {
@@ -77,7 +84,7 @@ test('xorrisofs past its timeout: CloudInitSeedFailed, staging removed', async (
     const e = await t.throwsAsync(buildSeed(seed, runAs, 1));
     t.true(e instanceof LauncherError);
     t.is((e as LauncherError).reason, 'CloudInitSeedFailed');
-    t.false(existsSync(join(dir, 'cloud-init', 'ci.d')));
+    t.deepEqual(stagingLeft(), [], 'the staging files are gone');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
