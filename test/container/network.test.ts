@@ -181,7 +181,7 @@ serial('a ConfigDrive seed from a Secret: built by run as the VM user, label con
     const iso = String(built?.['path']);
     const r = await podman(['exec', name, 'sh', '-c',
       `stat -c '%u %a' ${iso}; xorriso -indev ${iso} -pvd_info 2>/dev/null | grep -i 'Volume id'; xorriso -osirrox on -indev ${iso} -find / -type f 2>/dev/null; `
-      + `xorriso -osirrox on -indev ${iso} -extract /openstack/latest/user_data /tmp/ud >/dev/null 2>&1; cat /tmp/ud; ls ${iso.replace(/\.iso$/, '.d')} 2>&1 | head -1`]);
+      + `xorriso -osirrox on -indev ${iso} -extract /openstack/latest/user_data /tmp/ud >/dev/null 2>&1; cat /tmp/ud; ls -d /tmp/vml-seed-* 2>&1 | head -1`]);
     must(r, 'reading the seed');
     const out = String(r.stdout);
     t.regex(out, /^107 /m, 'owned by the VM user');
