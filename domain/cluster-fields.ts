@@ -65,8 +65,9 @@ export function schedulerNotes(problems: Problems, spec: Obj, path: string): voi
   }
 }
 
+// Own keys only: `constructor` or `toString` in a manifest must not match Object.prototype members.
 /** The refusal for a field that needs the cluster, or undefined when `key` is not one. */
-export function clusterFieldProblem(key: string, field: string, c: ClusterField | undefined = NEEDS_CLUSTER[key]): ReturnType<typeof problem> | undefined {
+export function clusterFieldProblem(key: string, field: string, c: ClusterField | undefined = Object.hasOwn(NEEDS_CLUSTER, key) ? NEEDS_CLUSTER[key] : undefined): ReturnType<typeof problem> | undefined {
   if (!c) return undefined;
   return problem(Reason.FieldNeedsCluster, `${field}: needs ${c.needs}; vm-launcher runs alone in the pod`, { field, fix: c.instead });
 }
