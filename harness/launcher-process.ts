@@ -1,5 +1,5 @@
 // Runs the real launcher (dist/vm-launcher.mjs, the bundled bin) as a child process and reads its JSON log.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,4 +148,14 @@ export function vmiYaml(name: string, volumes: string[], grace = 30): string {
     ...volumes.map((v) => `    - { name: ${v}, persistentVolumeClaim: { claimName: ${v}-claim } }`),
     '',
   ].join('\n');
+}
+
+/** `vm-launcher probe ready|live` against a runtime dir: its exit code (0 ok, 1 not). */
+export function probe(kind: 'ready' | 'live', runtimeDir: string): number {
+  try {
+    execFileSync(cliPath, ['probe', kind, '--runtime-dir', runtimeDir], { stdio: 'ignore' });
+    return 0;
+  } catch (e) {
+    return (e as { status: number }).status;
+  }
 }

@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cliPath, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
+import { cliPath, probe, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
 import { readBootCount, sha256 } from '../../harness/guest-disk.js';
 import { bootUnavailable, isRoot } from '../../harness/requirements.js';
 
@@ -28,15 +28,6 @@ function hooksDir(fx: VmFixture, point: string, body: string): string {
 }
 
 const running = (run: LauncherRun) => run.waitFor((l) => l.reason === 'Started', 120_000, 'Started');
-
-function probe(kind: 'ready' | 'live', runtimeDir: string): number {
-  try {
-    execFileSync(cliPath, ['probe', kind, '--runtime-dir', runtimeDir], { stdio: 'ignore' });
-    return 0;
-  } catch (e) {
-    return (e as { status: number }).status;
-  }
-}
 
 // ---- class 1: root follows no link the VM user plants in the runtime dir
 

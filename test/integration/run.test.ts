@@ -5,7 +5,7 @@ import test from 'ava';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cliPath, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
+import { probe, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
 import { readBootCount } from '../../harness/guest-disk.js';
 import { bootUnavailable, loopUnavailable } from '../../harness/requirements.js';
 
@@ -52,15 +52,6 @@ boot('boots from a filesystem volume; SIGTERM gives a clean ACPI shutdown, and w
   }
   t.is(readBootCount(fx.image), before + 2);
 });
-
-function probe(kind: 'ready' | 'live', runtimeDir: string): number {
-  try {
-    execFileSync(cliPath, ['probe', kind, '--runtime-dir', runtimeDir], { stdio: 'ignore' });
-    return 0;
-  } catch (e) {
-    return (e as { status: number }).status;
-  }
-}
 
 boot('probes: ready and live while the guest runs, neither after exit', async (t) => {
   const fx = vmFixture({ mode: 'wait' });
