@@ -4,6 +4,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../harness/guest-disk.js';
 
@@ -11,6 +12,7 @@ import { repoRoot } from '../../harness/guest-disk.js';
 const podsDir = join(repoRoot, 'examples', 'pods');
 const vmiDir = join(repoRoot, 'examples', 'vmi');
 const VOLUMES_DIR = '/var/run/kubevirt-private/vmi-disks';
+const EPHEMERAL_DIR = '/var/run/kubevirt-ephemeral-disks';
 const containerfile = readFileSync(join(repoRoot, 'Containerfile'), 'utf8');
 
 const files = [
@@ -18,15 +20,18 @@ const files = [
   ...readdirSync(join(podsDir, 'podman')).filter((f) => f.endsWith('.yaml')).map((f) => `podman/${f}`),
 ];
 
+/** The VMI example a pod's ConfigMap holds a copy of (by content: the compact example has no name). */
+const vmiExamples = readdirSync(vmiDir).filter((f) => f.endsWith('.yaml'))
+  .map((f) => ({ file: f, doc: parse(readFileSync(join(vmiDir, f), 'utf8')) }));
+const exampleOf = (vmi: unknown): string | undefined => vmiExamples.find((e) => isDeepStrictEqual(e.doc, vmi))?.file;
+
 test('there is a Pod for each VMI example, and a podman variant for the block one', (t) => {
   t.true(files.length >= 5, files.join(', '));
-  const vmis = files.map((f) => {
+  const embedded = files.map((f) => {
     const cm = parseAllDocuments(readFileSync(join(podsDir, f), 'utf8')).map((d) => d.toJS()).find((d: any) => d.kind === 'ConfigMap');
-    return (parse(cm.data['vmi.yaml']) as any).metadata.name as string;
+    return exampleOf(parse(cm.data['vmi.yaml']));
   });
-  for (const v of readdirSync(vmiDir).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''))) {
-    t.true(vmis.includes(v), `a Pod embeds ${v}`);
-  }
+  for (const { file } of vmiExamples) t.true(embedded.includes(file), `a Pod embeds examples/vmi/${file}`);
 });
 
 for (const file of files) {
@@ -36,8 +41,9 @@ for (const file of files) {
     const pod = docs.find((d) => d.kind === 'Pod');
     t.truthy(cm && pod, 'a ConfigMap and a Pod');
     const vmi = parse(cm.data['vmi.yaml']);
-    const original = parse(readFileSync(join(vmiDir, `${vmi.metadata.name}.yaml`), 'utf8'));
-    t.deepEqual(vmi, original, `the ConfigMap holds a copy of examples/vmi/${vmi.metadata.name}.yaml`);
+    const copyOf = /# a copy of examples\/vmi\/(\S+\.yaml)/.exec(readFileSync(join(podsDir, file), 'utf8'))?.[1];
+    t.truthy(copyOf, 'the ConfigMap says which example it copies');
+    t.is(exampleOf(vmi), copyOf, `the ConfigMap holds a copy of examples/vmi/${copyOf}`);
 
     const spec = pod.spec;
     const [c, ...others] = spec.containers;
@@ -55,7 +61,7 @@ for (const file of files) {
       t.true(containerfile.includes(`ln -s /opt/vm-launcher/dist/vm-launcher.mjs ${cmd}`) && cmd!.startsWith('/'), `${cmd} is the command the Containerfile installs`);
     }
 
-    const mounts = new Map<string, { mountPath: string; readOnly?: boolean }>((c.volumeMounts ?? []).map((m: any) => [m.name, m]));
+    const mounts = new Map<string, { name: string; mountPath: string; readOnly?: boolean }>((c.volumeMounts ?? []).map((m: any) => [m.name, m]));
     const devices = new Map<string, string>((c.volumeDevices ?? []).map((d: any) => [d.name, d.devicePath]));
     const podVolumes = new Map<string, any>(spec.volumes.map((v: any) => [v.name, v]));
 
@@ -70,7 +76,14 @@ for (const file of files) {
         if (ci.secretRef || ci.networkDataSecretRef) t.is(mounts.get(podVolumes.get(v.name)?.name)?.mountPath, `/var/run/kubevirt-private/secret/${v.name}`);
         continue;
       }
-      const claim = typeof v.persistentVolumeClaim === 'string' ? v.persistentVolumeClaim : v.persistentVolumeClaim.claimName;
+      if (v.emptyDisk || v.ephemeral) {
+        // Made by the launcher in its ephemeral dir: an emptyDir where the launcher looks for it.
+        const dir = [...mounts.values()].find((m) => m.mountPath === EPHEMERAL_DIR);
+        t.truthy(dir && podVolumes.get(dir.name)?.emptyDir, `${v.name}: an emptyDir at ${EPHEMERAL_DIR}`);
+        if (v.emptyDisk) continue;
+      }
+      const pvc = v.ephemeral ? v.ephemeral.persistentVolumeClaim : v.persistentVolumeClaim;
+      const claim = typeof pvc === 'string' ? pvc : pvc.claimName;
       const podVol = podVolumes.get(v.name);
       t.truthy(podVol, `pod volume ${v.name}`);
       if (podVol.hostPath) {

@@ -80,8 +80,15 @@ test.serial('xorrisofs past its timeout: CloudInitSeedFailed, staging removed', 
   const dir = scratch();
   try {
     const s = spec('cloudInitNoCloud');
-    const seed = planSeed(s, s.cloudInit!, { path: join(dir, 'cloud-init', 'ci.iso') });
-    const e = await t.throwsAsync(buildSeed(seed, runAs, 1));
+    const out = join(dir, 'cloud-init', 'ci.iso');
+    const seed = planSeed(s, s.cloudInit!, { path: out });
+    // A FIFO where the ISO goes: xorrisofs blocks opening it until a reader comes, so it is really past its
+    // timeout (a 1 ms timeout alone raced a fast xorrisofs and lost on CI).
+    execFileSync('mkfifo', ['-m', '0600', out]);
+    if (runAs) execFileSync('chown', [`${runAs.uid}:${runAs.gid}`, out]);
+    const t0 = Date.now();
+    const e = await t.throwsAsync(buildSeed(seed, runAs, 500));
+    t.true(Date.now() - t0 >= 500, 'it waited for the timeout, not less');
     t.true(e instanceof LauncherError);
     t.is((e as LauncherError).reason, 'CloudInitSeedFailed');
     t.deepEqual(stagingLeft(), [], 'the staging files are gone');
