@@ -51,4 +51,12 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
 fi
-npm run --silent build
+# The build, unless nothing it reads changed since the last one (a re-run of the demo then starts at once).
+# A deleted or renamed file changes its directory's mtime, so -newer sees that too.
+stamp=dist/.build-stamp
+if [ -f "$stamp" ] && [ -z "$(find launcher domain hooks harness test bench tsconfig.json package.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+  echo "setup: the build is up to date (dist/)"
+else
+  npm run --silent build
+  touch "$stamp"
+fi
