@@ -13,7 +13,10 @@ const xmlTable: Array<[string, string | undefined]> = [
   ["<?xml version='1.0'?>\n<!-- a comment --><domain/>", undefined],
   ['<domain>', 'line 1'],
   ['<domain></domian>', 'line 1, column'],
-  ['<vm/>', 'root element is <vm>, not <domain>'],
+  ['<vm/>', 'root element is <vm>, not one <domain>'],
+  ['<domain/><domain/>', '2 root elements (<domain>, <domain>)'],
+  ["<domain type='qemu'><name>a</name></domain><vm/>", '2 root elements (<domain>, <vm>)'],
+  ['<!-- only a comment -->', 'Start tag expected. (line 1)'],
   ['', 'Start tag expected'],
   ['just text', 'line 1'],
 ];
