@@ -1,12 +1,17 @@
 // passt is started by libvirtd (as the VM user) and daemonizes: nobody's child here. It quits by itself when QEMU
 // disconnects (--one-off) and libvirt stops it with the domain; the launcher still makes sure, by the pid files
 // libvirt keeps, that none outlives it (a libvirtd stopped at the wrong moment would leave one behind).
+// The pid files are written by the VM user, so they are read as QEMU's is: no link followed, no FIFO waited on,
+// only the VM user's own regular file believed, and only a passt run by the VM user signalled. A root launcher can
+// never be talked into signalling anything the VM user could not signal itself.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readTrusted } from '../common/safe-files.js';
+import { processUid } from '../common/proc.js';
 import { ensureQemuGone } from './qemu-process.js';
 
-/** The pids in libvirt's `<qemu run dir>/passt/*-passt.pid` files. */
-export async function readPasstPids(qemuPidDir: string): Promise<number[]> {
+/** The pids in libvirt's `<qemu run dir>/passt/*-passt.pid` files that the VM user (`uid`) wrote. */
+export async function readPasstPids(qemuPidDir: string, uid: number): Promise<number[]> {
   const dir = join(qemuPidDir, 'passt');
   let names: string[];
   try {
@@ -14,16 +19,22 @@ export async function readPasstPids(qemuPidDir: string): Promise<number[]> {
   } catch {
     return [];
   }
-  const pids = await Promise.all(names.map(async (n) => Number((await readFile(join(dir, n), 'utf8').catch(() => '')).trim())));
+  const pids = await Promise.all(names.map(async (n) =>
+    Number((await readTrusted(join(dir, n), { owners: [uid], maxBytes: 64 }).catch(() => '')).trim())));
   return pids.filter((p) => Number.isInteger(p) && p > 1);
 }
 
-/** Stops every listed passt still alive (a pid reused by another program is left alone); the pids it had to stop. */
-export async function ensurePasstGone(pids: readonly number[]): Promise<number[]> {
+/** Whether `pid` is a passt run by `uid` (a pid reused by another program, or another user's, is not). */
+export async function isPasstOf(pid: number, uid: number): Promise<boolean> {
+  const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+  return comm.startsWith('passt') && processUid(pid) === uid;
+}
+
+/** Stops every listed passt of the VM user still alive; the pids it had to stop. */
+export async function ensurePasstGone(pids: readonly number[], uid: number): Promise<number[]> {
   const stopped: number[] = [];
   for (const pid of pids) {
-    const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-    if (comm.startsWith('passt') && (await ensureQemuGone(pid, 2000))) stopped.push(pid);
+    if ((await isPasstOf(pid, uid)) && (await ensureQemuGone(pid, 2000))) stopped.push(pid);
   }
   return stopped;
 }

@@ -204,7 +204,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUid);
     if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUid}`);
     void rd.recordProcess('qemu', qemuPid, false);
-    passtPids = await readPasstPids(layout.qemuPidDir);
+    passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
     await checkDisksHeld(qemuPid!, c.identities, logger);
     await domain.resume();
     timings.createMs = ms();
@@ -221,11 +221,11 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   } finally {
     await tail.stop();
     if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUid)));
-    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir);
+    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
     client?.close();
     await stack.stop(outcome?.guestOff ?? false);
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
-    const strays = await ensurePasstGone(passtPids);
+    const strays = await ensurePasstGone(passtPids, vmUid);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
     await removeCreatedDisks(created);
   }
