@@ -25,7 +25,7 @@ export function applyHardware(domain: Domain, spec: VmSpec, opts: DomainOptions,
     ...(hw.features.kvmHidden !== undefined && { kvmHidden: hw.features.kvmHidden }),
     ...(hw.features.pvspinlock && { pvspinlock: hw.features.pvspinlock }),
   };
-  domain.cpu = cpu(domain.cpu, hw, opts, problems);
+  domain.cpu = cpu(domain.cpu, spec, hw, opts, problems);
   if (hw.clock) domain.clock = hw.clock;
 
   const dev = domain.devices;
@@ -48,13 +48,14 @@ function firmwareOs(fw: FirmwareSpec, spec: VmSpec, opts: DomainOptions, problem
   const os: Partial<DomainOS> = { smbios: 'sysinfo' };
   if (fw.bootloader === 'bios') return { ...os, ...(fw.biosUseSerial && { biosUseSerial: true }) };
   const machine = spec.machineType ?? EFI_MACHINE;
+  const field = domainField(spec, 'machine.type');
   if (spec.machineType === undefined) {
-    problems.push(problem(Reason.KubeVirtDefault, `spec.domain.machine.type: not given; EFI gets ${EFI_MACHINE}, KubeVirt's default machine type`, {
-      field: 'spec.domain.machine.type', fix: 'set machine.type to choose',
+    problems.push(problem(Reason.KubeVirtDefault, `${field}: not given; EFI gets ${EFI_MACHINE}, KubeVirt's default machine type`, {
+      field, fix: 'set machine.type to choose',
     }));
   } else if (fw.secureBoot && !/q35/.test(machine)) {
-    problems.push(problem(Reason.FieldInvalid, `spec.domain.machine.type: secure boot needs a q35 machine, not ${machine}`, {
-      field: 'spec.domain.machine.type', fix: 'set machine.type: q35, or remove it',
+    problems.push(problem(Reason.FieldInvalid, `${field}: secure boot needs a q35 machine, not ${machine}`, {
+      field, fix: 'set machine.type: q35, or remove it',
     }));
   }
   const secure = fw.secureBoot === true;
@@ -82,14 +83,18 @@ function sysinfo(uuid: string, hw: HardwareSpec): DomainSysinfo {
   };
 }
 
-function cpu(current: DomainCPU, hw: HardwareSpec, opts: DomainOptions, problems: Problem[]): DomainCPU {
+/** A field of the manifest's domain, where it is: a VirtualMachine's is under spec.template.spec. */
+const domainField = (spec: VmSpec, field: string): string => `${spec.specPath ?? 'spec'}.domain.${field}`;
+
+function cpu(current: DomainCPU, spec: VmSpec, hw: HardwareSpec, opts: DomainOptions, problems: Problem[]): DomainCPU {
   const model = hw.cpuModel;
   if (model === undefined) return current;
   const { topology } = current;
   if (typeof model === 'object') return { mode: 'custom', model: model.named, topology };
   if (opts.accel === 'kvm') return { mode: model, topology };
-  problems.push(problem(Reason.CpuModelUnderTcg, `spec.domain.cpu.model: ${model} under software emulation (TCG): there is no host CPU to give; the guest gets QEMU's maximum model (every feature TCG emulates)`, {
-    field: 'spec.domain.cpu.model', fix: 'run with KVM for the host\'s CPU, or name a CPU model',
+  const field = domainField(spec, 'cpu.model');
+  problems.push(problem(Reason.CpuModelUnderTcg, `${field}: ${model} under software emulation (TCG): there is no host CPU to give; the guest gets QEMU's maximum model (every feature TCG emulates)`, {
+    field, fix: 'run with KVM for the host\'s CPU, or name a CPU model',
   }));
   return { mode: 'maximum', topology };
 }

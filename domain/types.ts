@@ -71,6 +71,8 @@ export interface VmSpec {
   hardware?: import('./hardware.js').HardwareSpec;
   /** A VirtualMachine's run strategy (spec.runStrategy, or spec.running); a VMI has none. */
   runStrategy?: import('./vm-run-strategy.js').RunStrategy;
+  /** Where the spec is in the manifest, for messages made after parsing: `spec`, or `spec.template.spec`. */
+  specPath?: string;
 }
 
 export type VolumeKind = 'block' | 'filesystem' | 'hostDisk' | 'cloudInit';

@@ -100,7 +100,7 @@ export function parseVmi(input: unknown, opts: CompactOptions = {}): VmiParseRes
     // Only names that passed the DNS-1123 check may become paths.
     return { problems, disks: disks.filter((d) => isDns1123Label(d.volumeName) && (d.hostDiskPath === undefined || hostDiskPathProblem(d.hostDiskPath) === undefined)) };
   }
-  return { spec: { ...identity, labels, annotations, ...body, ...(source.runStrategy && { runStrategy: source.runStrategy }) }, problems };
+  return { spec: { ...identity, labels, annotations, ...body, ...(source.runStrategy && { runStrategy: source.runStrategy }), ...(source.specPath !== 'spec' && { specPath: source.specPath }) }, problems };
 }
 
 /** KubeVirt hook sidecars are containers vm-launcher does not run: asking for one must not be silently ignored. */

@@ -216,6 +216,20 @@ test('cpu.model: host-model and host-passthrough under KVM; the maximum TCG emul
   t.deepEqual(reasons(build((d) => { d['spec'].domain.cpu.model = 'a b<c>'; }).problems), [['FieldInvalid', 'spec.domain.cpu.model']]);
 });
 
+test('a VirtualMachine: notes made while building name the field where it is, under spec.template.spec', (t) => {
+  const asVm = (d: Doc): void => {
+    const { apiVersion, metadata, spec } = { ...d };
+    for (const k of Object.keys(d)) delete d[k];
+    Object.assign(d, { apiVersion, kind: 'VirtualMachine', metadata, spec: { runStrategy: 'Always', template: { spec } } });
+  };
+  const tcg = build((d) => { d['spec'].domain.cpu.model = 'host-model'; d['spec'].domain.firmware = { bootloader: { efi: { secureBoot: false } } }; asVm(d); }, 'qemu');
+  t.deepEqual(reasons(tcg.problems).filter(([r]) => r !== 'VmRunStrategy'), [
+    ['KubeVirtDefault', 'spec.template.spec.domain.machine.type'],
+    ['CpuModelUnderTcg', 'spec.template.spec.domain.cpu.model'],
+  ]);
+  t.true(tcg.problems.every((p) => !/^spec\.domain/.test(p.message)), 'no message names spec.domain');
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Firmware and SMBIOS
 
