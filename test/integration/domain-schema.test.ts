@@ -97,7 +97,9 @@ for (const file of examples) {
       }
     }
     s.writeVmi(readFileSync(manifest, 'utf8'));
-    const xml = await validDomain(t, s);
+    // Created disks (emptyDisk, ephemeral) are planned in the ephemeral dir: one of the scene's, not /var/run's
+    // default, which an ordinary user cannot write.
+    const xml = await validDomain(t, s, '--ephemeral-dir', join(s.dir, 'ephemeral'));
     const disks = xmlDisks(xml);
     t.is(disks.length, volumes.length);
     for (const d of disks) t.is(d['@type'], block ? 'block' : 'file');
