@@ -9,6 +9,7 @@ import { placeDisk } from './disk-source.js';
 import { applyHardware } from './build-hardware.js';
 import { domainUuid } from './uuid.js';
 import { buildInterfaces } from './build-interfaces.js';
+import { buildFilesystems } from './build-filesystems.js';
 
 export interface BuildDomainResult {
   /** Present when there is no error. */
@@ -27,6 +28,9 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
     return built ? [built] : [];
   });
   const network = buildInterfaces(problems, spec.interfaces ?? [], opts.network);
+  const shares = buildFilesystems(problems, spec.filesystems ?? [], opts.virtiofsSocketDir);
+  // passt's vhost-user and virtiofs ask for the same shared memfd memory.
+  const memoryBacking = network.memoryBacking ?? shares.memoryBacking;
   if (problems.length > 0) return { problems };
 
   const { sockets, cores, threads } = spec.cpu;
@@ -42,7 +46,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
     name: domainName(spec),
     uuid: domainUuid(spec),
     memory: spec.memoryBytes,
-    ...(network.memoryBacking && { memoryBacking: network.memoryBacking }),
+    ...(memoryBacking && { memoryBacking }),
     vcpu: sockets * cores * threads,
     // host-model is KubeVirt's default CPU under KVM; under TCG there is no host CPU to model.
     cpu: { ...(type === 'kvm' && { mode: 'host-model' as const }), topology: { sockets, cores, threads } },
@@ -55,6 +59,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
       ...(opts.emulator !== undefined && { emulator: opts.emulator }),
       disks,
       controllers,
+      ...(shares.filesystems.length > 0 && { filesystems: shares.filesystems }),
       ...(network.interfaces.length > 0 && { interfaces: network.interfaces }),
       serials: [{ type: 'file', sourcePath: opts.consoleLogPath, port: 0 }],
       consoles: [{ type: 'file', sourcePath: opts.consoleLogPath, targetType: 'serial', port: 0 }],

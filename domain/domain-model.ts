@@ -7,7 +7,7 @@ export interface Domain {
   uuid: string;
   /** Bytes (written with unit='b'). */
   memory: number;
-  /** Shared memfd memory: what passt's vhost-user needs to reach the guest's buffers. */
+  /** Shared memfd memory: what vhost-user (passt, virtiofsd) needs to reach the guest's buffers. */
   memoryBacking?: { source: 'memfd'; access: 'shared' };
   vcpu: number;
   cpu: DomainCPU;
@@ -74,6 +74,8 @@ export interface DomainDevices {
   disks: DomainDisk[];
   controllers: DomainController[];
   interfaces?: DomainInterface[];
+  /** virtiofs shares served by a virtiofsd the launcher runs. */
+  filesystems?: DomainFilesystem[];
   serials: DomainSerial[];
   consoles: DomainConsole[];
   memballoon: { model: 'none' | 'virtio' };
@@ -146,4 +148,13 @@ export interface DomainInterface {
   portForwards: Array<{ proto: 'tcp' | 'udp'; ranges: Array<{ start: number }> }>;
   /** libvirt's user alias (ua-<name>), as KubeVirt sets it. */
   alias: string;
+}
+
+/** `<filesystem type='mount' accessmode='passthrough'>` with the virtiofs driver, connected to `socket`. */
+export interface DomainFilesystem {
+  /** The unix socket of the virtiofsd the launcher started (libvirt starts none). */
+  socket: string;
+  /** The tag the guest mounts. */
+  tag: string;
+  queue: number;
 }

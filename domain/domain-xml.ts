@@ -52,6 +52,14 @@ export function domainToXmlTree(d: Domain): XmlNode {
         ...(dev.emulator !== undefined && { emulator: dev.emulator }),
         disk: dev.disks.map(diskNode),
         controller: dev.controllers.map((c) => attrs({ type: c.type, index: c.index, model: c.model })),
+        ...(dev.filesystems && {
+          filesystem: dev.filesystems.map((f) => ({
+            ...attrs({ type: 'mount', accessmode: 'passthrough' }),
+            driver: attrs({ type: 'virtiofs', queue: f.queue }),
+            source: attrs({ socket: f.socket }),
+            target: attrs({ dir: f.tag }),
+          })),
+        }),
         ...(dev.interfaces && { interface: dev.interfaces.map(interfaceNode) }),
         serial: dev.serials.map((s) => ({
           ...attrs({ type: s.type }),

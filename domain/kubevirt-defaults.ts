@@ -10,8 +10,9 @@ import type { ParsedVolume } from './vmi-volumes.js';
  * A volume no disk uses gets a disk of its own, named after the volume, appended after the listed disks: a
  * `disk` on the default bus (virtio), as KubeVirt's SetDefaultVolumeDisk and its disk defaults make it.
  */
-export function addDefaultDisks(problems: Problems, disks: readonly ParsedDisk[], volumes: readonly ParsedVolume[]): ParsedDisk[] {
-  const used = new Set(disks.map((d) => d.volumeName));
+export function addDefaultDisks(problems: Problems, disks: readonly ParsedDisk[], volumes: readonly ParsedVolume[], shared: ReadonlySet<string> = new Set()): ParsedDisk[] {
+  // A volume a filesystem shares is not a disk (KubeVirt's webhook skips it too).
+  const used = new Set([...disks.map((d) => d.volumeName), ...shared]);
   const names = new Set(disks.map((d) => d.name));
   const added: ParsedDisk[] = [];
   for (const volume of volumes) {

@@ -126,6 +126,13 @@ export const REASONS = {
   PasstSocketPathTooLong: refuse('host', 'passt\'s unix socket path (runtime dir, domain name, interface name) is longer than 107 bytes', 'use a shorter --runtime-dir or interface name'),
   OpenFileLimitTooLow: refuse('host', 'forwarding every port needs about 100,000 open files; the pod\'s hard limit is lower', 'list the guest\'s ports in interfaces[].ports, or raise the container\'s nofile limit'),
   XorrisoMissing: refuse('host', 'the VMI has a cloud-init volume but xorrisofs (which builds the seed) is not installed', 'apt-get install --no-install-recommends xorriso (the image has it)'),
+  VirtiofsdUnavailable: refuse('host', 'the VMI shares a volume with virtiofs but no virtiofsd that runs unprivileged is installed (QEMU 7.2\'s C virtiofsd, Debian bookworm\'s, needs root)', 'run the vm-launcher image, or apt-get install --no-install-recommends virtiofsd (Debian trixie: the Rust virtiofsd at /usr/libexec/virtiofsd)'),
+  VirtiofsSocketPathTooLong: refuse('host', 'virtiofsd\'s unix socket path (runtime dir, volume name) is longer than 107 bytes', 'use a shorter --runtime-dir or volume name'),
+  ShareNotAccessible: refuse('volume', 'the VM user cannot read, write or enter the directory a virtiofs filesystem shares', 'chown 107 the volume directory or set the pod\'s fsGroup (a readOnly claim needs read and enter only)'),
+  VirtiofsdFailed: fail('run', 'virtiofsd exited (or did not listen) while starting', 'read virtiofsd\'s message in the log'),
+  VirtiofsdStarted: event('run', 'virtiofsd serves a shared volume on its socket'),
+  VirtiofsdExited: event('run', 'virtiofsd stopped while the guest ran: the guest\'s share no longer answers (its files are safe on the volume)', 'error'),
+  VirtiofsdKilled: event('run', 'virtiofsd did not stop on SIGTERM at exit and was killed', 'warning'),
   CloudInitSeedFailed: fail('run', 'xorrisofs could not build the cloud-init seed (failed or timed out)', 'read xorrisofs\'s message in the log'),
 
   // ---- the host and the runtime dir (launcher/inspect, launcher/stack)

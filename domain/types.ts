@@ -4,6 +4,7 @@
 import type { CloudInitDataSource, CloudInitSpec } from './vmi-cloud-init.js';
 import type { InterfaceSpec } from './vmi-networks.js';
 import type { NetworkOptions } from './build-interfaces.js';
+import type { FilesystemSpec } from './vmi-filesystems.js';
 
 export type Bus = 'virtio' | 'sata' | 'scsi';
 export type CacheMode = 'none' | 'writethrough' | 'writeback';
@@ -63,6 +64,8 @@ export interface VmSpec {
   /** Seconds the guest gets for its ACPI shutdown before it is destroyed. Default 30. */
   terminationGracePeriodSeconds: number;
   disks: DiskSpec[];
+  /** Volumes shared with the guest as directories through virtiofs (not disks); absent: none. */
+  filesystems?: FilesystemSpec[];
   /** The guest's NIC on the pod network (at most one); absent or empty: no NIC. */
   interfaces?: InterfaceSpec[];
   /** The cloud-init volume, if any (KubeVirt reads one). */
@@ -113,6 +116,8 @@ export interface DomainOptions {
   network?: NetworkOptions;
   /** efi.persistent: where the EFI variables live (on a volume that outlives the pod). */
   nvramPath?: string;
+  /** Where the launcher's virtiofsd listens for each shared volume (`<dir>/<volume>.sock`); needed when the VMI shares one. */
+  virtiofsSocketDir?: string;
 }
 
 /** What run does to a filesystem volume's image before start; `check` only reports it. */

@@ -59,8 +59,12 @@ export const AUTOATTACH_BEHAVIOUR: Readonly<Record<string, boolean>> = {
   autoattachPodInterface: false,
 };
 
-/** `interfaces` is read by vmi-networks.ts, with spec.networks; the hardware keys by vmi-hardware.ts. */
-export const DEVICES_FIELDS: FieldRules = { accepted: ['disks', 'interfaces', ...Object.keys(AUTOATTACH_BEHAVIOUR), ...HARDWARE_DEVICE_KEYS] };
+/** `interfaces` is read by vmi-networks.ts, with spec.networks; `filesystems` by vmi-filesystems.ts; the hardware keys by vmi-hardware.ts. */
+export const DEVICES_FIELDS: FieldRules = { accepted: ['disks', 'interfaces', 'filesystems', ...Object.keys(AUTOATTACH_BEHAVIOUR), ...HARDWARE_DEVICE_KEYS] };
+
+/** A virtiofs share: KubeVirt's Filesystem is a name and an empty `virtiofs` object. */
+export const FILESYSTEM_FIELDS: FieldRules = { accepted: ['name', 'virtiofs'] };
+export const VIRTIOFS_FIELDS: FieldRules = { accepted: [] };
 
 /** `volumeName` is the compact form of the filesystem-PV design; the rest is KubeVirt's Disk. */
 export const DISK_FIELDS: FieldRules = {
@@ -82,5 +86,4 @@ export const FIX_HINTS: FixHints = {
   lun: 'use disk (with a block PVC) instead of lun',
   floppy: 'use disk or cdrom instead',
   cpu: 'set the vCPU count with spec.domain.cpu sockets/cores/threads; CPU requests and limits are not supported',
-  filesystems: 'remove it: virtiofs shares are not implemented yet (README: Sharing a volume with virtiofs); use a disk on the PVC',
 };

@@ -6,7 +6,8 @@ import type { Problems } from './manifest-reader.js';
 import type { ParsedDisk } from './vmi-disks.js';
 import type { ParsedVolume, VolumeSource } from './vmi-volumes.js';
 
-export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], volumes: ParsedVolume[]): DiskSpec[] {
+/** `shared`: volumes a virtiofs filesystem uses: no disk is expected for them (vmi-filesystems.ts pairs them). */
+export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], volumes: ParsedVolume[], shared: ReadonlySet<string> = new Set()): DiskSpec[] {
   const volumesByName = firstByName(problems, volumes, Reason.VolumeNameDuplicate, 'volume');
   firstByName(problems, disks, Reason.DiskNameDuplicate, 'disk');
   checkBootOrders(problems, disks);
@@ -33,7 +34,7 @@ export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], vol
     if (spec) specs.push(spec);
   }
   for (const volume of volumesByName.values()) {
-    if (usedBy.has(volume.name)) continue;
+    if (usedBy.has(volume.name) || shared.has(volume.name)) continue;
     problems.push(problem(Reason.DiskMissing, `${volume.field}: no disk uses volume ${volume.name}`, {
       field: volume.field, volume: volume.name, fix: `add a disk named ${volume.name} to spec.domain.devices.disks, or remove the volume`,
     }));

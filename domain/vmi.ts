@@ -15,6 +15,7 @@ import {
 import { parseDomain } from './vmi-domain.js';
 import { hostDiskPathProblem, parseVolumes, type ParsedVolume } from './vmi-volumes.js';
 import { parseNetworking } from './vmi-networks.js';
+import { matchFilesystems, parseFilesystems } from './vmi-filesystems.js';
 import type { CloudInitSpec } from './vmi-cloud-init.js';
 import { matchDisksToVolumes } from './vmi-match.js';
 import { applyStorageAnnotations } from './volume-storage.js';
@@ -188,7 +189,7 @@ function parseIdentity(problems: Problems, metadata: Obj, path: string): Identit
   return name === undefined ? undefined : { name, namespace, ...(uid !== undefined && { uid }) };
 }
 
-type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'interfaces' | 'cloudInit' | 'hardware'>;
+type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'filesystems' | 'interfaces' | 'cloudInit' | 'hardware'>;
 
 function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBody; disks: DiskSpec[] } {
   refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
@@ -199,9 +200,12 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
   const part = domain ? parseDomain(problems, domain, fieldPath(path, 'domain')) : undefined;
   const volumeList = readArray(problems, spec, 'volumes', path) ?? [];
   const volumes = parseVolumes(problems, volumeList, fieldPath(path, 'volumes'));
-  const disks = matchDisksToVolumes(problems, addDefaultDisks(problems, part?.disks ?? [], volumes), volumes);
   const devicesPath = fieldPath(fieldPath(path, 'domain'), 'devices');
   const devices = domain && isObject(domain['devices']) ? domain['devices'] : {};
+  const parsedFilesystems = parseFilesystems(problems, readArray(problems, devices, 'filesystems', devicesPath) ?? [], fieldPath(devicesPath, 'filesystems'));
+  const shared = new Set(parsedFilesystems.map((f) => f.name));
+  const disks = matchDisksToVolumes(problems, addDefaultDisks(problems, part?.disks ?? [], volumes, shared), volumes, shared);
+  const filesystems = matchFilesystems(problems, parsedFilesystems, volumes, part?.disks ?? []);
   const interfaces = parseNetworking(problems, spec, path, readArray(problems, devices, 'interfaces', devicesPath), fieldPath(devicesPath, 'interfaces'));
   const cloudInit = oneCloudInit(problems, volumes);
   if (!part || part.memoryBytes === undefined) return { disks };
@@ -212,6 +216,7 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
       ...(part.machineType !== undefined && { machineType: part.machineType }),
       terminationGracePeriodSeconds: grace,
       disks,
+      ...(filesystems.length > 0 && { filesystems }),
       ...(interfaces.length > 0 && { interfaces }),
       ...(cloudInit && { cloudInit }),
       // Absent when every default holds: VmSpec.hardware is only there when the manifest asked for something.

@@ -108,16 +108,3 @@ test('a preallocated claim gets no discard even when its image has holes (KubeVi
   t.is(withAnnotation.domain?.devices.disks[0]?.driver.discard, undefined);
   t.is(without.domain?.devices.disks[0]?.driver.discard, 'unmap');
 });
-
-test('virtiofs (devices.filesystems) is refused by its path with the README pointer, not silently dropped', (t) => {
-  const r = parseVmi({
-    apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'v' },
-    spec: {
-      domain: { memory: { guest: '64Mi' }, devices: { disks: [{ name: 'root' }], filesystems: [{ name: 'share', virtiofs: {} }] } },
-      volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'c' } }, { name: 'share', persistentVolumeClaim: { claimName: 's' } }],
-    },
-  });
-  const p = r.problems.find((x) => x.field === 'spec.domain.devices.filesystems');
-  t.is(p?.reason, 'FieldNotSupported');
-  t.regex(p?.fix ?? '', /virtiofs/);
-});

@@ -57,6 +57,14 @@ export const GOLDEN_CASES: GoldenCase[] = [
     name: 'efi-secureboot-persistent', manifest: `${repo}test/fixtures/manifests/vmi-efi-persistent.yaml`, accel: 'kvm', volumes: { rootdisk: fs() },
     opts: { nvramPath: '/var/lib/libvirt/qemu/nvram/default_vmi-efi-persistent_VARS.fd' },
   },
+  {
+    name: 'virtiofs-share', manifest: `${manifests}virtiofs-share.yaml`, accel: 'qemu', volumes: { rootdisk: fs() },
+    opts: { virtiofsSocketDir: '/var/run/vm-launcher/virtiofs' },
+  },
+  {
+    name: 'virtiofs-with-passt', manifest: `${manifests}virtiofs-with-passt.yaml`, accel: 'kvm', volumes: { rootdisk: fs() }, network: passt('vhost-user'),
+    opts: { virtiofsSocketDir: '/var/run/vm-launcher/virtiofs' },
+  },
   { name: 'efi-plain-tcg', manifest: `${repo}test/fixtures/manifests/vmi-efi-plain-timezone.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
 ];
 

@@ -1,0 +1,98 @@
+// virtiofs shares (spec.domain.devices.filesystems): parsed and paired with their PVC, refused by exact path when
+// they cannot be served, and built into the domain as an externally launched virtiofsd's socket.
+import test from 'ava';
+import { parseVmi } from '../../domain/vmi.js';
+import { buildDomain } from '../../domain/build-domain.js';
+import { domainToXml } from '../../domain/domain-xml.js';
+import type { VolumeFacts } from '../../domain/types.js';
+import { parseDomainXml } from './parse-domain-xml.js';
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
+
+const base = (): Doc => ({
+  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'v' },
+  spec: {
+    domain: { memory: { guest: '64Mi' }, devices: { disks: [{ name: 'root' }], filesystems: [{ name: 'share', virtiofs: {} }] } },
+    volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'c' } }, { name: 'share', persistentVolumeClaim: { claimName: 's' } }],
+  },
+});
+const fsList = (d: Doc): any[] => // eslint-disable-line @typescript-eslint/no-explicit-any
+  d['spec'].domain.devices.filesystems;
+const rootFacts: VolumeFacts = { volume: 'root', kind: 'filesystem', path: '/v/root/disk.img', fullyAllocated: false, directIo: true };
+
+test('a filesystem on a PVC is a share, not a disk: no default disk, no DiskMissing, tag = name', (t) => {
+  const r = parseVmi(base());
+  t.deepEqual(r.problems, []);
+  t.deepEqual(r.spec?.disks.map((d) => d.volumeName), ['root']);
+  t.deepEqual(r.spec?.filesystems, [{ name: 'share', volumeName: 'share', field: 'spec.domain.devices.filesystems[0]', claimName: 's', readOnly: false }]);
+});
+
+test('a read-only claim makes a read-only share', (t) => {
+  const d = base();
+  d['spec'].volumes[1].persistentVolumeClaim.readOnly = true;
+  t.is(parseVmi(d).spec?.filesystems?.[0]?.readOnly, true);
+});
+
+const refusals: Array<[string, (d: Doc) => void, Array<[string, string]>]> = [
+  ['a hostDisk volume', (d) => { d['spec'].volumes[1] = { name: 'share', hostDisk: { path: '/data/x.img', type: 'Disk' } }; },
+    [['FieldNotSupported', 'spec.volumes[1].hostDisk']]],
+  ['an emptyDisk volume', (d) => { d['spec'].volumes[1] = { name: 'share', emptyDisk: { capacity: '1Gi' } }; },
+    [['FieldNotSupported', 'spec.volumes[1].emptyDisk']]],
+  ['a cloud-init volume', (d) => { d['spec'].volumes[1] = { name: 'share', cloudInitNoCloud: { userData: '#cloud-config' } }; },
+    [['FieldNotSupported', 'spec.volumes[1].cloudInitNoCloud']]],
+  ['an ephemeral volume', (d) => { d['spec'].volumes[1] = { name: 'share', ephemeral: { persistentVolumeClaim: { claimName: 's' } } }; },
+    [['FieldNotSupported', 'spec.volumes[1].ephemeral']]],
+  ['a volume that is also a disk', (d) => { d['spec'].domain.devices.disks.push({ name: 'share' }); },
+    [['VolumeUsedTwice', 'spec.domain.devices.filesystems[0].name']]],
+  ['a volume that does not exist', (d) => { fsList(d)[0]!.name = 'other'; },
+    [['VolumeMissing', 'spec.domain.devices.filesystems[0].name'], ['KubeVirtDefault', 'spec.volumes[1]']]],
+  ['a tag longer than 36 bytes', (d) => { fsList(d)[0]!.name = 'a'.repeat(37); d['spec'].volumes[1].name = 'a'.repeat(37); },
+    [['FieldInvalid', 'spec.domain.devices.filesystems[0].name'], ['KubeVirtDefault', 'spec.volumes[1]']]],
+  ['a name that is not a DNS-1123 label', (d) => { fsList(d)[0]!.name = '../etc'; },
+    [['FieldInvalid', 'spec.domain.devices.filesystems[0].name'], ['KubeVirtDefault', 'spec.volumes[1]']]],
+  ['virtiofs missing', (d) => { delete fsList(d)[0]!.virtiofs; },
+    [['FieldMissing', 'spec.domain.devices.filesystems[0].virtiofs'], ['KubeVirtDefault', 'spec.volumes[1]']]],
+  ['an option inside virtiofs', (d) => { fsList(d)[0]!.virtiofs = { cache: 'always' }; },
+    [['FieldNotSupported', 'spec.domain.devices.filesystems[0].virtiofs.cache']]],
+  ['an unknown key on the filesystem', (d) => { fsList(d)[0]!.readOnly = true; },
+    [['FieldNotSupported', 'spec.domain.devices.filesystems[0].readOnly']]],
+  ['the same volume shared twice', (d) => { fsList(d).push({ name: 'share', virtiofs: {} }); },
+    [['FieldInvalid', 'spec.domain.devices.filesystems[1].name']]],
+  ['a filesystem that is not an object', (d) => { fsList(d).push('share'); },
+    [['FieldInvalid', 'spec.domain.devices.filesystems[1]']]],
+];
+
+for (const [what, edit, expected] of refusals) {
+  test(`virtiofs refused: ${what}`, (t) => {
+    const d = base();
+    edit(d);
+    const r = parseVmi(d);
+    t.deepEqual(r.problems.map((p) => [p.reason, p.field]).sort(), [...expected].sort(), JSON.stringify(r.problems, null, 1));
+  });
+}
+
+test('the domain connects QEMU to the launcher\'s virtiofsd socket and shares the guest memory', (t) => {
+  const spec = parseVmi(base()).spec!;
+  const built = buildDomain(spec, new Map([['root', rootFacts]]), { accel: 'qemu', consoleLogPath: '/c', virtiofsSocketDir: '/run/vml/virtiofs' });
+  t.deepEqual(built.problems, []);
+  t.deepEqual(built.domain?.devices.filesystems, [{ socket: '/run/vml/virtiofs/share.sock', tag: 'share', queue: 1024 }]);
+  t.deepEqual(built.domain?.memoryBacking, { source: 'memfd', access: 'shared' });
+  const xml = domainToXml(built.domain!);
+  t.regex(xml, /<filesystem type="mount" accessmode="passthrough">\s*<driver type="virtiofs" queue="1024"\/>\s*<source socket="\/run\/vml\/virtiofs\/share.sock"\/>\s*<target dir="share"\/>\s*<\/filesystem>/);
+  t.truthy(parseDomainXml(xml));
+});
+
+test('no share: no filesystem and no shared memory', (t) => {
+  const d = base();
+  delete d['spec'].domain.devices.filesystems;
+  d['spec'].volumes.pop();
+  const built = buildDomain(parseVmi(d).spec!, new Map([['root', rootFacts]]), { accel: 'qemu', consoleLogPath: '/c' });
+  t.is(built.domain?.devices.filesystems, undefined);
+  t.is(built.domain?.memoryBacking, undefined);
+});
+
+test('a share without the socket dir is a bug reported as InternalError, never a domain without the share', (t) => {
+  const built = buildDomain(parseVmi(base()).spec!, new Map([['root', rootFacts]]), { accel: 'qemu', consoleLogPath: '/c' });
+  t.is(built.domain, undefined);
+  t.deepEqual(built.problems.map((p) => [p.reason, p.field]), [['InternalError', 'spec.domain.devices.filesystems[0]']]);
+});
