@@ -131,6 +131,7 @@ export const REASONS = {
   ShareNotAccessible: refuse('volume', 'the VM user cannot read, write or enter the directory a virtiofs filesystem shares', 'chown 107 the volume directory or set the pod\'s fsGroup (a readOnly claim needs read and enter only)'),
   VirtiofsdFailed: fail('run', 'virtiofsd exited (or did not listen) while starting', 'read virtiofsd\'s message in the log'),
   VirtiofsdStarted: event('run', 'virtiofsd serves a shared volume on its socket'),
+  VirtiofsdOutput: event('run', 'a line virtiofsd printed, at its own level, with the volume\'s name'),
   VirtiofsdExited: event('run', 'virtiofsd stopped while the guest ran: the guest\'s share no longer answers (its files are safe on the volume)', 'error'),
   VirtiofsdKilled: event('run', 'virtiofsd did not stop on SIGTERM at exit and was killed', 'warning'),
   CloudInitSeedFailed: fail('run', 'xorrisofs could not build the cloud-init seed (failed or timed out)', 'read xorrisofs\'s message in the log'),

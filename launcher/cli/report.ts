@@ -8,6 +8,7 @@ import type { VolumeInspection } from '../inspect/inspect-volume.js';
 import { explainPlan, type Plan } from '../plan/plan.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
 import { describeSeed } from '../../domain/cloud-init-seed.js';
+import { describeShare, type ShareInspection } from '../inspect/inspect-shares.js';
 
 const size = (n: number | undefined): string => {
   if (n === undefined) return '-';
@@ -65,6 +66,11 @@ export function formatReport(r: PreflightReport, plan?: Plan): string {
     if (f?.created) lines.push(`        ${createdNote(f.created)}`);
     for (const p of v.problems) lines.push(problemLine(p));
   }
+  for (const s of r.shares) {
+    const status = s.problems.some((p) => p.severity === 'error') ? 'ERROR' : s.problems.length ? 'warn' : 'ok';
+    lines.push(`  ${status.padEnd(5)} ${s.share.volumeName.padEnd(20)} ${'share'.padEnd(10)} ${s.dir ?? '-'}  ${describeShare(s, r.virtiofsd)}`);
+    for (const p of s.problems) lines.push(problemLine(p));
+  }
   lines.push(...networkLines(r).map((l, i) => `  ${i === 0 ? 'network:' : '        '} ${l}`));
   if (r.seed) lines.push(`  cloud-init: ${describeSeed(r.seed)}`);
   if (plan) {
@@ -80,11 +86,11 @@ export function reportJson(r: PreflightReport, plan?: Plan): object {
     vmi: r.spec ? { namespace: r.spec.namespace, name: r.spec.name, uid: r.spec.uid } : null,
     durationMs: Math.round(r.durationMs),
     problems: r.problems,
-    volumes: r.volumes.map((v) => {
+    volumes: [...r.volumes.map((v): object => {
       const disk = builtDisk(r, v);
       const act = action(v);
       return { volume: v.disk.volumeName, disk: v.disk.name, ...v.facts, ...(disk && { cache: disk.driver.cache, io: disk.driver.io }), ...(act && { action: act }), problems: v.problems };
-    }),
+    }), ...r.shares.map((s) => shareJson(s, r))],
     network: r.network ? { ...r.network, explained: describeNetwork(r.network) } : { interfaces: r.spec?.interfaces?.length ?? 0, explained: networkLines(r) },
     cloudInit: r.seed ? { ...r.seed, files: r.seed.files.map((f) => ({ path: f.path, bytes: f.data.length, from: f.from })), explained: describeSeed(r.seed) } : null,
     allProblems: allProblems(r).length,
@@ -98,4 +104,13 @@ function networkLines(r: PreflightReport): string[] {
   if (!r.spec) return [];
   if ((r.spec.interfaces?.length ?? 0) === 0) return ['none: the VMI has no interfaces, so the guest gets no NIC (add networks: [{name: default, pod: {}}] and an interface to get one)'];
   return ['not decided: see the problems above'];
+}
+
+/** A shared volume in `volumes`: kind `share`, action `share` via virtiofs (no image, nothing created or grown). */
+function shareJson(s: ShareInspection, r: PreflightReport): object {
+  return {
+    volume: s.share.volumeName, filesystem: s.share.name, kind: 'share', path: s.dir ?? null, readOnly: s.share.readOnly,
+    action: { kind: 'share', via: 'virtiofs', tag: s.share.name, socket: s.socketPath, virtiofsd: r.virtiofsd ?? null, explained: describeShare(s, r.virtiofsd) },
+    problems: s.problems,
+  };
 }

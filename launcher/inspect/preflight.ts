@@ -17,6 +17,7 @@ import { inspectMissingImage, plannedGrowth } from './missing-image.js';
 import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
 import { inspectNetwork, type NetworkPlan } from './inspect-network.js';
 import { inspectCloudInit } from './inspect-cloud-init.js';
+import { inspectShares, type ShareInspection, type Virtiofsd } from './inspect-shares.js';
 import { inspectEphemeralDir } from './created-disk-facts.js';
 import { checkFirmware, checkTpm } from './firmware-check.js';
 import { nvramPath } from '../plan/nvram-path.js';
@@ -35,6 +36,9 @@ export interface PreflightReport {
   network?: NetworkPlan;
   /** The cloud-init seed `run` builds. */
   seed?: SeedPlan;
+  /** Volumes shared with the guest through virtiofs (not disks), and the virtiofsd that serves them. */
+  shares: ShareInspection[];
+  virtiofsd?: Virtiofsd;
   /** The built domain: its disks carry the cache/io decided once, for the report to show. */
   domain?: Domain;
   xml?: string;
@@ -42,7 +46,7 @@ export interface PreflightReport {
   durationMs: number;
 }
 
-export const allProblems = (r: PreflightReport): Problem[] => [...r.problems, ...r.volumes.flatMap((v) => v.problems)];
+export const allProblems = (r: PreflightReport): Problem[] => [...r.problems, ...r.volumes.flatMap((v) => v.problems), ...r.shares.flatMap((s) => s.problems)];
 
 const IMAGES_UNTOUCHED: ImagePolicy = {
   create: { value: false, source: 'run: already applied' },
@@ -53,7 +57,7 @@ const IMAGES_UNTOUCHED: ImagePolicy = {
 /** `changes: false`: plan no change to any image (run's second look, after it created or grew them). */
 export async function preflight(plan: Plan, manifest: ManifestResult, opts: { changes?: boolean } = {}): Promise<PreflightReport> {
   const t0 = performance.now();
-  const report: PreflightReport = { volumes: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
+  const report: PreflightReport = { volumes: [], shares: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
   const spec = manifest.spec;
   const disks = spec?.disks ?? manifest.disks ?? [];
   // The ephemeral dir matters only when some disk is created there (emptyDisk, ephemeral).
@@ -66,15 +70,18 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
   const inspectOne = async (disk: DiskSpec) => (disk.cloudInit ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
-  const [volumes, network, cloudInit, limits] = await Promise.all([
+  const [volumes, network, cloudInit, limits, shares] = await Promise.all([
     Promise.all(disks.map(inspectOne)),
     spec ? inspectNetwork(spec, plan) : undefined,
     spec ? inspectCloudInit(spec, plan) : undefined,
     spec ? checkGuestLimits(spec, plan.runAs.value) : Promise.resolve([]),
+    spec ? inspectShares(spec, plan) : undefined,
   ]);
   report.volumes = volumes;
   if (images.expand.value) await Promise.all(report.volumes.map(async (v) => { v.change ??= await plannedGrowth(v, plan.volumes.layout, images.allowPlainDir.value); }));
-  report.problems.push(...(network?.problems ?? []), ...(cloudInit?.problems ?? []));
+  report.problems.push(...(network?.problems ?? []), ...(cloudInit?.problems ?? []), ...(shares?.problems ?? []));
+  report.shares = shares?.shares ?? [];
+  if (shares?.virtiofsd) report.virtiofsd = shares.virtiofsd;
   if (network?.plan) report.network = network.plan;
   if (cloudInit?.seed) report.seed = cloudInit.seed;
   // What run would only learn from a failed start: the guest against the node and QEMU, two disks on one file.
@@ -94,6 +101,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
         consoleLogPath: plan.runtime.layout.consoleLog,
         ...(report.network && { network: { backend: report.network.backend.backend, passtLogFile: plan.runtime.layout.passtLog } }),
         ...(nvram && { nvramPath: nvram }),
+        ...(report.shares.length > 0 && { virtiofsSocketDir: plan.runtime.layout.virtiofsDir }),
       });
       report.problems.push(...built.problems);
       if (built.domain && !hasErrors(built.problems)) {

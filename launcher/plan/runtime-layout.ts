@@ -13,7 +13,7 @@ export const OWNER_MARKER_NAME = 'vm-launcher.owner';
  */
 export const RUNTIME_DIR_NAMES = [
   OWNER_MARKER_NAME, 'status.json', 'console.log', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
-  'home', 'run', 'config', 'logs', 'cache', 'cloud-init',
+  'home', 'run', 'config', 'logs', 'cache', 'cloud-init', 'virtiofs',
 ] as const;
 
 export interface RuntimeLayout {
@@ -37,6 +37,8 @@ export interface RuntimeLayout {
   seedDir: string;
   /** passt's own log (it runs daemonized, so it has no stderr to follow). */
   passtLog: string;
+  /** The sockets of the launcher's virtiofsd processes: `<virtiofsDir>/<volume>.sock`. */
+  virtiofsDir: string;
   cacheDir: string;
 }
 
@@ -63,6 +65,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     logsDir: join(root, 'logs'),
     seedDir: join(root, 'cloud-init'),
     passtLog: join(root, 'logs', 'passt.log'),
+    virtiofsDir: join(root, 'virtiofs'),
     cacheDir,
   };
 }

@@ -37,6 +37,8 @@ import { PrivateStack } from '../stack/private-stack.js';
 import type { RuntimeLayout } from '../plan/runtime-layout.js';
 import { supervise, type Outcome } from './supervise.js';
 import { createDisks, removeCreatedDisks, type CreatedDisks } from './created-disks.js';
+import { startVirtiofsd, stopVirtiofsd, type VirtiofsdProcess } from './virtiofsd-process.js';
+import type { ShareInspection, Virtiofsd } from '../inspect/inspect-shares.js';
 import type { VolumeFacts } from '../../domain/types.js';
 
 
@@ -108,7 +110,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   }
   const identities = report.volumes.flatMap((v) => (v.identity ? [v.identity] : []));
   const volumeDirs = report.volumes.flatMap((v) => (v.facts && v.facts.kind !== 'block' ? [{ volume: v.disk.volumeName, dir: dirname(v.facts.path) }] : []));
-  return runWithStack({ plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed, facts: report.volumes.flatMap((v) => (v.facts ? [v.facts] : [])) });
+  return runWithStack({ plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed, facts: report.volumes.flatMap((v) => (v.facts ? [v.facts] : [])), shares: report.shares, virtiofsd: report.virtiofsd });
 }
 
 interface RunContext {
@@ -130,6 +132,9 @@ interface RunContext {
   seed?: SeedPlan;
   /** Every volume's facts: the disks run creates (emptyDisk, ephemeral overlays) are among them. */
   facts: VolumeFacts[];
+  /** Volumes shared through virtiofs, and the virtiofsd preflight found. */
+  shares: ShareInspection[];
+  virtiofsd?: Virtiofsd;
 }
 
 /** A write to the runtime dir's top level (safe-files); a full or read-only filesystem is a reason, not a crash. */
@@ -160,6 +165,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
   const created: CreatedDisks = [];
+  const sharing: VirtiofsdProcess[] = [];
   // The name libvirt knows the domain by: an onDefineDomain hook may have changed it.
   let definedName = domainName(spec);
   const grace = c.plan.gracePeriodSeconds.value;
@@ -183,6 +189,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     // The created disks (emptyDisk, ephemeral overlays) are made while the stack comes up, like the seed.
     const started = await Promise.allSettled([
       stack.start(), c.seed && makeSeed(c.seed), createDisks(c.facts, c.plan.ephemeralDir.value, c.plan.runAs.value, created),
+      startVirtiofsd(c.shares, c.virtiofsd, c.plan.runAs.value, logger, signals.abort.signal, sharing, (volume, pid) => void rd.recordProcess(`virtiofsd-${volume}`, pid, true)),
     ]);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     client = await LibvirtClient.open(layout.busAddress);
@@ -209,6 +216,13 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await domain.resume();
     timings.createMs = ms();
     await lifecycle.to('Running', 'Started', 'the guest is running');
+    for (const p of sharing) {
+      void p.exited.then((e) => {
+        if (e.expected) return;
+        logger.error({ reason: 'VirtiofsdExited', volume: e.volume, code: e.code, signal: e.signal, lastLines: e.lastLines },
+          `virtiofsd for volume ${e.volume} stopped while the guest runs (code ${e.code}, signal ${e.signal}): the guest's share ${e.volume} no longer answers; its files are safe on the volume`);
+      });
+    }
     void recordRaw();
     logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
     void tail.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
@@ -227,6 +241,8 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
     const strays = await ensurePasstGone(passtPids, vmUid);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
+    const killedShares = await stopVirtiofsd(sharing);
+    if (killedShares.length) logger.warn({ reason: 'VirtiofsdKilled', volumes: killedShares }, `virtiofsd for ${killedShares.join(', ')} did not stop on SIGTERM and was killed`);
     await removeCreatedDisks(created);
   }
   const final = outcome!;

@@ -25,7 +25,7 @@ export interface DaemonSpec {
  * launcher (libvirtd daemonizes it): a killed launcher's QEMU is stopped by the next launcher (stack/leftovers.ts).
  */
 const SETPRIV = '/usr/bin/setpriv';
-const dieWithLauncher = (file: string, args: string[]): [string, string[]] =>
+export const dieWithLauncher = (file: string, args: string[]): [string, string[]] =>
   (existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, args]);
 
 export interface DaemonExit { name: string; code: number | null; signal: string | null; expected: boolean }

@@ -66,7 +66,7 @@ export class RuntimeDir {
       const left = await readdir(l.root);
       if (left.length > 0) refuse('RuntimeDirNotEmpty', `runtime dir ${l.root} holds ${listed(left)}, which vm-launcher did not create`);
       const layout = await chooseCacheDir(l, runAs, logger);
-      for (const d of [layout.home, layout.xdgRuntime, join(layout.xdgConfig, 'libvirt'), layout.logsDir, layout.seedDir]) await mkdir(d, { recursive: true, mode: 0o700 });
+      for (const d of [layout.home, layout.xdgRuntime, join(layout.xdgConfig, 'libvirt'), layout.logsDir, layout.seedDir, layout.virtiofsDir]) await mkdir(d, { recursive: true, mode: 0o700 });
       if (layout.cacheDir.startsWith(layout.root + '/')) await mkdir(layout.cacheDir, { mode: 0o700 });
       const uids = [...new Set([process.getuid?.() ?? 0, runAs?.uid ?? process.getuid?.() ?? 0])];
       await writeFileSafely(layout.busConfig, busConfig(layout.busSocket, uids));
@@ -76,7 +76,7 @@ export class RuntimeDir {
       await writeMarker(layout.ownerMarker, rd.marker);
       if (runAs) {
         // Hand-over, children first: the VM user can reach nothing before the top directory is its own.
-        for (const d of [layout.home, layout.xdgRuntime, layout.xdgConfig, join(layout.xdgConfig, 'libvirt'), layout.logsDir, layout.seedDir,
+        for (const d of [layout.home, layout.xdgRuntime, layout.xdgConfig, join(layout.xdgConfig, 'libvirt'), layout.logsDir, layout.seedDir, layout.virtiofsDir,
           ...(layout.cacheDir.startsWith(layout.root + '/') ? [layout.cacheDir] : [])]) {
           const fh = await open(d, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
           await chownFd(fh, runAs.uid, runAs.gid).finally(() => fh.close());
