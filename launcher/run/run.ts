@@ -19,6 +19,7 @@ import { allProblems, preflight } from '../inspect/preflight.js';
 import { ensureQemuGone, readQemuPid } from './qemu-process.js';
 import { RuntimeDir } from '../stack/runtime-dir.js';
 import { stopDeadLaunchersStack } from '../stack/leftovers.js';
+import { processRunning } from '../common/proc.js';
 import { readTrusted, writeFileSafely } from '../common/safe-files.js';
 import { disksNotHeld } from './disk-identity.js';
 import type { DiskIdentity } from '../inspect/inspect-volume.js';
@@ -217,8 +218,9 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     timings.createMs = ms();
     await lifecycle.to('Running', 'Started', 'the guest is running');
     for (const p of sharing) {
-      void p.exited.then((e) => {
-        if (e.expected) return;
+      void p.exited.then(async (e) => {
+        // virtiofsd ends by itself when QEMU disconnects (the guest powered off): only an exit while QEMU runs is loud.
+        if (e.expected || !(await stillRunning(qemuPid!, 2000))) return;
         logger.error({ reason: 'VirtiofsdExited', volume: e.volume, code: e.code, signal: e.signal, lastLines: e.lastLines },
           `virtiofsd for volume ${e.volume} stopped while the guest runs (code ${e.code}, signal ${e.signal}): the guest's share ${e.volume} no longer answers; its files are safe on the volume`);
       });
@@ -254,6 +256,16 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   await rd.release(logger);
   logger[final.exitCode === ExitCode.Clean ? 'info' : 'error']({ reason: final.reason, exitCode: final.exitCode, totalMs: ms() }, `vm-launcher exits ${final.exitCode}: ${final.message}`);
   return final.exitCode;
+}
+
+/** Whether `pid` still runs after `ms` (false as soon as it is gone). */
+async function stillRunning(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!processRunning(pid)) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return processRunning(pid);
 }
 
 /** Fails (DiskImageChanged) when QEMU does not hold the files preflight inspected; the guest has not run yet. */
