@@ -41,22 +41,22 @@ function needImage(t: ExecutionContext, minutes = 4): void {
 /** A directory owned by uid 107 (as fsGroup 107 makes a PVC). */
 function volumeDir(name: string): string {
   const dir = join(work, name);
-  mkdirSync(dir);
+  mkdirSync(dir, { recursive: true });
   chownSync(dir, 107, 107);
   return dir;
 }
 
 /** The boot disk (the test guest, told to mount `tags`), the shared volume with HOST.TXT, and the VMI. */
-function pod(tags: string[]): { root: string; shared: string; vmi: string } {
-  const root = volumeDir('rootdisk');
+function pod(test: string, tags: string[]): { root: string; shared: string; vmi: string } {
+  const root = volumeDir(`${test}/rootdisk`);
   const image = join(root, 'disk.img');
   buildTestDisk(image, 'wait');
   writeVirtiofsTags(image, tags.join('\n') + '\n');
   chownSync(image, 107, 107);
-  const shared = volumeDir('shared');
+  const shared = volumeDir(`${test}/shared`);
   writeFileSync(join(shared, 'HOST.TXT'), `${HOST_TEXT}\n`);
   chownSync(join(shared, 'HOST.TXT'), 107, 107);
-  const vmi = join(work, 'vmi.yaml');
+  const vmi = join(work, test, 'vmi.yaml');
   writeFileSync(vmi, stringify({
     apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vfs', namespace: 'tests' },
     spec: {
@@ -71,7 +71,7 @@ function pod(tags: string[]): { root: string; shared: string; vmi: string } {
 
 /** VIRTIOFS.TXT on the guest's FAT partition, as the builder's header says (mcopy, like MODE.TXT). */
 function writeVirtiofsTags(image: string, text: string): void {
-  const file = join(work, 'VIRTIOFS.TXT');
+  const file = join(work, `VIRTIOFS-${process.hrtime.bigint()}.TXT`);
   writeFileSync(file, text);
   const r = execaSync('mcopy', ['-o', '-i', `${image}@@1M`, file, '::VIRTIOFS.TXT'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, reject: false, all: true });
   must(r, 'mcopy VIRTIOFS.TXT');
@@ -94,46 +94,69 @@ serial('image: built, with the Rust virtiofsd at /usr/libexec/virtiofsd', async 
   state.image = true;
 });
 
+interface Launch { name: string; shared: string; lines: LogLine[]; run: ReturnType<typeof execa>; ended: () => boolean; tailOf: () => string; consoleLine: (text: string) => LogLine | undefined }
+
+/** A container whose PID 1 (tini) outlives the launcher, and `vm-launcher run` in it through `podman exec`. */
+async function launch(suffix: string, beforeRun: (name: string) => Promise<void> = async () => undefined): Promise<Launch> {
+  const { root, shared, vmi } = pod(suffix, ['shared']);
+  const name = `vmlv-${suffix}-${uniq}`;
+  must(await podman(['run', '-d', '--name', name, '-v', `${root}:${VOLUME_DIR}/rootdisk`, '-v', `${shared}:${VOLUME_DIR}/shared`,
+    '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`, '--entrypoint', '/usr/bin/tini', IMAGE, '--', 'sleep', 'infinity']), 'podman run');
+  await beforeRun(name);
+  // The launcher's pid is kept for the SIGTERM a kubelet would send.
+  const run = execa('podman', ['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_FORMAT=json', name,
+    'sh', '-c', 'echo $$ > /tmp/launcher.pid; exec vm-launcher run'], { env: { ...process.env, CONTAINERS_CONF }, reject: false, buffer: false, timeout: 10 * 60_000 });
+  const lines: LogLine[] = [];
+  createInterface({ input: run.stdout! }).on('line', (text) => { try { lines.push(JSON.parse(text) as LogLine); } catch { lines.push({ msg: text }); } });
+  let ended = false;
+  void run.then(() => { ended = true; });
+  return {
+    name, shared, lines, run, ended: () => ended,
+    tailOf: () => lines.slice(-25).map((l) => `${l.component ?? ''} ${l.reason ?? ''} ${l.msg ?? ''}`).join('\n'),
+    consoleLine: (text) => lines.find((l) => l.component === 'guest-console' && (l.msg ?? '').includes(text)),
+  };
+}
+
+async function until(l: Launch, done: () => boolean, ms = 8 * 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && !l.ended() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+}
+
+/** SIGTERM to the launcher; its exit code once `podman exec` returns. */
+async function stopLauncher(l: Launch): Promise<number | undefined> {
+  must(await podman(['exec', l.name, 'sh', '-c', 'kill -TERM $(cat /tmp/launcher.pid)']), 'SIGTERM to the launcher');
+  return (await l.run).exitCode;
+}
+
+/** What the stack and virtiofsd left running in the container after the launcher exited (zombies aside). */
+async function leftovers(name: string): Promise<string[]> {
+  return (await processes(name)).filter((p) => / (virtiofsd|qemu-system-x86|libvirtd|libvirt-dbus|dbus-daemon)$/.test(p) && !/ Z /.test(p));
+}
+
 serial('a guest mounts the share by its tag, reads the host\'s file, writes one the host sees (uid 107); nothing outlives the launcher', async (t) => {
   needImage(t, 12);
   if (noGuest) { t.log(`skipped: ${noGuest}`); return t.pass(); }
-  const { root, shared, vmi } = pod(['shared']);
-  const name = `vmlv-${uniq}`;
-  must(await podman(['run', '-d', '--name', name, '-v', `${root}:${VOLUME_DIR}/rootdisk`, '-v', `${shared}:${VOLUME_DIR}/shared`,
-    '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`, '--entrypoint', '/usr/bin/tini', IMAGE, '--', 'sleep', 'infinity']), 'podman run');
-
-  // check first: the share is planned with the image's virtiofsd, and the domain passes trixie's schema.
-  const check = await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', name, 'vm-launcher', 'check', '--json']);
-  t.is(check.exitCode, 0, String(check.all));
-  const share = (JSON.parse(String(check.stdout)) as { volumes: Array<{ kind: string; action?: { virtiofsd?: { path: string }; explained: string } }> })
-    .volumes.find((v) => v.kind === 'share');
-  t.is(share?.action?.virtiofsd?.path, '/usr/libexec/virtiofsd');
-  t.log(share?.action?.explained);
-  must(await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', name, 'sh', '-c', 'vm-launcher domain > /tmp/d.xml && virt-xml-validate /tmp/d.xml domain']),
-    'vm-launcher domain | trixie\'s virt-xml-validate');
-
-  // run: the launcher is a child of `podman exec`; its pid is kept for the SIGTERM a kubelet would send.
   const started = Date.now();
-  const run = execa('podman', ['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_FORMAT=json', name,
-    'sh', '-c', 'echo $$ > /tmp/launcher.pid; exec vm-launcher run'], { env: { ...process.env, CONTAINERS_CONF }, reject: false, all: false, buffer: false, timeout: 10 * 60_000 });
-  const lines: LogLine[] = [];
-  createInterface({ input: run.stdout! }).on('line', (text) => { try { lines.push(JSON.parse(text) as LogLine); } catch { lines.push({ msg: text }); } });
-  const tailOf = () => lines.slice(-25).map((l) => `${l.component ?? ''} ${l.reason ?? ''} ${l.msg ?? ''}`).join('\n');
-  const consoleLine = (text: string) => lines.find((l) => l.component === 'guest-console' && (l.msg ?? '').includes(text));
-  let ended = false;
-  void run.then(() => { ended = true; });
+  // check first: the share is planned with the image's virtiofsd, and the domain passes trixie's schema.
+  const l = await launch('ok', async (name) => {
+    const check = await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', name, 'vm-launcher', 'check', '--json']);
+    t.is(check.exitCode, 0, String(check.all));
+    const share = (JSON.parse(String(check.stdout)) as { volumes: Array<{ kind: string; action?: { virtiofsd?: { path: string }; explained: string } }> })
+      .volumes.find((v) => v.kind === 'share');
+    t.is(share?.action?.virtiofsd?.path, '/usr/libexec/virtiofsd');
+    t.log(share?.action?.explained);
+    must(await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', name, 'sh', '-c', 'vm-launcher domain > /tmp/d.xml && virt-xml-validate /tmp/d.xml domain']),
+      'vm-launcher domain | trixie\'s virt-xml-validate');
+  });
+  const { name, shared, lines, tailOf, consoleLine } = l;
   try {
-    const deadline = Date.now() + 8 * 60_000;
-    while (!consoleLine('GUEST-WAITING-FOR-POWER-BUTTON') && !consoleLine('GUEST-VIRTIOFS-FAILED') && !ended && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await until(l, () => !!(consoleLine('GUEST-WAITING-FOR-POWER-BUTTON') ?? consoleLine('GUEST-VIRTIOFS-FAILED')));
     t.log(`launch -> guest done with the share: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const read = consoleLine('GUEST-VIRTIOFS tag=shared');
     t.truthy(read, tailOf());
     t.true((read?.msg ?? '').includes(`read=${HOST_TEXT}`), read?.msg);
     t.truthy(consoleLine('GUEST-VIRTIOFS-WROTE tag=shared ok=0'), tailOf());
-    const started1 = lines.find((l) => l.reason === 'VirtiofsdStarted');
-    t.is(started1?.['volume'], 'shared', tailOf());
+    t.is(lines.find((x) => x.reason === 'VirtiofsdStarted')?.['volume'], 'shared', tailOf());
     const procs = await processes(name);
     const vfs = procs.filter((p) => p.endsWith(' virtiofsd'));
     t.true(vfs.length > 0, procs.join('\n'));
@@ -143,16 +166,38 @@ serial('a guest mounts the share by its tag, reads the host\'s file, writes one 
     t.is(readFileSync(written, 'utf8'), 'written by the guest through virtiofs tag shared\n');
     t.is(statSync(written).uid, 107, 'the guest\'s file is the VM user\'s on the host volume');
 
-    must(await podman(['exec', name, 'sh', '-c', 'kill -TERM $(cat /tmp/launcher.pid)']), 'SIGTERM to the launcher');
-    const r = await run;
-    t.is(r.exitCode, 0, tailOf());
-    t.falsy(lines.find((l) => l.reason === 'VirtiofsdExited' || l.reason === 'VirtiofsdKilled'), tailOf());
-    const after = await processes(name);
-    t.deepEqual(after.filter((p) => / (virtiofsd|qemu-system-x86|libvirtd|libvirt-dbus|dbus-daemon)$/.test(p) && !/ Z /.test(p)), [], after.join('\n'));
+    t.is(await stopLauncher(l), 0, tailOf());
+    t.falsy(lines.find((x) => x.reason === 'VirtiofsdExited' || x.reason === 'VirtiofsdKilled'), tailOf());
+    const after = await leftovers(name);
+    t.deepEqual(after, [], after.join('\n'));
     const left = await podman(['exec', name, 'sh', '-c', 'ls -A /var/run/vm-launcher']);
     t.is(String(left.stdout).trim(), '', 'the runtime dir is empty again');
   } finally {
-    if (!ended) run.kill('SIGKILL');
+    if (!l.ended()) l.run.kill('SIGKILL');
     await podman(['rm', '-f', '-t', '0', name]);
+  }
+});
+
+serial('virtiofsd killed while the guest runs: logged loudly (VirtiofsdExited, with the volume); the launcher still stops everything', async (t) => {
+  needImage(t, 12);
+  if (noGuest) { t.log(`skipped: ${noGuest}`); return t.pass(); }
+  const l = await launch('kill');
+  try {
+    await until(l, () => !!(l.consoleLine('GUEST-WAITING-FOR-POWER-BUTTON') ?? l.consoleLine('GUEST-VIRTIOFS-FAILED')));
+    t.truthy(l.consoleLine('GUEST-VIRTIOFS-WROTE tag=shared ok=0'), l.tailOf());
+    must(await podman(['exec', l.name, 'sh', '-c', 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = virtiofsd ] && kill -KILL ${p#/proc/}; done; true']), 'kill virtiofsd');
+    await until(l, () => l.lines.some((x) => x.reason === 'VirtiofsdExited'), 30_000);
+    const loud = l.lines.find((x) => x.reason === 'VirtiofsdExited');
+    t.is(loud?.level, 'error', l.tailOf());
+    t.is(loud?.['volume'], 'shared');
+    t.is(loud?.['signal'], 'SIGKILL');
+    const code = await stopLauncher(l);
+    t.log(`after virtiofsd died, SIGTERM -> launcher exit ${code}`);
+    t.true(code === 0 || code === 4 || code === 5, l.tailOf());
+    const after = await leftovers(l.name);
+    t.deepEqual(after, [], after.join('\n'));
+  } finally {
+    if (!l.ended()) l.run.kill('SIGKILL');
+    await podman(['rm', '-f', '-t', '0', l.name]);
   }
 });
