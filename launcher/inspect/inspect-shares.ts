@@ -108,8 +108,10 @@ export async function findVirtiofsd(runAs: RunAs | undefined, paths: readonly st
     const r = await execa(path, ['--version'], { ...(runAs && { uid: runAs.uid, gid: runAs.gid }), reject: false, timeout: 5000, env: {}, extendEnv: false, all: true });
     const out = String(r.all ?? '').trim();
     const first = out.split('\n')[0] ?? '';
+    // QEMU's own install path, or its banner: the C virtiofsd (as a non-root user it fails even to print its version).
+    const isC = path.startsWith('/usr/lib/qemu/') || /QEMU|Fabrice Bellard|FUSE kernel interface/.test(out);
+    if (isC) { seen.push(`${path} is QEMU's C virtiofsd (${r.exitCode === 0 ? first : `--version failed: ${first}`}), which needs root and cannot run as the VM user`); continue; }
     if (r.exitCode !== 0) { seen.push(`${path} did not run as the VM user (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}: ${first})`); continue; }
-    if (/QEMU|Fabrice Bellard|FUSE kernel interface/.test(out)) { seen.push(`${path} is QEMU's C virtiofsd (${first}), which needs root and cannot run as the VM user`); continue; }
     return { ok: true, value: { path, version: first } };
   }
   return { ok: false, why: seen.length ? seen.join('; ') : `none installed (looked for ${paths.join(', ')})` };
