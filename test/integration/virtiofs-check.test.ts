@@ -1,8 +1,9 @@
 // virtiofs shares on this host, through the real CLI: `check` (human and --json) says per volume "share via
 // virtiofs", a shared volume is a directory that needs no disk.img, and the host's virtiofsd is judged for real.
 // Debian bookworm has only QEMU 7.2's C virtiofsd (/usr/lib/qemu/virtiofsd), which needs root: `check` and `run`
-// refuse with VirtiofsdUnavailable and start nothing. A guest mounting a share runs in the image
-// (test/container/virtiofs.test.ts), where Debian trixie's Rust virtiofsd is.
+// refuse with VirtiofsdUnavailable and start nothing. The run stage's virtiofsd wrapper is checked with a program
+// that exits at start (VirtiofsdFailed). A guest mounting a share runs in the image (test/container/virtiofs.test.ts),
+// where Debian trixie's Rust virtiofsd is.
 import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -126,4 +127,23 @@ test('run refuses with VirtiofsdUnavailable before anything starts when no usabl
   } finally {
     run.kill(runtime);
   }
+});
+
+test('a virtiofsd that exits at start fails the run with VirtiofsdFailed and its own words; its group is gone', async (t) => {
+  // The process wrapper run uses, given a real program that refuses virtiofsd's options at once (/bin/sh).
+  const { VirtiofsdProcess } = await import('../../launcher/run/virtiofsd-process.js');
+  const { pino } = await import('pino');
+  const logged: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => { logged.push(JSON.parse(line) as Record<string, unknown>); } });
+  const s = newScene(t);
+  const share = {
+    share: { name: 'shared', volumeName: 'shared', field: 'spec.domain.devices.filesystems[0]', claimName: 'c', readOnly: false },
+    dir: fsVolume(s, 'shared'), socketPath: join(s.dir, 'shared.sock'), problems: [],
+  };
+  const p = new VirtiofsdProcess(share, { path: '/bin/sh', version: 'not virtiofsd' }, undefined, logger);
+  const err = await t.throwsAsync(p.ready(new AbortController().signal));
+  t.is((err as { reason?: string }).reason, 'VirtiofsdFailed');
+  t.regex(err?.message ?? '', /virtiofsd for volume shared exited while starting \(code 2, signal null\); it said: \/bin\/sh: .*Illegal option/);
+  t.true(logged.some((l) => l['volume'] === 'shared' && l['reason'] === 'VirtiofsdOutput'), JSON.stringify(logged));
+  t.false(await p.stop(), 'nothing left to kill');
 });
