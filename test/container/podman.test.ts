@@ -453,7 +453,7 @@ serial('EFI in the image: secure boot with SMM, NVRAM kept on a volume across tw
   const { dir } = volumeDir('wait', true);
   const nvram = join(work, names('nvram'));
   mkdirSync(nvram);
-  chownSync(nvram, 107, 107);
+  giveTo107(nvram);
   const vmi = efiVmi('efi-secure', '{ secureBoot: true, persistent: true }');
   const args = ['-v', `${dir}:${VOLUME_DIR}/rootdisk`, '-v', `${nvram}:/var/lib/libvirt/qemu/nvram`, '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`];
   const first = await bootContainer(t, args);
