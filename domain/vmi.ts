@@ -1,6 +1,6 @@
 // A KubeVirt VirtualMachineInstance (or a VirtualMachine's template) in, a typed VmSpec out, with every problem
 // found on the way. Nothing here stops at the first problem.
-import { parseAllDocuments } from 'yaml';
+import { isScalar, parseAllDocuments, type Document } from 'yaml';
 import { problem, hasErrors, type Problem } from './problem.js';
 import { Reason } from './reasons.js';
 import { isDns1123Label, isDns1123Subdomain, isUuid } from './names.js';
@@ -47,14 +47,14 @@ export function parseVmiText(text: string, opts: CompactOptions = {}): VmiParseR
   const invalid = (message: string): VmiParseResult =>
     ({ problems: [problem(Reason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] });
   if (flowDepth(text) > MAX_FLOW_DEPTH) return invalid(`the manifest nests [ or { deeper than ${MAX_FLOW_DEPTH} levels: not a VirtualMachineInstance`);
-  // Empty documents (a lone `---`) do not count; duplicate keys are YAML errors (the yaml package's default).
+  // Duplicate keys are YAML errors (the yaml package's default).
   let parsed;
   try {
     parsed = parseAllDocuments(text);
   } catch (e) {
     return invalid(`the manifest is not valid YAML or JSON: ${(e as Error).message}`);
   }
-  const docs = (Array.isArray(parsed) ? parsed : [parsed]).filter((d) => !(d.contents === null && d.errors.length === 0));
+  const docs = (Array.isArray(parsed) ? parsed : [parsed]).filter((d) => !isEmptyDocument(d));
   const firstError = docs.flatMap((d) => d.errors)[0];
   if (docs.length === 1 && docs[0] && !firstError) {
     // maxAliasCount bounds alias expansion ("billion laughs"); going past it is an invalid manifest, not a crash.
@@ -70,6 +70,16 @@ export function parseVmiText(text: string, opts: CompactOptions = {}): VmiParseR
     ? `the manifest is not valid YAML or JSON: ${firstError.message}`
     : `the manifest must hold exactly one document, not ${docs.length}`;
   return { problems: [problem(Reason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] };
+}
+
+/**
+ * Empty documents (a lone `---` before, between or after the VMI, as YAML streams often end) do not count. The yaml
+ * package gives one a null scalar without any source text; an explicit `null` or `~` document has some and counts.
+ */
+function isEmptyDocument(d: Document.Parsed | Document): boolean {
+  if (d.errors.length > 0) return false;
+  const c = d.contents;
+  return c === null || (isScalar(c) && c.value === null && c.range?.[0] === c.range?.[1]);
 }
 
 /** Validates an already-parsed manifest. */

@@ -2,9 +2,23 @@
 /* global console, process */
 // Prints a Stryker JSON report (default reports/mutation/mutation.json) as a score per file and one line per
 // mutant that was not detected (file:line mutator `replacement`), the list docs/mutation-equivalents.md explains.
+// Several reports (runs of different `--mutate` sets, e.g. one per file, then a re-run of a line range after new
+// tests) are merged mutant by mutant: a mutant of a later report (same file, place, mutator and replacement)
+// replaces the earlier result. Only valid while the mutated source is unchanged between the runs.
 import { readFileSync } from 'node:fs';
 
-const report = JSON.parse(readFileSync(process.argv[2] ?? 'reports/mutation/mutation.json', 'utf8'));
+const paths = process.argv.length > 2 ? process.argv.slice(2) : ['reports/mutation/mutation.json'];
+const merged = new Map(); // file -> Map(mutant key -> mutant)
+for (const path of paths) {
+  for (const [file, { mutants }] of Object.entries(JSON.parse(readFileSync(path, 'utf8')).files)) {
+    const byKey = merged.get(file) ?? new Map();
+    for (const m of mutants) {
+      byKey.set(`${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`, m);
+    }
+    merged.set(file, byKey);
+  }
+}
+const report = { files: Object.fromEntries([...merged].map(([file, byKey]) => [file, { mutants: [...byKey.values()] }])) };
 const DETECTED = new Set(['Killed', 'Timeout']);
 const COUNTED = new Set(['Killed', 'Timeout', 'Survived', 'NoCoverage']);
 const pct = (k, n) => (n === 0 ? 'n/a' : `${((100 * k) / n).toFixed(1)} %`);

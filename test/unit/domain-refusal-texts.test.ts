@@ -99,6 +99,39 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'FieldNotSupported', 'spec.domain.devices.disks[0].disk.bus', /^usb is not supported$/, /^use one of: virtio, sata, scsi$/],
   ['threads of 0', (d) => { d['spec'].domain.cpu = { threads: 0 }; },
     'FieldInvalid', 'spec.domain.cpu.threads', /^must be an integer >= 1, not 0$/, /whole number >= 1/],
+  // the document itself (domain/vmi.ts)
+  ['an unsupported apiVersion', (d) => { d['apiVersion'] = 'kubevirt.io/v2'; },
+    'ApiVersionUnsupported', 'apiVersion', /^"kubevirt.io\/v2" is not supported$/, /^use apiVersion: kubevirt.io\/v1$/],
+  ['no apiVersion', (d) => { delete d['apiVersion']; },
+    'ApiVersionUnsupported', 'apiVersion', /^null is not supported$/, /^use apiVersion: kubevirt.io\/v1$/],
+  ['an apiVersion that is not a string', (d) => { d['apiVersion'] = ['kubevirt.io/v1']; },
+    'ApiVersionUnsupported', 'apiVersion', /^\["kubevirt.io\/v1"\] is not supported$/, /^use apiVersion: kubevirt.io\/v1$/],
+  ['an unsupported kind', (d) => { d['kind'] = 'Pod'; },
+    'KindUnsupported', 'kind', /^"Pod" is not supported$/, /^give a VirtualMachineInstance \(or a VirtualMachine with spec.template\)$/],
+  ['no kind', (d) => { delete d['kind']; },
+    'KindUnsupported', 'kind', /^null is not supported$/, /VirtualMachineInstance/],
+  ['a kind that is not a string', (d) => { d['kind'] = { VirtualMachineInstance: true }; },
+    'KindUnsupported', 'kind', /^\{"VirtualMachineInstance":true\} is not supported$/, /VirtualMachineInstance/],
+  ['no spec', (d) => { delete d['spec']; },
+    'FieldMissing', 'spec', /^missing$/, /^add spec$/],
+  ['a VirtualMachine without a template', (d) => { d['kind'] = 'VirtualMachine'; d['spec'] = { running: true }; },
+    'FieldMissing', 'spec.template', /^missing$/, /^add spec.template$/],
+  ['a VirtualMachine template without a spec', (d) => { d['kind'] = 'VirtualMachine'; d['spec'] = { running: true, template: { metadata: {} } }; },
+    'FieldMissing', 'spec.template.spec', /^missing$/, /^add spec.template.spec$/],
+  ['no name', (d) => { delete d['metadata'].name; },
+    'FieldMissing', 'metadata.name', /^missing$/, /^name the VM$/],
+  ['a name that is not a subdomain', (d) => { d['metadata'].name = 'My_VM'; },
+    'NameInvalid', 'metadata.name', /^"My_VM" is not a DNS-1123 subdomain$/, /^use lowercase letters, digits, dashes and dots, at most 253 characters$/],
+  ['a namespace that is not a label', (d) => { d['metadata'].namespace = 'a.b'; },
+    'NameInvalid', 'metadata.namespace', /^"a.b" is not a DNS-1123 label$/, /^use the namespace the VMI lives in$/],
+  ['a uid that is not a UUID (a warning)', (d) => { d['metadata'].uid = 'abc'; },
+    'UidNotUuid', 'metadata.uid', /^"abc" is not a UUID; the domain UUID is derived from namespace\/name$/, /^leave uid to Kubernetes, or remove it$/],
+  ['a hook sidecar', (d) => { d['metadata'].annotations = { 'hooks.kubevirt.io/hookSidecars': '[]' }; },
+    'FieldNotSupported', 'metadata.annotations["hooks.kubevirt.io/hookSidecars"]', /^hook sidecars are not supported$/, /^remove the annotation and put the hook in the pod image or a volume as an executable under --hooks-dir \(see README: Hooks\)$/],
+  ['a second cloud-init volume', (d) => {
+    volumes(d).push({ name: 'ci1', cloudInitNoCloud: { userData: '#cloud-config\n' } }, { name: 'ci2', cloudInitNoCloud: { userData: '#cloud-config\n' } });
+    disks(d).push({ name: 'ci1', disk: {} }, { name: 'ci2', disk: {} });
+  }, 'FieldInvalid', 'spec.volumes[3].cloudInitNoCloud', /^a second cloud-init volume; the guest's cloud-init reads one$/, /^merge the data into one cloudInitNoCloud \(or cloudInitConfigDrive\) volume$/],
 ];
 
 for (const [what, change, reason, field, message, fix] of cases) {

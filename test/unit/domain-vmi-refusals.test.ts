@@ -207,19 +207,54 @@ for (const [what, doc] of notObjects) {
   });
 }
 
-const badTexts: Array<[string, string]> = [
-  ['broken YAML', 'apiVersion: [unclosed'],
-  ['duplicate keys', 'a: 1\na: 2\n'],
-  ['two documents', 'a: 1\n---\nb: 2\n'],
-  ['an empty file', ''],
+const textDoc = 'apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: a}\nspec: {domain: {memory: {guest: 128Mi}}}\n';
+const ten = (x: string): string => `[${Array<string>(10).fill(x).join(', ')}]`;
+const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+// [what, text, message]: every text is ManifestInvalid, with no spec, no raw document and the same fix
+const badTexts: Array<[string, string, RegExp]> = [
+  ['broken YAML', 'apiVersion: [unclosed', /^the manifest is not valid YAML or JSON: Flow sequence in block collection/],
+  ['duplicate keys', 'a: 1\na: 2\n', /^the manifest is not valid YAML or JSON: Map keys must be unique/],
+  ['two documents', 'a: 1\n---\nb: 2\n', /^the manifest must hold exactly one document, not 2$/],
+  ['a VMI and an explicit null document', `${textDoc}---\n~\n`, /^the manifest must hold exactly one document, not 2$/],
+  ['an empty file', '', /^the manifest must hold exactly one document, not 0$/],
+  ['only a document marker', '---\n', /^the manifest must hold exactly one document, not 0$/],
+  ['a syntax error in a second document', `${textDoc}---\na: [\n`, /^the manifest is not valid YAML or JSON: /],
+  ['brackets nested 65 deep', `x: ${nested(65)}\n${textDoc}`, /^the manifest nests \[ or \{ deeper than 64 levels: not a VirtualMachineInstance$/],
+  ['aliases expanded more than 100 times', `a: &a ${ten('y')}\nb: &b ${ten('*a')}\nc: ${ten('*b')}\n`,
+    /^the manifest is not usable YAML: .+ \(YAML aliases are expanded at most 100 times\)$/],
 ];
-for (const [what, text] of badTexts) {
+for (const [what, text, message] of badTexts) {
   test(`text that is ${what} is ManifestInvalid`, (t) => {
     const r = parseVmiText(text);
-    t.deepEqual(r.problems.map((p) => p.reason), ['ManifestInvalid']);
+    t.deepEqual(r.problems.map((p) => [p.reason, p.field, p.fix]), [['ManifestInvalid', undefined, 'give one VirtualMachineInstance as YAML or JSON']]);
+    t.regex(r.problems[0]?.message ?? '', message);
     t.is(r.spec, undefined);
+    t.is(r.raw, undefined);
   });
 }
+
+// [what, text]: one VMI, read as such (empty documents around it do not count)
+const goodTexts: Array<[string, string]> = [
+  ['a VMI', textDoc],
+  ['a VMI after a document marker', `---\n${textDoc}`],
+  ['a VMI followed by a document marker (a YAML stream that ends in ---)', `${textDoc}---\n`],
+  ['a VMI between empty documents', `---\n---\n${textDoc}---\n# the end\n`],
+  ['a VMI ended by ...', `${textDoc}...\n`],
+  ['a VMI with brackets nested 70 deep inside quoted strings and a comment', textDoc.replace('{name: a}', `{name: a, annotations: {x: '${nested(70)}', y: "${nested(70)}"}}`) + `# ${nested(70)}\n`],
+];
+for (const [what, text] of goodTexts) {
+  test(`text that is ${what} is one VMI`, (t) => {
+    const r = parseVmiText(text);
+    t.deepEqual(r.problems, []);
+    t.is(r.spec?.name, 'a');
+    t.like(r.raw, { kind: 'VirtualMachineInstance', metadata: { name: 'a' } });
+  });
+}
+
+test('brackets nested 64 deep are parsed (the limit is 64 levels, not fewer)', (t) => {
+  const r = parseVmiText(`x: ${nested(64)}\n${textDoc}`);
+  t.deepEqual(r.problems.map((p) => [p.reason, p.field]), [['FieldNotSupported', 'x']]);
+});
 
 test('reason codes are unique CamelCase strings', (t) => {
   t.is(new Set(DOMAIN_REASON_CODES).size, DOMAIN_REASON_CODES.length);
