@@ -215,6 +215,24 @@ test('a hostDisk with a bad type is not handed on for inspection', (t) => {
   t.deepEqual(r.disks?.map((d) => d.name), ['root']);
 });
 
+// [what, change, the disks whose volumes a failed parse still hands on for inspection]: only names that may become paths
+const inspectable: Array<[string, (d: Doc) => void, string[]]> = [
+  ['an error elsewhere (no memory)', (d) => { delete d['spec'].domain.memory; }, ['root', 'data']],
+  ['a volume name that is not a label', (d) => { volumes(d)[1]!['name'] = 'Data'; disks(d)[1]!['name'] = 'Data'; }, ['root']],
+  ['a volume name with a slash', (d) => { volumes(d)[1]!['name'] = 'a/b'; disks(d)[1]!['name'] = 'a/b'; }, ['root']],
+  ['a hostDisk path with ..', (d) => { volumes(d)[1] = { name: 'data', hostDisk: { path: '/a/../b.img', type: 'Disk' } }; }, ['root']],
+  ['no name', (d) => { delete d['metadata'].name; }, ['root', 'data']],
+];
+for (const [what, change, names] of inspectable) {
+  test(`a manifest with ${what} still hands on disks ${names.join(', ')} for inspection`, (t) => {
+    const doc = base();
+    change(doc);
+    const r = parseVmi(doc);
+    t.is(r.spec, undefined);
+    t.deepEqual(r.disks?.map((d) => d.name), names);
+  });
+}
+
 // [type, may the launcher create the image]
 const hostDiskTypes: Array<['Disk' | 'DiskOrCreate', boolean]> = [['Disk', false], ['DiskOrCreate', true]];
 for (const [type, mayCreate] of hostDiskTypes) {
