@@ -42,13 +42,13 @@ export interface InterfaceSpec {
 }
 
 const PLUGIN_FIX = 'use passtBinding: {} or masquerade: {} (both reach the pod network through passt, unprivileged)';
-const NEEDS_AGENT = 'needs KubeVirt\'s privileged node agent (virt-handler) to set up the pod\'s network';
+const AGENT = 'KubeVirt\'s privileged node agent (virt-handler) to set up the pod\'s network';
 
 /** Binding methods KubeVirt knows and passt cannot provide, each with why. */
 const PRIVILEGED_BINDINGS: Readonly<Record<string, string>> = {
-  bridge: `a bridge binding ${NEEDS_AGENT}`,
+  bridge: `a bridge binding needs ${AGENT}`,
   sriov: 'an SR-IOV binding needs the SR-IOV device plugin, Multus and KubeVirt\'s privileged node agent',
-  macvtap: `a macvtap binding needs the macvtap device plugin and ${NEEDS_AGENT}`,
+  macvtap: `a macvtap binding needs the macvtap device plugin and ${AGENT}`,
   slirp: 'slirp was removed from KubeVirt; passt replaces it',
   vdpa: 'a vDPA binding needs a vDPA device plugin and KubeVirt\'s privileged node agent',
 };

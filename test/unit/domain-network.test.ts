@@ -72,13 +72,74 @@ test('macAddress (normalized), model and ports (TCP by default, UDP, named)', (t
   t.deepEqual(iface.ports.map((p) => [p.name, p.protocol, p.port]), [['ssh', 'tcp', 22], [undefined, 'tcp', 8080], [undefined, 'udp', 53]]);
 });
 
-// ---------------------------------------------------------------------------------------------- refused
 const I = 'spec.domain.devices.interfaces[0]';
+
+// [macAddress, as the NIC gets it, or why it is refused]
+const macs: Array<[string, string | RegExp]> = [
+  ['02:00:00:00:00:01', '02:00:00:00:00:01'],
+  ['AA:BB:CC:DD:EE:FF', 'aa:bb:cc:dd:ee:ff'], // 0xaa: the multicast bit is clear
+  ['02-ab-00-00-00-01', '02:ab:00:00:00:01'], // every dash, not only the first
+  ['fe:00:00:00:00:00', 'fe:00:00:00:00:00'],
+  ['03:00:00:00:00:01', /^"03:00:00:00:00:01" is a multicast address; a NIC needs a unicast one$/],
+  ['FF:FF:FF:FF:FF:FF', /is a multicast address/],
+  ['02:00:00:00:00', /^"02:00:00:00:00" is not a MAC address \(six hex pairs\)$/],
+  ['02:00:00:00:00:01:02', /is not a MAC address/],
+  ['02:00-00:00:00:01', /is not a MAC address/], // one separator throughout
+  ['02-00-00-00-00:01', /is not a MAC address/],
+  ['02.00.00.00.00.01', /is not a MAC address/],
+  ['g2:00:00:00:00:01', /is not a MAC address/],
+  ['02:00:00:00:00:0g', /is not a MAC address/],
+  ['002:00:00:00:00:01', /is not a MAC address/],
+  ['02:00:00:00:00:001', /is not a MAC address/],
+  ['2:00:00:00:00:01', /is not a MAC address/],
+  [' 02:00:00:00:00:01', /is not a MAC address/],
+  ['02:00:00:00:00:01 ', /is not a MAC address/],
+];
+for (const [mac, expected] of macs) {
+  test(`macAddress ${JSON.stringify(mac)}: ${typeof expected === 'string' ? expected : 'refused'}`, (t) => {
+    const r = parseVmi(base({ name: 'default', masquerade: {}, macAddress: mac }));
+    if (typeof expected === 'string') {
+      t.is(r.spec?.interfaces?.[0]?.macAddress, expected);
+      return;
+    }
+    const field = `${I}.macAddress`;
+    t.deepEqual(r.problems.map((p) => [p.reason, p.field]), [['FieldInvalid', field]]);
+    t.regex(r.problems[0]!.message.slice(`${field}: `.length), expected);
+    t.is(r.problems[0]!.fix, 'write a unicast MAC such as 02:00:00:00:00:01, or remove it (passt then picks one)');
+  });
+}
+
+// [ports, as the NIC gets them ([protocol, port]), or the refusal (field under the interface, message)]
+const portCases: Array<[Doc[], Array<[string, number]> | [string, RegExp]]> = [
+  [[{ port: 1 }, { port: 65535 }], [['tcp', 1], ['tcp', 65535]]],
+  [[{ port: 22, protocol: 'Tcp' }, { port: 22, protocol: 'UDP' }], [['tcp', 22], ['udp', 22]]], // one port, two protocols
+  [[{ port: 65536 }], ['.ports[0].port', /^65536 is above 65535$/]],
+  [[{ port: 22 }, { port: 22 }], ['.ports[1]', /^TCP port 22 is listed twice$/]],
+  [[{ port: 53, protocol: 'udp' }, { port: 53, protocol: 'UDP' }], ['.ports[1]', /^UDP port 53 is listed twice$/]],
+  [[{ port: 9, protocol: 'SCTP' }], ['.ports[0].protocol', /^"SCTP" is not TCP or UDP$/]],
+  [[{ name: 'ssh' }], ['.ports[0].port', /^missing$/]],
+];
+for (const [ports, expected] of portCases) {
+  test(`ports ${JSON.stringify(ports)}`, (t) => {
+    const r = parseVmi(base({ name: 'default', masquerade: {}, ports }));
+    if (typeof expected[0] !== 'string') {
+      t.deepEqual(r.spec?.interfaces?.[0]?.ports.map((p) => [p.protocol, p.port]), expected);
+      return;
+    }
+    const [under, message] = expected as [string, RegExp];
+    const field = `${I}${under}`;
+    const p = r.problems.find((x) => x.field === field);
+    t.regex(p?.message.slice(`${field}: `.length) ?? 'no problem', message);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- refused
 const refusals: Array<[string, Doc, Array<[string, string]>]> = [
   ['bridge', base({ name: 'default', bridge: {} }), [['InterfaceBindingUnsupported', `${I}.bridge`]]],
   ['sriov', base({ name: 'default', sriov: {} }), [['InterfaceBindingUnsupported', `${I}.sriov`]]],
   ['macvtap', base({ name: 'default', macvtap: {} }), [['InterfaceBindingUnsupported', `${I}.macvtap`]]],
   ['slirp', base({ name: 'default', slirp: {} }), [['InterfaceBindingUnsupported', `${I}.slirp`]]],
+  ['vdpa', base({ name: 'default', vdpa: {} }), [['InterfaceBindingUnsupported', `${I}.vdpa`]]],
   ['another binding plugin', base({ name: 'default', binding: { name: 'managedtap' } }), [['InterfaceBindingUnsupported', `${I}.binding.name`]]],
   ['a multus network', base({ name: 'default', passtBinding: {} }, [{ name: 'default', multus: { networkName: 'x' } }]),
     [['NetworkMultusUnsupported', 'spec.networks[0].multus']]],
@@ -117,14 +178,32 @@ const refusals: Array<[string, Doc, Array<[string, string]>]> = [
 for (const [title, doc, expected] of refusals) {
   test(`refused: ${title}`, (t) => {
     t.deepEqual(errorsOf(doc), [...expected].sort());
-    for (const p of parseVmi(doc).problems) t.truthy(p.fix, `${p.reason} has a fix`);
+    for (const p of parseVmi(doc).problems) {
+      t.truthy(p.fix, `${p.reason} has a fix`);
+      // "<field>: <what is wrong>", never a bare field
+      t.true(p.message.startsWith(`${p.field}: `) && p.message.length > `${p.field}: `.length + 5, p.message);
+    }
   });
 }
 
-test('the privileged bindings say why they are refused', (t) => {
-  const msg = parseVmi(base({ name: 'default', bridge: {} })).problems[0]!.message;
-  t.regex(msg, /privileged node agent/);
-});
+const PLUGIN_FIX = 'use passtBinding: {} or masquerade: {} (both reach the pod network through passt, unprivileged)';
+// [binding asked for, why it is refused (after "<field>: ")]: each says what it would need
+const whyRefused: Array<[Doc, RegExp]> = [
+  [{ bridge: {} }, /^a bridge binding needs KubeVirt's privileged node agent \(virt-handler\) to set up the pod's network$/],
+  [{ sriov: {} }, /^an SR-IOV binding needs the SR-IOV device plugin, Multus and KubeVirt's privileged node agent$/],
+  [{ macvtap: {} }, /^a macvtap binding needs the macvtap device plugin and KubeVirt's privileged node agent \(virt-handler\) to set up the pod's network$/],
+  [{ slirp: {} }, /^slirp was removed from KubeVirt; passt replaces it$/],
+  [{ vdpa: {} }, /^a vDPA binding needs a vDPA device plugin and KubeVirt's privileged node agent$/],
+  [{ binding: { name: 'managedtap' } }, /^the network binding plugin "managedtap" needs its own sidecar or CNI plugin, which vm-launcher does not run$/],
+];
+for (const [binding, why] of whyRefused) {
+  test(`the binding ${JSON.stringify(binding)} says why it is refused and what to use instead`, (t) => {
+    const [p] = parseVmi(base({ name: 'default', ...binding })).problems;
+    t.is(p?.reason, 'InterfaceBindingUnsupported');
+    t.regex(p?.message.slice(`${p.field}: `.length) ?? '', why);
+    t.is(p?.fix, PLUGIN_FIX);
+  });
+}
 
 // ---------------------------------------------------------------------------------------------- decisions
 test('masquerade addressing table', (t) => {
