@@ -2,7 +2,7 @@
 // seed's files as KubeVirt lays them out, its stable instance id, and every refusal with its reason and path.
 import test from 'ava';
 import { parseVmi } from '../../domain/vmi.js';
-import { planSeed, seedHostname } from '../../domain/cloud-init-seed.js';
+import { describeSeed, planSeed, seedHostname } from '../../domain/cloud-init-seed.js';
 import { domainUuid } from '../../domain/uuid.js';
 import type { VmSpec } from '../../domain/types.js';
 
@@ -122,10 +122,66 @@ const refusals: Array<[string, Doc, Array<[string, string]>]> = [
 for (const [title, doc, expected] of refusals) {
   test(`refused: ${title}`, (t) => {
     t.deepEqual(errorsOf(doc), [...expected].sort());
-    for (const p of parseVmi(doc).problems) t.truthy(p.fix, `${p.reason} has a fix`);
+    for (const p of parseVmi(doc).problems) {
+      t.truthy(p.fix, `${p.reason} has a fix`);
+      t.true(p.message.startsWith(`${p.field}: `) && p.message.length > `${p.field}: `.length + 5, p.message);
+    }
+  });
+}
+
+// [data fields, message (after "<field>: "), fix]: the texts that say what to do instead
+const refusalTexts: Array<[Doc, string, RegExp, RegExp]> = [
+  [{ userData: 'x'.repeat(2049) }, `${V}.userData`, /^2049 bytes; inline user data is limited to 2048 bytes \(KubeVirt's limit\)$/,
+    /^put the data in a Secret \(key userdata\) and use secretRef$/],
+  [{ userData: 'x', networkDataBase64: b64('n'.repeat(2049)) }, `${V}.networkDataBase64`, /^2049 bytes; inline network data is limited to 2048 bytes/,
+    /^put the data in a Secret \(key networkdata\) and use networkDataSecretRef$/],
+  [{ userData: 'x', userDataBase64: b64('x'), secretRef: { name: 's' } }, V, /^user data is given 3 times \(userData, userDataBase64, secretRef\)$/,
+    /^keep one of userData, userDataBase64, secretRef$/],
+  [{ networkData: 'x', networkDataSecretRef: { name: 's' } }, V, /^network data is given 2 times \(networkData, networkDataSecretRef\)$/,
+    /^keep one of networkData, networkDataBase64, networkDataSecretRef$/],
+  [{}, V, /^neither user data nor network data$/, /^add userData \(or userDataBase64, or secretRef\)$/],
+  [{ userData: '', networkData: null }, V, /^neither user data nor network data$/, /add userData/], // empty counts as not given
+  [{ secretRef: { name: '' } }, `${V}.secretRef.name`, /^the Secret's name is missing$/, /^name the Secret that holds the data$/],
+  [{ userDataBase64: 'abc' }, `${V}.userDataBase64`, /^not valid base64$/, /^encode the data with base64 -w0, or give it as plain text in userData\/networkData$/],
+];
+for (const [data, field, message, fix] of refusalTexts) {
+  test(`refusal text for cloud-init data ${JSON.stringify(data).slice(0, 60)}`, (t) => {
+    const p = parseVmi(base(data)).problems.find((x) => x.field === field);
+    t.regex(p?.message.slice(`${field}: `.length) ?? 'no problem', message);
+    t.regex(p?.fix ?? '', fix);
+  });
+}
+
+// [userDataBase64, decoded text, or undefined: refused as not valid base64]
+const base64Cases: Array<[string, string | undefined]> = [
+  ['eA==', 'x'], ['eHk=', 'xy'], ['eHl6', 'xyz'], ['eHl6eA==', 'xyzx'], ['eHl6\neHl6', 'xyzxyz'], ['eHl6\r\neA==', 'xyzx'],
+  ['Pz8/', '???'], ['Pj4+', '>>>'], // the + and / of the standard alphabet
+  ['eA', undefined], ['eA=', undefined], ['eHl', undefined], ['e===', undefined], ['eA==eA==', undefined], ['eHl6 eHl6', undefined],
+  ['eA-_', undefined], ['eA==\t', undefined], ['!eHl6', undefined], ['eHl6!', undefined],
+];
+for (const [encoded, decoded] of base64Cases) {
+  test(`userDataBase64 ${JSON.stringify(encoded)}: ${decoded === undefined ? 'refused' : JSON.stringify(decoded)}`, (t) => {
+    const r = parseVmi(base({ userDataBase64: encoded }));
+    if (decoded === undefined) {
+      t.deepEqual(errorsOf(base({ userDataBase64: encoded })), [['CloudInitDataInvalid', `${V}.userDataBase64`]]);
+      return;
+    }
+    t.deepEqual(r.problems.filter((p) => p.severity === 'error'), []);
+    t.is((r.spec?.cloudInit?.userData as { data: Buffer }).data.toString(), decoded);
   });
 }
 
 test('exactly 2048 bytes inline is accepted (KubeVirt\'s limit is inclusive)', (t) => {
   t.truthy(accepted(base({ userData: 'x'.repeat(2048) })).cloudInit);
+});
+
+test('describeSeed: one line with the label, instance id, hostname and every file with its size and source', (t) => {
+  const spec = accepted(base({ userData: 'x', networkData: '{}' }));
+  const noCloud = planSeed(spec, spec.cloudInit!, { path: '/r/seed.iso', networkData: { data: Buffer.from('{}'), from: 'inline networkData' } });
+  t.is(describeSeed(noCloud), 'cloudinit: NoCloud seed labelled cidata at /r/seed.iso, instance-id 6a1f9e8e-3c55-4b8e-9d2e-1f0f4b1c2d3e, hostname web: '
+    + 'meta-data 77 B (vm-launcher), user-data 0 B (empty: no user data), network-config 2 B (inline networkData); built by run with xorrisofs');
+  const drive = accepted(base({ userData: 'x' }, 'cloudInitConfigDrive'));
+  const configDrive = planSeed(drive, drive.cloudInit!, { path: '/r/seed.iso', userData: { data: Buffer.from('xyz'), from: 'Secret s' } });
+  t.is(describeSeed(configDrive), 'cloudinit: ConfigDrive seed labelled config-2 at /r/seed.iso, instance-id web.example.ns, hostname web: '
+    + 'openstack/latest/meta_data.json 95 B (vm-launcher), openstack/latest/user_data 3 B (Secret s); built by run with xorrisofs');
 });
