@@ -233,6 +233,42 @@ for (const [what, change, names] of inspectable) {
   });
 }
 
+// [what, the volume `data`, every problem as [reason, field], the disks still handed on for inspection (none: accepted)]
+const dataVolumes: Array<[string, unknown, Array<[string, string]>, string[] | undefined]> = [
+  ['a volume that is not an object', 'data', [['FieldInvalid', 'spec.volumes[1]'], ['VolumeMissing', 'spec.domain.devices.disks[1].name']], ['root']],
+  ['a volume name: null', { name: null, persistentVolumeClaim: { claimName: 'c' } },
+    [['FieldMissing', 'spec.volumes[1].name'], ['VolumeMissing', 'spec.domain.devices.disks[1].name']], ['root']],
+  ['a volume name that is a number (one problem, not also a missing name)', { name: 7, persistentVolumeClaim: { claimName: 'c' } },
+    [['FieldInvalid', 'spec.volumes[1].name'], ['VolumeMissing', 'spec.domain.devices.disks[1].name']], ['root']],
+  ['claimName: null', { name: 'data', persistentVolumeClaim: { claimName: null } }, [['FieldMissing', 'spec.volumes[1].persistentVolumeClaim.claimName']], ['root']],
+  ['a claimName that is a number (one problem; the disk is not inspected)', { name: 'data', persistentVolumeClaim: { claimName: 7 } },
+    [['FieldInvalid', 'spec.volumes[1].persistentVolumeClaim.claimName']], ['root']],
+  ['a claim and hostDisk: null (null is no source)', { name: 'data', persistentVolumeClaim: { claimName: 'c' }, hostDisk: null }, [], undefined],
+  ['a claim and hostDisk: undefined', { name: 'data', persistentVolumeClaim: { claimName: 'c' }, hostDisk: undefined }, [], undefined],
+  ['two sources (the volume is not inspected)', { name: 'data', persistentVolumeClaim: { claimName: 'c' }, hostDisk: { path: '/a.img', type: 'Disk' } },
+    [['FieldInvalid', 'spec.volumes[1]']], ['root']],
+  ['an unsupported source', { name: 'data', containerDisk: { image: 'x' } }, [['FieldNeedsCluster', 'spec.volumes[1].containerDisk']], ['root']],
+  // keys that name an Object.prototype member must not reach the source parsers (`key in` sees inherited names)
+  ['a source named toString', { name: 'data', toString: { userData: 'x' } }, [['FieldNotSupported', 'spec.volumes[1].toString']], ['root']],
+  ['a source named constructor', { name: 'data', constructor: { userData: 'x' } }, [['FieldNotSupported', 'spec.volumes[1].constructor']], ['root']],
+];
+for (const [what, volume, expected, inspected] of dataVolumes) {
+  test(`volume data: ${what}`, (t) => {
+    const doc = base();
+    volumes(doc)[1] = volume as Doc;
+    const r = parseVmi(doc);
+    t.deepEqual(r.problems.map((p) => [p.reason, p.field]), expected);
+    t.deepEqual(r.disks?.map((d) => d.name), inspected);
+    if (inspected === undefined) t.is(r.spec?.disks[1]?.claimName, 'c');
+  });
+}
+
+test('a volume that is not an object: the message says what it must be, the fix what a volume needs', (t) => {
+  const doc = base();
+  volumes(doc)[1] = 'data' as unknown as Doc;
+  t.like(parseVmi(doc).problems[0], { message: 'spec.volumes[1]: a volume must be an object', fix: 'give each volume a name and a source' });
+});
+
 // [type, may the launcher create the image]
 const hostDiskTypes: Array<['Disk' | 'DiskOrCreate', boolean]> = [['Disk', false], ['DiskOrCreate', true]];
 for (const [type, mayCreate] of hostDiskTypes) {
