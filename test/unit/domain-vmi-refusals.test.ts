@@ -155,6 +155,20 @@ const cases: Array<[string, (d: Doc) => void, Array<[string, string]>]> = [
     delete volume(d, 0).persistentVolumeClaim;
     d['spec'] = { template: { metadata: { namespace: 'x' }, spec: d['spec'] } };
   }, [['FieldNotSupported', 'spec.template.metadata.namespace'], ['FieldNeedsCluster', 'spec.template.spec.volumes[0].containerDisk']]],
+  ['VirtualMachine without spec', (d) => { d['kind'] = 'VirtualMachine'; delete d['spec']; }, [['FieldMissing', 'spec']]],
+  ['VirtualMachine template with an unknown key', (d) => { d['kind'] = 'VirtualMachine'; d['spec'] = { template: { spec: d['spec'], foo: 1 } }; },
+    [['FieldNotSupported', 'spec.template.foo']]],
+  ['VirtualMachine template metadata that is not an object', (d) => { d['kind'] = 'VirtualMachine'; d['spec'] = { template: { metadata: 'x', spec: d['spec'] } }; },
+    [['FieldInvalid', 'spec.template.metadata']]],
+  ['VirtualMachine template labels that are not a map', (d) => { d['kind'] = 'VirtualMachine'; d['spec'] = { template: { metadata: { labels: 'x' }, spec: d['spec'] } }; },
+    [['FieldInvalid', 'spec.template.metadata.labels']]],
+  // the document's own fields (domain/vmi.ts)
+  ['an unsupported kind (nothing else is read)', (d) => { d['kind'] = 'Pod'; d['spec'] = { containers: [] }; d['metadata'] = { name: 'Bad_Name' }; },
+    [['KindUnsupported', 'kind']]],
+  ['metadata that is not an object', (d) => { d['metadata'] = 'vm1'; }, [['FieldInvalid', 'metadata'], ['FieldMissing', 'metadata.name']]],
+  ['spec: null', (d) => { d['spec'] = null; }, [['FieldMissing', 'spec']]],
+  ['name: null', (d) => { d['metadata'].name = null; }, [['FieldMissing', 'metadata.name']]],
+  ['a name that is a number (one problem, not also a missing name)', (d) => { d['metadata'].name = 7; }, [['FieldInvalid', 'metadata.name']]],
 ];
 
 const errorsOf = (doc: unknown): Array<[string, string]> =>
@@ -216,6 +230,7 @@ const badTexts: Array<[string, string, RegExp]> = [
   ['duplicate keys', 'a: 1\na: 2\n', /^the manifest is not valid YAML or JSON: Map keys must be unique/],
   ['two documents', 'a: 1\n---\nb: 2\n', /^the manifest must hold exactly one document, not 2$/],
   ['a VMI and an explicit null document', `${textDoc}---\n~\n`, /^the manifest must hold exactly one document, not 2$/],
+  ['a VMI and a plain scalar document', `${textDoc}---\nx\n`, /^the manifest must hold exactly one document, not 2$/],
   ['an empty file', '', /^the manifest must hold exactly one document, not 0$/],
   ['only a document marker', '---\n', /^the manifest must hold exactly one document, not 0$/],
   ['a syntax error in a second document', `${textDoc}---\na: [\n`, /^the manifest is not valid YAML or JSON: /],
