@@ -217,7 +217,8 @@ test('a problem names its volume where there is one', (t) => {
 const notObjects: Array<[string, unknown]> = [['null', null], ['a list', []], ['a string', 'vmi'], ['a number', 3]];
 for (const [what, doc] of notObjects) {
   test(`a document that is ${what} is ManifestInvalid`, (t) => {
-    t.deepEqual(parseVmi(doc).problems.map((p) => p.reason), ['ManifestInvalid']);
+    t.deepEqual(parseVmi(doc).problems.map((p) => [p.reason, p.message, p.fix]),
+      [['ManifestInvalid', 'the manifest is not an object', 'give one VirtualMachineInstance as YAML or JSON']]);
   });
 }
 
