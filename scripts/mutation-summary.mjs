@@ -3,7 +3,7 @@
 // Prints a Stryker JSON report (default reports/mutation/mutation.json) as a score per file and one line per
 // mutant that was not detected (file:line mutator `replacement`), the list docs/mutation-equivalents.md explains.
 // Several reports (runs of different `--mutate` sets, e.g. one per file, then a re-run of a line range after new
-// tests) are merged mutant by mutant: a mutant of a later report (same file, place, mutator and replacement)
+// tests) are merged mutant by mutant: a mutant of a later report (same file, span, mutator and replacement)
 // replaces the earlier result. Only valid while the mutated source is unchanged between the runs.
 import { readFileSync } from 'node:fs';
 
@@ -13,7 +13,8 @@ for (const path of paths) {
   for (const [file, { mutants }] of Object.entries(JSON.parse(readFileSync(path, 'utf8')).files)) {
     const byKey = merged.get(file) ?? new Map();
     for (const m of mutants) {
-      byKey.set(`${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`, m);
+      const { start, end } = m.location;
+      byKey.set(`${start.line}:${start.column}-${end.line}:${end.column}:${m.mutatorName}:${m.replacement}`, m);
     }
     merged.set(file, byKey);
   }
