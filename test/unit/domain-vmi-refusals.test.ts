@@ -232,6 +232,7 @@ const badTexts: Array<[string, string, RegExp]> = [
   ['two documents', 'a: 1\n---\nb: 2\n', /^the manifest must hold exactly one document, not 2$/],
   ['a VMI and an explicit null document', `${textDoc}---\n~\n`, /^the manifest must hold exactly one document, not 2$/],
   ['a VMI and a plain scalar document', `${textDoc}---\nx\n`, /^the manifest must hold exactly one document, not 2$/],
+  ['a VMI and a tagged empty string (no source text, yet not empty)', `${textDoc}---\n!!str\n`, /^the manifest must hold exactly one document, not 2$/],
   ['an empty file', '', /^the manifest must hold exactly one document, not 0$/],
   ['only a document marker', '---\n', /^the manifest must hold exactly one document, not 0$/],
   ['a syntax error in a second document', `${textDoc}---\na: [\n`, /^the manifest is not valid YAML or JSON: /],
