@@ -108,3 +108,53 @@ test('a preallocated claim gets no discard even when its image has holes (KubeVi
   t.is(withAnnotation.domain?.devices.disks[0]?.driver.discard, undefined);
   t.is(without.domain?.devices.disks[0]?.driver.discard, 'unmap');
 });
+
+// Every refusal and every "why" word for word: the numbers in them are what a user acts on (pinned after mutation
+// testing found them unchecked).
+const KIB = 1024;
+const createTexts: Array<[string, Parameters<typeof decideCreateSize>[0], Record<string, unknown>]> = [
+  ['the reserve is 128 KiB: 64 KiB past a MiB boundary is not enough for that MiB',
+    { availableBytes: 10 * MIB + 64 * KIB }, { ok: true, value: { sizeBytes: 9 * MIB, why: 'what the volume can hold (10.06 MiB free, 128 KiB kept in reserve)' } }],
+  ['no size anywhere',
+    {}, { ok: false, reason: 'VolumeTooSmall', message: 'the volume\'s filesystem reports no size, and no size was asked for',
+      fix: 'give the size: hostDisk.capacity, or the annotation claim-size.vm-launcher.io/<volume> (see README: Creating disk.img)' }],
+  ['a volume with room for less than 1 MiB',
+    { availableBytes: 512 * KIB }, { ok: false, reason: 'VolumeTooSmall', message: 'the volume has 0.50 MiB free; an image needs at least 1 MiB beside the 128 KiB reserve', fix: 'use a larger PVC' }],
+  ['a wanted size below 1 MiB',
+    { wanted: { bytes: 1000, source: 'hostDisk.capacity' }, availableBytes: 64 * MIB },
+    { ok: false, reason: 'FieldInvalid', message: 'hostDisk.capacity is 1000 bytes: an image needs at least 1 MiB', fix: 'set hostDisk.capacity to 1Mi or more' }],
+  ['the wanted size plus the reserve exactly: no tolerance needed',
+    { wanted: wanted(50), availableBytes: 50 * MIB + VOLUME_RESERVE_BYTES }, { ok: true, value: { sizeBytes: 50 * MIB, why: 'hostDisk.capacity 50 MiB', tolerated: undefined } }],
+  ['tolerated: the why and the warning',
+    { wanted: wanted(70), availableBytes: 64 * MIB }, { ok: true, value: { sizeBytes: 63 * MIB, why: 'hostDisk.capacity 70 MiB, tolerated down to what the volume can hold',
+      tolerated: { reason: 'ToleratedSmallPV', message: 'hostDisk.capacity asks for 70 MiB; the volume has 64 MiB free, 63 MiB usable after the 128 KiB reserve: creating 63 MiB, within the 10 % tolerance' } } }],
+  ['refused below the tolerance: the PVC size that would do',
+    { wanted: wanted(71), availableBytes: 64 * MIB }, { ok: false, reason: 'VolumeTooSmall',
+      message: 'hostDisk.capacity asks for 71 MiB; the volume has 64 MiB free, 63 MiB usable after the 128 KiB reserve, below the 10 % tolerance (at least 63.90 MiB)',
+      fix: 'use a PVC of at least 71.13 MiB (plus filesystem overhead), or lower hostDisk.capacity' }],
+];
+for (const [title, input, expected] of createTexts) {
+  test(`create, word for word: ${title}`, (t) => {
+    t.deepEqual(decideCreateSize(input), expected.ok ? { ok: true, value: Object.fromEntries(Object.entries(expected['value'] as object).filter(([, v]) => v !== undefined)) } : expected);
+  });
+}
+
+test('growth: the boundaries (equal size is no growth; a claim exactly what the volume holds is named)', (t) => {
+  // 32 MiB image, all of it on the volume, 0.5 MiB + the reserve free: room 32.5 MiB -> 32 MiB, not larger
+  t.is(decideGrowth({ virtualSize: 32 * MIB, allocatedSize: 32 * MIB, availableBytes: 512 * KIB + VOLUME_RESERVE_BYTES }), undefined);
+  t.deepEqual(decideGrowth({ virtualSize: 32 * MIB, allocatedSize: 32 * MIB, availableBytes: MIB + VOLUME_RESERVE_BYTES }), { fromBytes: 32 * MIB, toBytes: 33 * MIB, why: 'what the volume can hold' });
+  // room is 104 MiB less the reserve; a claim of exactly that is the claim's size; one above it is the volume's
+  const room = 104 * MIB - VOLUME_RESERVE_BYTES;
+  t.is(decideGrowth({ virtualSize: 32 * MIB, allocatedSize: 4 * MIB, availableBytes: 100 * MIB, claimSize: { bytes: room, source: 'claim c' } })?.why, 'claim c 103 MiB');
+  t.is(decideGrowth({ virtualSize: 32 * MIB, allocatedSize: 4 * MIB, availableBytes: 100 * MIB, claimSize: { bytes: room + 1, source: 'claim c' } })?.why, 'what the volume can hold');
+});
+
+test('growth change: needs the image\'s size and the volume\'s free space; the claim caps it; preallocation from either side', (t) => {
+  const { virtualSize: _v, ...noSize } = facts();
+  t.is(growthChange(disk(), noSize), undefined, 'no virtual size known');
+  const { filesystemFree: _f, ...noFree } = facts();
+  t.is(growthChange(disk(), noFree), undefined, 'a filesystem that reports no size');
+  t.like(growthChange(disk({ storage: { mayCreate: true, preallocate: false, size: wanted(48, 'annotation a') } }), facts()), { toBytes: 48 * MIB, why: 'annotation a 48 MiB' });
+  t.like(growthChange(disk({ storage: { mayCreate: true, preallocate: true } }), facts({ fullyAllocated: false })), { preallocate: true }, 'the claim is marked preallocated');
+  t.like(growthChange(disk(), facts({ allocatedSize: undefined as unknown as number, fullyAllocated: false })), { toBytes: 63 * MIB }, 'nothing known allocated: only the free space counts');
+});
