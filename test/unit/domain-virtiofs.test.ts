@@ -96,3 +96,61 @@ test('a share without the socket dir is a bug reported as InternalError, never a
   t.is(built.domain, undefined);
   t.deepEqual(built.problems.map((p) => [p.reason, p.field]), [['InternalError', 'spec.domain.devices.filesystems[0]']]);
 });
+
+// What each refusal says and how to fix it, word for word (pinned after mutation testing found the texts and the
+// missing/null distinctions unchecked). [what, edit, [reason, field, message, fix] of the filesystem's problems]
+const F0 = 'spec.domain.devices.filesystems[0]';
+const refusalTexts: Array<[string, (d: Doc) => void, Array<[string, string, string, string]>]> = [
+  ['virtiofs: null is missing', (d) => { fsList(d)[0]!.virtiofs = null; },
+    [['FieldMissing', `${F0}.virtiofs`, `${F0}.virtiofs: missing; virtiofs is the only filesystem type`, 'add virtiofs: {}']]],
+  ['no name', (d) => { delete fsList(d)[0]!.name; },
+    [['FieldMissing', `${F0}.name`, `${F0}.name: a filesystem needs a name`, 'name the filesystem after the volume it shares']]],
+  ['name: null', (d) => { fsList(d)[0]!.name = null; },
+    [['FieldMissing', `${F0}.name`, `${F0}.name: a filesystem needs a name`, 'name the filesystem after the volume it shares']]],
+  ['a tag of 37 characters', (d) => { fsList(d)[0]!.name = 'a'.repeat(37); d['spec'].volumes[1].name = 'a'.repeat(37); },
+    [['FieldInvalid', `${F0}.name`, `${F0}.name: "${'a'.repeat(37)}" cannot be a virtiofs tag: it must be a DNS-1123 label of at most 36 characters`,
+      'name the volume and its filesystem with at most 36 lowercase letters, digits and dashes']]],
+  ['the same volume twice', (d) => { fsList(d).push({ name: 'share', virtiofs: {} }); },
+    [['FieldInvalid', 'spec.domain.devices.filesystems[1].name', 'spec.domain.devices.filesystems[1].name: another filesystem already shares volume share', 'share each volume once']]],
+  ['no such volume', (d) => { fsList(d)[0]!.name = 'other'; },
+    [['VolumeMissing', `${F0}.name`, `${F0}.name: filesystem other shares volume other, which spec.volumes does not have`, 'add a persistentVolumeClaim volume named other, or correct the name']]],
+  ['also a disk', (d) => { d['spec'].domain.devices.disks.push({ name: 'share' }); },
+    [['VolumeUsedTwice', `${F0}.name`, `${F0}.name: volume share is also disk share (spec.domain.devices.disks[1]); a volume is either a disk or a virtiofs share`,
+      'remove the disk or the filesystem, or give each its own volume']]],
+  ['a hostDisk', (d) => { d['spec'].volumes[1] = { name: 'share', hostDisk: { path: '/data/x.img', type: 'Disk' } }; },
+    [['FieldNotSupported', 'spec.volumes[1].hostDisk', `spec.volumes[1].hostDisk: filesystem share (${F0}) can share only a persistentVolumeClaim`,
+      'share a filesystem PVC (persistentVolumeClaim), or make this volume a disk']]],
+  ['a cloud-init volume (named at its own field)', (d) => { d['spec'].volumes[1] = { name: 'share', cloudInitNoCloud: { userData: '#cloud-config' } }; },
+    [['FieldNotSupported', 'spec.volumes[1].cloudInitNoCloud', `spec.volumes[1].cloudInitNoCloud: filesystem share (${F0}) can share only a persistentVolumeClaim`,
+      'share a filesystem PVC (persistentVolumeClaim), or make this volume a disk']]],
+];
+for (const [what, edit, expected] of refusalTexts) {
+  test(`virtiofs refusal word for word: ${what}`, (t) => {
+    const d = base();
+    edit(d);
+    const r = parseVmi(d);
+    const mine = r.problems.filter((p) => p.field?.startsWith('spec.domain.devices.filesystems') || /share/.test(p.message)).filter((p) => p.reason !== 'KubeVirtDefault');
+    t.deepEqual(mine.map((p) => [p.reason, p.field, p.message, p.fix]), expected);
+    t.is(r.spec, undefined, 'refused: no spec');
+  });
+}
+
+test('virtiofs: a tag of exactly 36 characters is accepted; a share on a volume refused for itself gets no second problem', (t) => {
+  const d = base();
+  fsList(d)[0]!.name = 'a'.repeat(36);
+  d['spec'].volumes[1].name = 'a'.repeat(36);
+  const r = parseVmi(d);
+  t.deepEqual(r.problems, []);
+  t.is(r.spec?.filesystems?.[0]?.name, 'a'.repeat(36));
+  const c = base();
+  c['spec'].volumes[1] = { name: 'share', containerDisk: { image: 'x' } };
+  const refused = parseVmi(c);
+  t.deepEqual(refused.problems.map((p) => [p.reason, p.field]), [['FieldNeedsCluster', 'spec.volumes[1].containerDisk']], 'only the volume\'s own refusal');
+});
+
+test('virtiofs: a name of the wrong type is reported once (by its type), not also as missing', (t) => {
+  const d = base();
+  fsList(d)[0]!.name = 42;
+  const r = parseVmi(d);
+  t.deepEqual(r.problems.filter((p) => p.field === `${F0}.name`).map((p) => p.reason), ['FieldInvalid']);
+});
