@@ -20,7 +20,8 @@ export interface CompactOptions {
 
 /** `my-vm.yaml` -> `my-vm` when that is a DNS-1123 subdomain; otherwise the fixed default. */
 export function nameFromSource(sourceName: string | undefined): { name: string; from: string } {
-  const stem = sourceName?.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/i, '').toLowerCase();
+  // The part after the last slash, whatever precedes it (a directory name may hold a newline, which `.` skips).
+  const stem = sourceName?.slice(sourceName.lastIndexOf('/') + 1).replace(/\.(ya?ml|json)$/i, '').toLowerCase();
   if (stem && isDns1123Subdomain(stem)) return { name: stem, from: `the file name ${sourceName}` };
   return { name: COMPACT_DEFAULT_NAME, from: 'the fixed default' };
 }
@@ -29,7 +30,7 @@ const note = (problems: Problems, field: string, message: string, fix: string): 
   problems.push(problem(Reason.CompactFormDefault, `${field}: ${message}`, { field, fix }));
 };
 
-const given = (obj: Obj | undefined, key: string): boolean => obj !== undefined && obj[key] !== undefined && obj[key] !== null;
+const given = (obj: Obj, key: string): boolean => obj[key] !== undefined && obj[key] !== null;
 
 /**
  * A compact-form document as the full form it stands for (a copy: the user's document is kept as written), with

@@ -9,6 +9,7 @@ const names: Array<[string | undefined, string, string]> = [
   ['/etc/vm-launcher/db-1.yml', 'db-1', 'the file name /etc/vm-launcher/db-1.yml'],
   ['dir/sub/web.JSON', 'web', 'the file name dir/sub/web.JSON'],
   ['vm.yml.yaml', 'vm.yml', 'the file name vm.yml.yaml'],
+  ['/a\nb/c.yaml', 'c', 'the file name /a\nb/c.yaml'],
   ['My_VM.yaml', 'vmi', 'the fixed default'],
   ['.yaml', 'vmi', 'the fixed default'],
   [undefined, 'vmi', 'the fixed default'],
@@ -67,4 +68,9 @@ test('compact form: a name or apiVersion given as null is not given; given ones 
   t.like(kept.full, { apiVersion: 'kubevirt.io/v1alpha3', metadata: { name: 'x' } });
   const other = { kind: 'VirtualMachineInstance', spec: {} };
   t.is(expand(other).full, other, 'a full-form document is returned as it is');
+});
+
+test('compact form: the default guest memory joins the memory fields that are there', (t) => {
+  const { full } = expand({ kind: 'VMI', metadata: { name: 'm' }, spec: { domain: { memory: { maxGuest: '2Gi' } } } });
+  t.deepEqual(full['spec'].domain.memory, { maxGuest: '2Gi', guest: '256Mi' });
 });

@@ -154,3 +154,13 @@ test('virtiofs: a name of the wrong type is reported once (by its type), not als
   const r = parseVmi(d);
   t.deepEqual(r.problems.filter((p) => p.field === `${F0}.name`).map((p) => p.reason), ['FieldInvalid']);
 });
+
+test('virtiofs: a virtiofs that is not an object is reported once, by its type; a filesystem that is not an object says what it must be', (t) => {
+  const d = base();
+  fsList(d)[0]!.virtiofs = 'yes';
+  t.deepEqual(parseVmi(d).problems.filter((p) => p.field?.startsWith(F0)).map((p) => [p.reason, p.field]), [['FieldInvalid', `${F0}.virtiofs`]]);
+  const n = base();
+  fsList(n)[0] = 'share';
+  const p = parseVmi(n).problems.find((x) => x.field === F0);
+  t.like(p, { reason: 'FieldInvalid', message: `${F0}: a filesystem must be an object`, fix: 'give each filesystem the name of its volume and virtiofs: {}' });
+});
