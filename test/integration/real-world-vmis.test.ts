@@ -2,10 +2,10 @@
 // emptyDisk the guest sees at its size, an ephemeral disk whose writes vanish while its image stays unchanged,
 // and check, which creates nothing. No mocks.
 import test from 'ava';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LauncherRun, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
-import { readBootCount, sha256 } from '../../harness/guest-disk.js';
+import { readBootCount, repoRoot, sha256 } from '../../harness/guest-disk.js';
 import { bootUnavailable } from '../../harness/requirements.js';
 import { runCli, type CheckJson } from './check-fixture.js';
 
@@ -13,18 +13,9 @@ const skip = bootUnavailable();
 const boot = skip ? test.skip : test.serial;
 if (skip) test('real-world VMIs: real guest tests', (t) => { t.log(`SKIPPED: ${skip}`); t.pass(); });
 
-/** The filesystem-PV design's example manifest, verbatim (as in test/unit/vmi-real-world.test.ts). */
-const SEED_EXAMPLE = `kind: VMI
-spec:
-  domain:
-    devices:
-      disks:
-      - name: root-disk
-        volumeName: my-fs-store
-  volumes:
-  - name: my-fs-store
-    persistentVolumeClaim: my-fs-claim
-`;
+/** The filesystem-PV design's example manifest, verbatim: examples/vmi/vmi-design-example.yaml (the unit tests pin
+ * that the file is the design's text). */
+const SEED_EXAMPLE = readFileSync(join(repoRoot, 'examples', 'vmi', 'vmi-design-example.yaml'), 'utf8');
 
 const ephemeralDir = (fx: VmFixture) => join(fx.dir, 'eph');
 const withEphemeral = (fx: VmFixture, ...extra: string[]) => fx.args('--ephemeral-dir', ephemeralDir(fx), ...extra);

@@ -1,6 +1,9 @@
 // The VMIs people really write: the design's compact form, scheduling fields, fields that need KubeVirt's cluster,
 // KubeVirt's webhook defaults, a VirtualMachine's run strategy, and the disks the launcher creates itself.
 import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../harness/guest-disk.js';
 import { parseVmi, parseVmiText } from '../../domain/vmi.js';
 import { startRefusals } from '../../domain/vm-run-strategy.js';
 import { COMPACT_DEFAULT_MEMORY, nameFromSource } from '../../domain/compact-form.js';
@@ -21,6 +24,10 @@ spec:
   - name: my-fs-store
     persistentVolumeClaim: my-fs-claim
 `;
+
+test('examples/vmi/vmi-design-example.yaml is the design\'s example, verbatim (the integration test boots that file)', (t) => {
+  t.is(readFileSync(join(repoRoot, 'examples', 'vmi', 'vmi-design-example.yaml'), 'utf8'), SEED_EXAMPLE);
+});
 
 const rows = (problems: Problem[]) => problems.map((p) => [p.reason, p.severity, p.field]);
 
