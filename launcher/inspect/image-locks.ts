@@ -1,17 +1,31 @@
 // Is a QEMU already using this image? QEMU marks the images it opens with OFD locks on bytes
 // 100-299 (one byte per permission it holds or refuses to share). /proc/locks shows them:
 // reading it changes nothing and catches two VMs about to write the same disk.
+// A lock seen once may be a passing `qemu-img info` (a backup tool, a neighbour's check): only a
+// lock still there after LOCK_WATCH_MS is a QEMU that keeps the image open. CI saw one such
+// passing lock fail an unrelated test with DiskImageInUse.
 import { readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const QEMU_LOCK_BYTES = { first: 100, last: 299 };
+export const LOCK_WATCH_MS = 600;
+const LOCK_READS = 4;
 
 // Linux's dev_t encoding (glibc's major()/minor()).
 const major = (dev: number) => ((dev >>> 8) & 0xfff) | Math.floor(dev / 2 ** 32) & ~0xfff;
 const minor = (dev: number) => (dev & 0xff) | ((dev >>> 12) & ~0xff & 0xfffff);
 
-/** Whether some process holds QEMU's image locks on the file or device behind `st`. */
-export async function heldByQemu(st: Stats, procLocks = '/proc/locks'): Promise<boolean> {
+/** Whether some process holds QEMU's image locks on the file or device behind `st`, and keeps them. */
+export async function heldByQemu(st: Stats, procLocks = '/proc/locks', watchMs = LOCK_WATCH_MS): Promise<boolean> {
+  for (let read = 0; read < LOCK_READS; read++) {
+    if (read > 0) await sleep(watchMs / (LOCK_READS - 1));
+    if (!(await lockedNow(st, procLocks))) return false;
+  }
+  return true;
+}
+
+async function lockedNow(st: Stats, procLocks: string): Promise<boolean> {
   let text: string;
   try {
     text = await readFile(procLocks, 'utf8');
