@@ -25,13 +25,16 @@ export interface ObjectList { what: string; fix: string; rules: FieldRules; hint
 export function parseObjects<T>(problems: Problems, list: unknown[], path: string, kind: ObjectList, parse: (item: Obj, field: string) => T | undefined): T[] {
   return parseEach(list, path, (item, field) => {
     if (!isObject(item)) {
-      problems.push(problem(Reason.FieldInvalid, `${field}: a ${kind.what} must be an object`, { field, fix: kind.fix }));
+      problems.push(problem(Reason.FieldInvalid, `${field}: ${withArticle(kind.what)} must be an object`, { field, fix: kind.fix }));
       return undefined;
     }
     refuseUnknownKeys(problems, item, field, kind.rules, kind.hints);
     return parse(item, field);
   });
 }
+
+/** "a network", "an interface". */
+export const withArticle = (noun: string): string => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 
 /** Problems found so far in one manifest. */
 export type Problems = Problem[];

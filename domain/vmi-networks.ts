@@ -7,7 +7,7 @@ import { problem } from './problem.js';
 import { Reason } from './reasons.js';
 import { isDns1123Label } from './names.js';
 import {
-  fieldPath, parseObjects, readArray, readInteger, readObject, readString, refuseUnknownKeys,
+  fieldPath, parseObjects, withArticle, readArray, readInteger, readObject, readString, refuseUnknownKeys,
   type Obj, type Problems,
 } from './manifest-reader.js';
 import { FIX_HINTS } from './vmi-fields.js';
@@ -126,7 +126,7 @@ function readName(problems: Problems, item: Obj, field: string, what: string): s
   const name = readString(problems, item, 'name', field);
   if (name === undefined) {
     if (item['name'] === undefined || item['name'] === null) {
-      problems.push(problem(Reason.FieldMissing, `${field}.name: a ${what} needs a name`, { field: `${field}.name`, fix: 'name it, for example default' }));
+      problems.push(problem(Reason.FieldMissing, `${field}.name: ${withArticle(what)} needs a name`, { field: `${field}.name`, fix: 'name it, for example default' }));
     }
     return undefined;
   }
