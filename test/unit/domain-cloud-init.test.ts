@@ -6,6 +6,7 @@ import { assertRefused, errorsOf } from './refusal-checks.js';
 import { describeSeed, planSeed, seedHostname } from '../../domain/cloud-init-seed.js';
 import { domainUuid } from '../../domain/uuid.js';
 import type { VmSpec } from '../../domain/types.js';
+import { CLOUD_INIT_INLINE_MAX_BYTES, CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/vmi-cloud-init.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 
@@ -179,4 +180,28 @@ test('describeSeed: one line with the label, instance id, hostname and every fil
   const configDrive = planSeed(drive, drive.cloudInit!, { path: '/r/seed.iso', userData: { data: Buffer.from('xyz'), from: 'Secret s' } });
   t.is(describeSeed(configDrive), 'cloudinit: ConfigDrive seed labelled config-2 at /r/seed.iso, instance-id web.example.ns, hostname web: '
     + 'openstack/latest/meta_data.json 95 B (vm-launcher), openstack/latest/user_data 3 B (Secret s); built by run with xorrisofs');
+});
+
+// Survivors of the mutation run on vmi-cloud-init.ts: values of the wrong type (each refused once, never a throw),
+// an empty string as absent, where the data came from, and the Secret size limit the launcher enforces.
+const wrongTypes: Array<[string, Doc, Array<[string, string]>]> = [
+  ['the source not a mapping', base('x' as unknown as Doc), [['FieldInvalid', 'spec.volumes[1].cloudInitNoCloud']]],
+  ['secretRef not a mapping', base({ secretRef: 'my-ud' }), [['FieldInvalid', 'spec.volumes[1].cloudInitNoCloud.secretRef']]],
+  ['userData a number', base({ userData: 5 }), [['FieldInvalid', 'spec.volumes[1].cloudInitNoCloud.userData']]],
+  ['userDataBase64 a number', base({ userDataBase64: 5 }), [['FieldInvalid', 'spec.volumes[1].cloudInitNoCloud.userDataBase64']]],
+];
+for (const [title, doc, expected] of wrongTypes) {
+  test(`cloud-init of the wrong type is refused, not thrown: ${title}`, (t) => {
+    t.deepEqual(errorsOf(doc), expected);
+  });
+}
+
+test('cloud-init: an empty userData beside secretRef is absent, not a second source; base64 data says it was base64', (t) => {
+  t.like(accepted(base({ userData: '', secretRef: { name: 'my-ud' } })).cloudInit?.userData, { from: 'secret', secretName: 'my-ud' });
+  t.is(accepted(base({ userDataBase64: b64('#cloud-config\n') })).cloudInit?.userData?.from, 'base64');
+});
+
+test('cloud-init: a Secret\'s data may be up to 1 MiB (Kubernetes\' Secret limit), inline data 2048 bytes', (t) => {
+  t.is(CLOUD_INIT_SECRET_MAX_BYTES, 1024 * 1024);
+  t.is(CLOUD_INIT_INLINE_MAX_BYTES, 2048);
 });
