@@ -45,7 +45,7 @@ export function parseFirmware(problems: Problems, firmware: Obj, path: string): 
     refuseUnknownKeys(problems, efi, efiPath, EFI_FIELDS, FIX_HINTS);
     out.bootloader = 'efi';
     const secureBoot = readBoolean(problems, efi, 'secureBoot', efiPath);
-    if (secureBoot === undefined && efi['secureBoot'] === undefined) {
+    if (efi['secureBoot'] === undefined || efi['secureBoot'] === null) { // absent (null is absent), not merely invalid
       problems.push(problem(Reason.KubeVirtDefault, `${efiPath}.secureBoot: not given; KubeVirt's default is true: secure boot is on (it needs features.smm)`, {
         field: `${efiPath}.secureBoot`, fix: 'set secureBoot: true or false to choose',
       }));
