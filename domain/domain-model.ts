@@ -52,7 +52,6 @@ export interface DomainOS {
   /** EFI through libvirt's firmware auto-selection (descriptors of Debian's ovmf), with the features asked for. */
   firmware?: 'efi';
   firmwareFeatures?: Array<{ name: 'secure-boot' | 'enrolled-keys'; enabled: 'yes' | 'no' }>;
-  loader?: { secure: 'yes' | 'no' };
   /** The EFI variable store: where it lives (and libvirt copies the firmware's template to it when absent). */
   nvram?: string;
   smbios?: 'sysinfo';

@@ -11,7 +11,6 @@ export function osNode(os: DomainOS): XmlNode {
     ...attrs({ firmware: os.firmware }),
     type: { ...attrs({ arch: os.arch, machine: os.machine }), [TEXT]: os.type },
     ...(os.firmwareFeatures && { firmware: { feature: os.firmwareFeatures.map((f) => attrs({ enabled: f.enabled, name: f.name })) } }),
-    ...(os.loader && { loader: attrs({ secure: os.loader.secure }) }),
     ...(os.nvram !== undefined && { nvram: os.nvram }),
     ...(os.smbios && { smbios: attrs({ mode: os.smbios }) }),
     ...(os.biosUseSerial && { bios: attrs({ useserial: 'yes' }) }),
