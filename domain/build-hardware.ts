@@ -116,7 +116,7 @@ function applyDiskExtras(domain: Domain, spec: VmSpec, hw: HardwareSpec, vcpus: 
     if (x.errorPolicy) driver.errorPolicy = x.errorPolicy;
     const built: DomainDisk = { ...disk, driver, ...(x.blockSize && { blockio: x.blockSize }), ...(x.shareable && { shareable: true }) };
     if (x.shareable && driver.cache !== 'none') {
-      problems.push(problem(Reason.FieldInvalid, `disk ${d.name}: shareable needs cache none (O_DIRECT), but the cache is ${driver.cache}`, {
+      problems.push(problem(Reason.FieldInvalid, `${d.field}.shareable: disk ${d.name} is shareable, which needs cache none (O_DIRECT), but its cache is ${driver.cache}`, {
         field: `${d.field}.shareable`, volume: d.volumeName, fix: 'remove cache (or set cache: none) on a volume whose filesystem accepts O_DIRECT',
       }));
     }
