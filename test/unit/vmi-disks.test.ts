@@ -1,0 +1,42 @@
+// spec.domain.devices.disks (domain/vmi-disks.ts) at its edges: a name that is empty, null or of the wrong type,
+// CD-ROM buses and read-only, the defaults a bare disk gets, and the texts of its problems word for word.
+import test from 'ava';
+import { parseVmi } from '../../domain/vmi.js';
+
+const D = 'spec.domain.devices.disks[0]';
+const vmi = (disk: unknown, volume: Record<string, unknown> = { name: 'root', persistentVolumeClaim: { claimName: 'root' } }) => ({
+  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1', namespace: 'ns' },
+  spec: { domain: { memory: { guest: '128Mi' }, devices: { disks: [disk] } }, volumes: [volume] },
+});
+const errors = (disk: unknown) => parseVmi(vmi(disk)).problems.filter((p) => p.severity === 'error' && p.field?.startsWith(D))
+  .map((p) => [p.reason, p.field, p.message, p.fix]);
+
+const NAME_MISSING = ['FieldMissing', `${D}.name`, `${D}.name: a disk needs a name`, 'name the disk after the volume that backs it'];
+const names: Array<[string, unknown, unknown[][]]> = [
+  ['absent', { disk: {} }, [NAME_MISSING]],
+  ['null', { name: null, disk: {} }, [NAME_MISSING]],
+  ['empty', { name: '', disk: {} }, [NAME_MISSING]],
+  ['a number: wrong type, said once', { name: 5, disk: {} }, [['FieldInvalid', `${D}.name`, `${D}.name: must be a string, not 5`, 'quote the value']]],
+];
+for (const [title, disk, expected] of names) {
+  test(`vmi-disks: a disk name ${title}`, (t) => {
+    t.deepEqual(errors(disk), expected);
+  });
+}
+
+test('vmi-disks: a disk that is not an object says how to write one', (t) => {
+  t.deepEqual(errors('root'), [['FieldInvalid', D, `${D}: a disk must be an object`, 'give each disk a name and a disk or cdrom target']]);
+});
+
+test('vmi-disks: a bare disk is a writable virtio disk; disk: {} the same', (t) => {
+  for (const disk of [{ name: 'root' }, { name: 'root', disk: {} }]) {
+    t.like(parseVmi(vmi(disk)).spec?.disks[0], { device: 'disk', bus: 'virtio', readonly: false });
+  }
+});
+
+test('vmi-disks: a CD-ROM keeps its sata or scsi bus (sata by default) and is read-only, readonly: true or not', (t) => {
+  const cd = (cdrom: Record<string, unknown>) => parseVmi(vmi({ name: 'root', cdrom }, { name: 'root', persistentVolumeClaim: { claimName: 'root', readOnly: true } })).spec?.disks[0];
+  t.like(cd({ bus: 'scsi' }), { device: 'cdrom', bus: 'scsi', readonly: true });
+  t.like(cd({}), { device: 'cdrom', bus: 'sata', readonly: true });
+  t.like(cd({ readonly: true }), { device: 'cdrom', bus: 'sata', readonly: true });
+});
