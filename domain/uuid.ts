@@ -18,5 +18,6 @@ export function uuidV5(name: string, namespaceUuid: string = VM_LAUNCHER_UUID_NA
 }
 
 /** The VMI's uid when it is a UUID (KubeVirt's choice), else a v5 UUID of `<namespace>/<name>`. */
-export const domainUuid = (spec: { namespace: string; name: string; uid?: string }): string =>
-  spec.uid !== undefined && isUuid(spec.uid) ? spec.uid.toLowerCase() : uuidV5(`${spec.namespace}/${spec.name}`);
+export function domainUuid(spec: { namespace: string; name: string; uid?: string }): string {
+  return spec.uid !== undefined && isUuid(spec.uid) ? spec.uid.toLowerCase() : uuidV5(`${spec.namespace}/${spec.name}`);
+}
