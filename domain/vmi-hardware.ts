@@ -33,7 +33,8 @@ export function parseHardware(problems: Problems, domain: Obj, path: string): Ha
   const features = readObject(problems, domain, 'features', path);
   if (features) hw.features = parseFeatures(problems, features, fieldPath(path, 'features'));
   const clock = readObject(problems, domain, 'clock', path);
-  if (clock) hw.clock = parseClock(problems, clock, fieldPath(path, 'clock'));
+  const parsedClock = clock && parseClock(problems, clock, fieldPath(path, 'clock'));
+  if (parsedClock) hw.clock = parsedClock;
   const cpu = readObject(problems, domain, 'cpu', path);
   const model = cpu && readString(problems, cpu, 'model', fieldPath(path, 'cpu'));
   const parsedModel = model ? cpuModel(problems, model, fieldPath(path, 'cpu.model')) : undefined;
@@ -110,7 +111,7 @@ function parseFeatures(problems: Problems, features: Obj, path: string): Feature
   const apic = readObject(problems, features, 'apic', path);
   if (apic) refuseUnknownKeys(problems, apic, fieldPath(path, 'apic'), APIC_FIELDS, FIX_HINTS);
   const out: FeaturesSpec = {
-    acpi: (features['acpi'] === undefined ? 'on' : readState(problems, features, 'acpi', path)) !== 'off',
+    acpi: readState(problems, features, 'acpi', path) !== 'off',
     apic: !(apic && readBoolean(problems, apic, 'enabled', fieldPath(path, 'apic')) === false),
     smm: readState(problems, features, 'smm', path) === 'on',
   };
