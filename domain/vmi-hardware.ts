@@ -188,7 +188,8 @@ function parseClock(problems: Problems, clock: Obj, path: string): ClockSpec | u
   }
   let spec: ClockSpec;
   if (timezone !== undefined) {
-    if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(timezone) || timezone.includes('..')) {
+    // A tz database name starts with a letter: `/etc/x` (glibc reads an absolute TZ as a file) or `../x` is refused.
+    if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(timezone) || timezone.includes('..')) {
       problems.push(problem(Reason.FieldInvalid, `${path}.timezone: ${JSON.stringify(timezone)} is not a time zone name`, {
         field: `${path}.timezone`, fix: 'use a tz database name such as Europe/Berlin',
       }));

@@ -210,7 +210,7 @@ const TZ_FIX = 'use a tz database name such as Europe/Berlin';
 const timezones: Array<[string, boolean]> = [
   ['Europe/Berlin', true], ['Etc/GMT-14', true], ['America/Argentina/Buenos_Aires', true], ['a', true],
   ['', false], ['Europe Berlin', false], [' UTC', false], ['UTC ', false], ['Europe/Berlin\n', false], ['a..b', false], ['../x', false],
-  ['x'.repeat(65), false], ['Zürich', false],
+  ['x'.repeat(65), false], ['Zürich', false], ['/etc/shadow', false], ['/UTC', false], ['-x', false], ['_x', false], ['1x', false],
 ];
 for (const [timezone, ok] of timezones) {
   test(`vmi-hardware: clock.timezone ${JSON.stringify(timezone.length > 20 ? `${timezone.length} characters` : timezone)}: ${ok ? 'accepted' : 'refused'}`, (t) => {
