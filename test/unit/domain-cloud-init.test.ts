@@ -205,3 +205,7 @@ test('cloud-init: a Secret\'s data may be up to 1 MiB (Kubernetes\' Secret limit
   t.is(CLOUD_INIT_SECRET_MAX_BYTES, 1024 * 1024);
   t.is(CLOUD_INIT_INLINE_MAX_BYTES, 2048);
 });
+
+test('cloud-init: userData: null beside secretRef is absent (Kubernetes null), not a second source', (t) => {
+  t.like(accepted(base({ userData: null, secretRef: { name: 'my-ud' } })).cloudInit?.userData, { from: 'secret', secretName: 'my-ud' });
+});

@@ -2,6 +2,8 @@
 // CD-ROM buses and read-only, the defaults a bare disk gets, and the texts of its problems word for word.
 import test from 'ava';
 import { parseVmi } from '../../domain/vmi.js';
+import { parseDisks } from '../../domain/vmi-disks.js';
+import type { Problems } from '../../domain/manifest-reader.js';
 
 const D = 'spec.domain.devices.disks[0]';
 const vmi = (disk: unknown, volume: Record<string, unknown> = { name: 'root', persistentVolumeClaim: { claimName: 'root' } }) => ({
@@ -39,4 +41,12 @@ test('vmi-disks: a CD-ROM keeps its sata or scsi bus (sata by default) and is re
   t.like(cd({ bus: 'scsi' }), { device: 'cdrom', bus: 'scsi', readonly: true });
   t.like(cd({}), { device: 'cdrom', bus: 'sata', readonly: true });
   t.like(cd({ readonly: true }), { device: 'cdrom', bus: 'sata', readonly: true });
+});
+
+test('vmi-disks: the parsed CD-ROM is read-only and on sata even when its bus was refused or its claim is writable', (t) => {
+  const problems: Problems = [];
+  const [cd] = parseDisks(problems, [{ name: 'iso', cdrom: { bus: 'virtio' } }], 'spec.domain.devices.disks');
+  t.like(cd, { device: 'cdrom', bus: 'sata', readonly: true });
+  t.deepEqual(problems.map((p) => p.field), ['spec.domain.devices.disks[0].cdrom.bus']);
+  t.like(parseVmi(vmi({ name: 'root', cdrom: {} })).spec?.disks[0], { device: 'cdrom', readonly: true });
 });

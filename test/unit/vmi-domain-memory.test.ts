@@ -39,3 +39,7 @@ test('vmi-domain: memory.guest: null is absent: the request gives the memory', (
   t.deepEqual(r.problems, []);
   t.is(r.part.memoryBytes, 256 * 2 ** 20);
 });
+
+test('vmi-domain: memory.guest: null alone is memory not given (MemoryMissing)', (t) => {
+  t.deepEqual(parse({ memory: { guest: null } }).problems.map((p) => p[0]), ['MemoryMissing']);
+});
