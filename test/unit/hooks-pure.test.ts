@@ -19,6 +19,8 @@ const xmlTable: Array<[string, string | undefined]> = [
   ['<!-- only a comment -->', 'Start tag expected. (line 1)'],
   ['', 'Start tag expected'],
   ['just text', 'line 1'],
+  ['<![CDATA[x]]><domain/>', 'text outside the root element (a CDATA section), not one <domain>'],
+  ['<domain/>\n<x/>', '2 root elements (<domain>, <x>), not one <domain>'],
 ];
 for (const [xml, refusal] of xmlTable) {
   test(`domain XML ${JSON.stringify(xml)}: ${refusal ?? 'accepted'}`, (t) => {
@@ -68,6 +70,12 @@ for (const [outcome, reason, fix] of errorTable) {
     t.regex(e.problem.fix ?? '', fix);
   });
 }
+
+test('an ok outcome handed to errorForResult by mistake is still a HookFailed error, never undefined', (t) => {
+  const e = errorForResult(result('ok'), 1);
+  t.is(e.reason as string, HookReason.Failed);
+  t.is(e.message, 'preStart hook 10-net went wrong');
+});
 
 test("a failed or timed-out hook's message carries the last stderr lines", (t) => {
   t.is(errorForResult(result('failed', ['a', 'b']), 1).message, 'preStart hook 10-net went wrong; last stderr: a | b');
