@@ -65,6 +65,7 @@ export const GOLDEN_CASES: GoldenCase[] = [
     name: 'virtiofs-with-passt', manifest: `${manifests}virtiofs-with-passt.yaml`, accel: 'kvm', volumes: { rootdisk: fs() }, network: passt('vhost-user'),
     opts: { virtiofsSocketDir: '/var/run/vm-launcher/virtiofs' },
   },
+  { name: 'clock-timers-tcg', manifest: `${manifests}clock-timers.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
   { name: 'efi-plain-tcg', manifest: `${repo}test/fixtures/manifests/vmi-efi-plain-timezone.yaml`, accel: 'qemu', volumes: { rootdisk: fs() } },
 ];
 
