@@ -1,0 +1,90 @@
+// domain/network-policy.ts called directly, at the edges the main table (domain-network.test.ts) leaves open, found
+// by mutation testing: the VM network CIDR's bounds (255 in an octet, /0, /30 to /33, text around the CIDR) with
+// every refusal word for word, the passt backend choice with its reason (`why`) and refusals word for word, the
+// --passt-mode values, and when every port is forwarded.
+import test from 'ava';
+import {
+  choosePasstBackend, forwardsAll, masqueradeAddressing, PASST_MODES, type LibvirtPasstSupport, type PasstMode,
+} from '../../domain/network-policy.js';
+import type { InterfaceModel, PortSpec } from '../../domain/vmi-networks.js';
+
+// ---------------------------------------------------------------------------------------------- the VM network CIDR
+const CIDR_FIX = 'write an IPv4 CIDR with room for a gateway and the guest, such as 10.0.2.0/24 (at most /30)';
+const notCidr = (cidr: string) => ['FieldInvalid', `${JSON.stringify(cidr)} is not an IPv4 CIDR`, CIDR_FIX];
+const tooSmall = (cidr: string) => ['FieldInvalid', `${cidr} has fewer than 4 addresses: no room for a gateway and the guest`, CIDR_FIX];
+const addressing = (cidr: string) => {
+  const d = masqueradeAddressing(cidr);
+  return d.ok ? [d.value.cidr, d.value.prefix, d.value.gateway, d.value.guestAddress] : [d.reason, d.message, d.fix];
+};
+
+const cidrs: Array<[string, unknown[]]> = [
+  ['10.0.255.0/24', ['10.0.255.0/24', 24, '10.0.255.1', '10.0.255.2']],
+  ['255.255.255.252/30', ['255.255.255.252/30', 30, '255.255.255.253', '255.255.255.254']],
+  ['10.0.2.77/24', ['10.0.2.0/24', 24, '10.0.2.1', '10.0.2.2']],
+  ['10.1.2.3/0', ['0.0.0.0/0', 0, '0.0.0.1', '0.0.0.2']],
+  ['10.0.2.0/31', tooSmall('10.0.2.0/31')],
+  ['10.0.2.0/32', tooSmall('10.0.2.0/32')],
+  ['10.0.2.0/33', notCidr('10.0.2.0/33')],
+  ['10.0.2.0/99', notCidr('10.0.2.0/99')],
+  ['10.0.2.0/245', notCidr('10.0.2.0/245')],
+  ['10.0.2.0/24x', notCidr('10.0.2.0/24x')],
+  ['x10.0.2.0/24', notCidr('x10.0.2.0/24')],
+  ['10.0.2.0/24\n', notCidr('10.0.2.0/24\n')],
+  ['10.0.2.256/24', notCidr('10.0.2.256/24')],
+  ['', notCidr('')],
+];
+for (const [cidr, expected] of cidrs) {
+  test(`network-policy › VM network CIDR ${JSON.stringify(cidr)}`, (t) => {
+    t.deepEqual(addressing(cidr), expected);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- the passt backend
+const ALL: LibvirtPasstSupport = { user: true, vhostUser: true };
+const USER_ONLY: LibvirtPasstSupport = { user: true, vhostUser: false };
+const NONE: LibvirtPasstSupport = { user: false, vhostUser: false };
+const VHOST_ONLY_11: LibvirtPasstSupport = { user: false, vhostUser: true, version: '11.0.0' };
+const NONE_9: LibvirtPasstSupport = { user: false, vhostUser: false, version: '9.0.0' };
+
+const LIBVIRT_FIX = 'run the vm-launcher image (Debian trixie, libvirt 11), or a host with libvirt 11.1 or later';
+const DEBIAN = "(Debian bookworm's libvirt 9.0 has passt disabled by a Debian patch)";
+const USER_REFUSED = "passt (<interface type='user'><backend type='passt'/>)";
+const VHOST_REFUSED = "passt over vhost-user (<interface type='vhostuser'><backend type='passt'/>)";
+const refused = (libvirt: string, what: string) => ['PasstUnsupportedByLibvirt', `${libvirt} refuses ${what} ${DEBIAN}`, LIBVIRT_FIX];
+
+const backends: Array<[PasstMode, InterfaceModel, LibvirtPasstSupport, unknown[]]> = [
+  ['auto', 'virtio', ALL, ['vhost-user', 'auto: virtio model and libvirt accepts passt over vhost-user']],
+  ['auto', 'virtio', USER_ONLY, ['user', 'auto: libvirt does not accept passt over vhost-user']],
+  ['auto', 'e1000', ALL, ['user', 'auto: vhost-user needs the virtio model, not e1000']],
+  ['auto', 'rtl8139', USER_ONLY, ['user', 'auto: vhost-user needs the virtio model, not rtl8139']],
+  ['auto', 'virtio', NONE, refused('this libvirt', USER_REFUSED)],
+  ['auto', 'virtio', NONE_9, refused('this libvirt (9.0.0)', USER_REFUSED)],
+  ['auto', 'e1000', VHOST_ONLY_11, refused('this libvirt (11.0.0)', USER_REFUSED)],
+  ['vhost-user', 'virtio', ALL, ['vhost-user', '--passt-mode vhost-user']],
+  ['vhost-user', 'virtio', USER_ONLY, refused('this libvirt', VHOST_REFUSED)],
+  ['vhost-user', 'virtio', NONE_9, refused('this libvirt (9.0.0)', VHOST_REFUSED)],
+  ['vhost-user', 'e1000', ALL, ['FieldInvalid', 'vhost-user needs the virtio model, not e1000',
+    'remove model (virtio is the default), or use --passt-mode user']],
+  ['user', 'virtio', ALL, ['user', '--passt-mode user']],
+  ['user', 'e1000', USER_ONLY, ['user', '--passt-mode user']],
+  ['user', 'virtio', VHOST_ONLY_11, refused('this libvirt (11.0.0)', USER_REFUSED)],
+];
+for (const [mode, model, support, expected] of backends) {
+  const has = [support.user && 'user', support.vhostUser && 'vhost-user'].filter(Boolean).join('+') || 'no passt';
+  test(`network-policy › backend: --passt-mode ${mode}, model ${model}, libvirt ${support.version ?? '(no version)'} with ${has}`, (t) => {
+    const d = choosePasstBackend(mode, model, support);
+    t.deepEqual(d.ok ? [d.value.backend, d.value.why] : [d.reason, d.message, d.fix], expected);
+  });
+}
+
+test('network-policy › --passt-mode accepts exactly auto, vhost-user and user', (t) => {
+  t.deepEqual(PASST_MODES, ['auto', 'vhost-user', 'user']);
+});
+
+// ---------------------------------------------------------------------------------------------- ports
+test('network-policy › every port is forwarded only when no port is listed', (t) => {
+  const port = (p: number, protocol: 'tcp' | 'udp' = 'tcp'): PortSpec => ({ port: p, protocol, field: 'x' });
+  t.is(forwardsAll([]), true);
+  t.is(forwardsAll([port(22)]), false);
+  t.is(forwardsAll([port(53, 'udp'), port(80)]), false);
+});
