@@ -23,6 +23,11 @@ function parseIpv4(text: string): number | undefined {
 
 const formatIpv4 = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 
+/** Networks whose first addresses cannot be a gateway's or a guest's: [start, prefix bits, what]. */
+const NOT_UNICAST: ReadonlyArray<[start: number, bits: number, what: string]> = [
+  [0, 8, '0.0.0.0/8 ("this network")'], [127 * 2 ** 24, 8, '127.0.0.0/8 (loopback)'], [224 * 2 ** 24, 3, '224.0.0.0/3 (multicast and reserved)'],
+];
+
 export function masqueradeAddressing(cidr: string = DEFAULT_VM_NETWORK_CIDR): Decision<MasqueradeAddressing> {
   const m = /^([0-9.]+)\/(\d{1,2})$/.exec(cidr);
   const address = m ? parseIpv4(m[1]!) : undefined;
@@ -32,6 +37,10 @@ export function masqueradeAddressing(cidr: string = DEFAULT_VM_NETWORK_CIDR): De
   if (prefix > 30) return { ok: false, reason: Reason.FieldInvalid, message: `${cidr} has fewer than 4 addresses: no room for a gateway and the guest`, fix };
   const size = 2 ** (32 - prefix);
   const network = address - (address % size);
+  const special = NOT_UNICAST.find(([start, bits]) => Math.floor(network / 2 ** (32 - bits)) === start / 2 ** (32 - bits));
+  if (special) {
+    return { ok: false, reason: Reason.FieldInvalid, message: `${cidr} starts in ${special[2]}: the gateway and the guest need unicast addresses`, fix };
+  }
   return ok({ cidr: `${formatIpv4(network)}/${prefix}`, prefix, gateway: formatIpv4(network + 1), guestAddress: formatIpv4(network + 2) });
 }
 

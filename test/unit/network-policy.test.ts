@@ -1,5 +1,5 @@
 // domain/network-policy.ts called directly, at the edges the main table (domain-network.test.ts) leaves open, found
-// by mutation testing: the VM network CIDR's bounds (255 in an octet, /0, /30 to /33, text around the CIDR) with
+// by mutation testing: the VM network CIDR's bounds (255 in an octet, /0, /30 to /33, networks that are not unicast, text around the CIDR) with
 // every refusal word for word, the passt backend choice with its reason (`why`) and refusals word for word, the
 // --passt-mode values, and when every port is forwarded.
 import test from 'ava';
@@ -12,6 +12,7 @@ import type { InterfaceModel, PortSpec } from '../../domain/vmi-networks.js';
 const CIDR_FIX = 'write an IPv4 CIDR with room for a gateway and the guest, such as 10.0.2.0/24 (at most /30)';
 const notCidr = (cidr: string) => ['FieldInvalid', `${JSON.stringify(cidr)} is not an IPv4 CIDR`, CIDR_FIX];
 const tooSmall = (cidr: string) => ['FieldInvalid', `${cidr} has fewer than 4 addresses: no room for a gateway and the guest`, CIDR_FIX];
+const notUnicast = (cidr: string, range: string) => ['FieldInvalid', `${cidr} starts in ${range}: the gateway and the guest need unicast addresses`, CIDR_FIX];
 const addressing = (cidr: string) => {
   const d = masqueradeAddressing(cidr);
   return d.ok ? [d.value.cidr, d.value.prefix, d.value.gateway, d.value.guestAddress] : [d.reason, d.message, d.fix];
@@ -19,9 +20,20 @@ const addressing = (cidr: string) => {
 
 const cidrs: Array<[string, unknown[]]> = [
   ['10.0.255.0/24', ['10.0.255.0/24', 24, '10.0.255.1', '10.0.255.2']],
-  ['255.255.255.252/30', ['255.255.255.252/30', 30, '255.255.255.253', '255.255.255.254']],
+  ['255.255.255.252/30', notUnicast('255.255.255.252/30', '224.0.0.0/3 (multicast and reserved)')],
+  ['223.255.255.252/30', ['223.255.255.252/30', 30, '223.255.255.253', '223.255.255.254']],
   ['10.0.2.77/24', ['10.0.2.0/24', 24, '10.0.2.1', '10.0.2.2']],
-  ['10.1.2.3/0', ['0.0.0.0/0', 0, '0.0.0.1', '0.0.0.2']],
+  ['10.1.2.3/0', notUnicast('10.1.2.3/0', '0.0.0.0/8 ("this network")')],
+  ['0.255.255.0/24', notUnicast('0.255.255.0/24', '0.0.0.0/8 ("this network")')],
+  ['1.0.0.0/24', ['1.0.0.0/24', 24, '1.0.0.1', '1.0.0.2']],
+  ['128.0.0.0/1', ['128.0.0.0/1', 1, '128.0.0.1', '128.0.0.2']],
+  ['126.255.255.0/24', ['126.255.255.0/24', 24, '126.255.255.1', '126.255.255.2']],
+  ['127.0.0.0/24', notUnicast('127.0.0.0/24', '127.0.0.0/8 (loopback)')],
+  ['127.255.255.252/30', notUnicast('127.255.255.252/30', '127.0.0.0/8 (loopback)')],
+  ['128.0.0.0/24', ['128.0.0.0/24', 24, '128.0.0.1', '128.0.0.2']],
+  ['223.255.255.0/24', ['223.255.255.0/24', 24, '223.255.255.1', '223.255.255.2']],
+  ['224.0.0.0/24', notUnicast('224.0.0.0/24', '224.0.0.0/3 (multicast and reserved)')],
+  ['240.1.0.0/16', notUnicast('240.1.0.0/16', '224.0.0.0/3 (multicast and reserved)')],
   ['10.0.2.0/31', tooSmall('10.0.2.0/31')],
   ['10.0.2.0/32', tooSmall('10.0.2.0/32')],
   ['10.0.2.0/33', notCidr('10.0.2.0/33')],
