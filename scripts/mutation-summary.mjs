@@ -4,14 +4,18 @@
 // mutant that was not detected (file:line mutator `replacement`), the list docs/mutation-equivalents.md explains.
 // Several reports (runs of different `--mutate` sets, e.g. one per file, then a re-run of a line range after new
 // tests) are merged mutant by mutant: a mutant of a later report (same file, span, mutator and replacement)
-// replaces the earlier result. Only valid while the mutated source is unchanged between the runs.
+// replaces the earlier result. Only valid while the mutated source is unchanged between the runs (else `whole:`).
 import { readFileSync } from 'node:fs';
 
+// A report named as `whole:PATH` ran its files whole (after their source changed): every earlier mutant of those
+// files is dropped, not merged, since its line and column may no longer mean the same code.
 const paths = process.argv.length > 2 ? process.argv.slice(2) : ['reports/mutation/mutation.json'];
 const merged = new Map(); // file -> Map(mutant key -> mutant)
-for (const path of paths) {
+for (const arg of paths) {
+  const whole = arg.startsWith('whole:');
+  const path = whole ? arg.slice('whole:'.length) : arg;
   for (const [file, { mutants }] of Object.entries(JSON.parse(readFileSync(path, 'utf8')).files)) {
-    const byKey = merged.get(file) ?? new Map();
+    const byKey = (!whole && merged.get(file)) || new Map();
     for (const m of mutants) {
       const { start, end } = m.location;
       byKey.set(`${start.line}:${start.column}-${end.line}:${end.column}:${m.mutatorName}:${m.replacement}`, m);
