@@ -3,7 +3,7 @@
 import { problem, type Problem } from './problem.js';
 import { Reason } from './reasons.js';
 import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from './types.js';
-import type { Domain, DomainController, DomainDisk } from './domain-model.js';
+import type { Domain, DomainController, DomainDisk, DomainSerial } from './domain-model.js';
 import { assignTargets, decideCache, decideDiscard, decideIo, domainTypeFor, type Decision } from './disk-policy.js';
 import { placeDisk } from './disk-source.js';
 import { applyHardware } from './build-hardware.js';
@@ -61,13 +61,20 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
       controllers,
       ...(shares.filesystems.length > 0 && { filesystems: shares.filesystems }),
       ...(network.interfaces.length > 0 && { interfaces: network.interfaces }),
-      serials: [{ type: 'file', sourcePath: opts.consoleLogPath, port: 0 }],
-      consoles: [{ type: 'file', sourcePath: opts.consoleLogPath, targetType: 'serial', port: 0 }],
+      serials: [serialPort(opts)],
+      consoles: [{ ...serialPort(opts), targetType: 'serial' }],
       memballoon: { model: 'none' },
     },
   };
   applyHardware(domain, spec, opts, problems);
   return { domain, problems };
+}
+
+/** Serial port 0: a socket `vm-launcher console` attaches to, logged to the console file; or the file alone. */
+function serialPort(opts: DomainOptions): DomainSerial {
+  return opts.consoleSocketPath === undefined
+    ? { type: 'file', sourcePath: opts.consoleLogPath, port: 0 }
+    : { type: 'unix', sourcePath: opts.consoleSocketPath, logFile: opts.consoleLogPath, port: 0 };
 }
 
 function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | undefined, target: string): DomainDisk | undefined {

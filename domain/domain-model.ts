@@ -119,19 +119,22 @@ export type DomainController =
   | { type: 'scsi'; index: number; model: 'virtio-scsi' }
   | { type: 'usb'; index: number; model: 'none' | 'qemu-xhci' };
 
-/** A serial port written to a file the launcher reads. */
+/**
+ * A serial port: written to a file the launcher reads (`file`), or a unix socket QEMU listens on whose output is
+ * also logged to that file (`unix`, with `logFile`).
+ */
 export interface DomainSerial {
-  type: 'file';
+  type: 'file' | 'unix';
+  /** The file (`file`) or the socket (`unix`). */
   sourcePath: string;
+  /** `unix`: the file every byte the guest writes also goes to. */
+  logFile?: string;
   port: number;
 }
 
 /** The console on that same serial port. */
-export interface DomainConsole {
-  type: 'file';
-  sourcePath: string;
+export interface DomainConsole extends DomainSerial {
   targetType: 'serial';
-  port: number;
 }
 
 /** A NIC connected through passt, started by libvirt as the VM user. */

@@ -1,7 +1,7 @@
 // Domain model -> libvirt XML through fast-xml-parser's XMLBuilder, which escapes every name, path and serial.
 // Attributes are keys with ATTR prefix, text is TEXT; element order follows libvirt's documentation.
 import { XMLBuilder } from 'fast-xml-parser';
-import type { Domain, DomainDisk } from './domain-model.js';
+import type { Domain, DomainDisk, DomainSerial } from './domain-model.js';
 import { ATTR, attrs, EMPTY, TEXT, type XmlNode } from './xml-node.js';
 import { interfaceNode, memoryBackingNode } from './interface-xml.js';
 import { clockNode, cpuNode, extraDeviceNodes, featuresNode, osNode, sysinfoNode } from './hardware-xml.js';
@@ -61,16 +61,8 @@ export function domainToXmlTree(d: Domain): XmlNode {
           })),
         }),
         ...(dev.interfaces && { interface: dev.interfaces.map(interfaceNode) }),
-        serial: dev.serials.map((s) => ({
-          ...attrs({ type: s.type }),
-          source: attrs({ path: s.sourcePath }),
-          target: attrs({ port: s.port }),
-        })),
-        console: dev.consoles.map((c) => ({
-          ...attrs({ type: c.type }),
-          source: attrs({ path: c.sourcePath }),
-          target: attrs({ type: c.targetType, port: c.port }),
-        })),
+        serial: dev.serials.map((s) => ({ ...serialNode(s), target: attrs({ port: s.port }) })),
+        console: dev.consoles.map((c) => ({ ...serialNode(c), target: attrs({ type: c.targetType, port: c.port }) })),
         ...extraDeviceNodes(d),
         memballoon: attrs({ model: dev.memballoon.model }),
       },
@@ -89,4 +81,11 @@ const builder = new XMLBuilder({
 
 export function domainToXml(d: Domain): string {
   return builder.build(domainToXmlTree(d)) as string;
+}
+
+/** A unix socket is bound (QEMU listens) and logged to a fresh file; a file is just its path. */
+function serialNode(s: DomainSerial): XmlNode {
+  return s.type === 'unix'
+    ? { ...attrs({ type: 'unix' }), source: attrs({ mode: 'bind', path: s.sourcePath }), ...(s.logFile !== undefined && { log: attrs({ file: s.logFile, append: 'off' }) }) }
+    : { ...attrs({ type: 'file' }), source: attrs({ path: s.sourcePath }) };
 }

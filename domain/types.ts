@@ -110,6 +110,11 @@ export interface DomainOptions {
   accel: Accel;
   /** File QEMU writes the guest's serial console to. */
   consoleLogPath: string;
+  /**
+   * Unix socket QEMU listens on for the same serial console (`vm-launcher console` attaches to it), as KubeVirt's
+   * virt-serial0; the console still goes to consoleLogPath too. Absent: the console is the file only.
+   */
+  consoleSocketPath?: string;
   /** Absolute path of the QEMU binary; libvirt picks when absent. */
   emulator?: string;
   /** How the NIC reaches passt, decided by launcher/inspect; needed when the VMI has an interface. */

@@ -38,6 +38,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       (r.ok ? process.stdout : process.stderr).write(`${r.message}\n`);
       return r.ok ? 0 : 1;
     }
+    case 'console': {
+      const { attachConsole } = await import('./console.js');
+      return attachConsole(runtimeDirFrom(args.flags, env).value);
+    }
     case 'check':
       return checkCommand(args, env);
     case 'domain':
@@ -61,7 +65,8 @@ main(process.argv.slice(2), process.env).then(
     }
     const err = e as Error;
     const reason = e instanceof LauncherError ? e.reason : 'InternalError';
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', timestamp: new Date().toISOString(), component: 'vm-launcher', reason, msg: err.message, ...(reason === 'InternalError' && { stack: err.stack }) })}\n`);
+    const fix = e instanceof LauncherError ? e.problem.fix : undefined;
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', timestamp: new Date().toISOString(), component: 'vm-launcher', reason, msg: err.message, ...(fix !== undefined && { fix }), ...(reason === 'InternalError' && { stack: err.stack }) })}\n`);
     process.exit(e instanceof LauncherError ? exitCodeFor(e.reason) : ExitCode.Internal);
   },
 );

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { fail } from '../../domain/problem.js';
 import type { PlanFlags } from '../plan/resolve-plan.js';
 
-export type Command = 'run' | 'check' | 'domain' | 'probe' | 'help' | 'version';
+export type Command = 'run' | 'check' | 'domain' | 'probe' | 'console' | 'help' | 'version';
 
 /** The command line as typed: flags are validated for form only; merging with env and defaults is plan/'s job. */
 export interface CliArgs {
@@ -15,7 +15,7 @@ export interface CliArgs {
   flags: PlanFlags & { logLevel?: string; logFormat?: string };
 }
 
-const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'help', 'version'];
+const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'console', 'help', 'version'];
 
 const usage = (message: string): never => fail('UsageInvalid', message);
 
@@ -87,7 +87,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 export const USAGE = `vm-launcher: the first process of a KubeVirt VM pod
 
-usage: vm-launcher [run|check|domain|probe ready|probe live] [options]
+usage: vm-launcher [run|check|domain|probe ready|probe live|console] [options]
 
 commands:
   run      (default) preflight, start the private libvirt stack, boot the VM, supervise it;
@@ -95,6 +95,8 @@ commands:
   check    verify the manifest and every volume; one line per volume (--json for machines)
   domain   print the libvirt domain XML that run would define (after onDefineDomain hooks)
   probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes)
+  console  attach to the running guest's serial console (kubectl exec -it POD -- vm-launcher console);
+           Ctrl-] detaches, the guest keeps running; needs only --runtime-dir
 
 options:
   --vmi FILE            VMI manifest, YAML or JSON (env VMI_FILE; default /etc/vm-launcher/vmi.yaml)

@@ -187,6 +187,17 @@ serial('podman run boots the guest from a filesystem volume', async (t) => {
   t.is(ready.exitCode, 0, String(ready.all));
 });
 
+serial('podman exec vm-launcher console: the guest\'s serial console answers, as kubectl exec would get it', async (t) => {
+  needImage(t);
+  if (!state.fs) throw new Error('needs the running container of the filesystem test');
+  // The image's user (107) attaches, as `kubectl exec -it POD -- vm-launcher console` would; piped input detaches
+  // once the guest is quiet.
+  const r = await podman(['exec', '-i', state.fs.name, '/usr/local/bin/vm-launcher', 'console'], { input: 'hello-pod-console\n', all: false });
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.true(String(r.stdout).includes('hello-pod-console'), `the guest's terminal echoed the line: ${JSON.stringify(r.stdout)}`);
+  t.regex(String(r.stderr), /attached to the serial console of default\/vmi-filesystem-pvc/);
+});
+
 serial('tini as PID 1 reaps orphans (no zombies pile up)', async (t) => {
   needImage(t);
   if (!state.fs) throw new Error('needs the running container of the filesystem test');
