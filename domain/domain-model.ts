@@ -123,19 +123,13 @@ export type DomainController =
  * A serial port: written to a file the launcher reads (`file`), or a unix socket QEMU listens on whose output is
  * also logged to that file (`unix`, with `logFile`).
  */
-export interface DomainSerial {
-  type: 'file' | 'unix';
-  /** The file (`file`) or the socket (`unix`). */
-  sourcePath: string;
-  /** `unix`: the file every byte the guest writes also goes to. */
-  logFile?: string;
-  port: number;
-}
+export type DomainSerial =
+  | { type: 'file'; sourcePath: string; port: number }
+  /** sourcePath: the socket; logFile: the file every byte the guest writes also goes to. */
+  | { type: 'unix'; sourcePath: string; logFile: string; port: number };
 
 /** The console on that same serial port. */
-export interface DomainConsole extends DomainSerial {
-  targetType: 'serial';
-}
+export type DomainConsole = DomainSerial & { targetType: 'serial' };
 
 /** A NIC connected through passt, started by libvirt as the VM user. */
 export interface DomainInterface {

@@ -86,6 +86,6 @@ export function domainToXml(d: Domain): string {
 /** A unix socket is bound (QEMU listens) and logged to a fresh file; a file is just its path. */
 function serialNode(s: DomainSerial): XmlNode {
   return s.type === 'unix'
-    ? { ...attrs({ type: 'unix' }), source: attrs({ mode: 'bind', path: s.sourcePath }), ...(s.logFile !== undefined && { log: attrs({ file: s.logFile, append: 'off' }) }) }
+    ? { ...attrs({ type: 'unix' }), source: attrs({ mode: 'bind', path: s.sourcePath }), log: attrs({ file: s.logFile, append: 'off' }) }
     : { ...attrs({ type: 'file' }), source: attrs({ path: s.sourcePath }) };
 }
