@@ -307,6 +307,11 @@ serial('Debian again with passtBinding on the same disk: the file is there, clou
     t.is(count?.trim(), '1', 'runcmd (once per instance) did not run again: the instance-id is stable');
     const podIp = String((await podman(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', b.name])).stdout).trim();
     t.regex(check.stdout, new RegExp(`inet ${podIp.replace(/\./g, '\\.')}/`), `passt gives the guest the pod's own IP ${podIp}`);
+    // The serial console, as `kubectl exec -it POD -- vm-launcher console` gets it: systemd's getty on ttyS0 answers
+    // an empty line with its login prompt.
+    const consoleRun = await podman(['exec', '-i', b.name, '/usr/local/bin/vm-launcher', 'console'], { input: '\n', all: false });
+    t.is(consoleRun.exitCode, 0, String(consoleRun.stderr));
+    t.regex(String(consoleRun.stdout), / login: /, `the guest's getty answered on the serial console: ${JSON.stringify(consoleRun.stdout)}`);
     await stopClean(t, b);
   } finally {
     await podman(['rm', '-f', '-t', '0', b.name]);
