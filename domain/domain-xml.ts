@@ -87,5 +87,5 @@ export function domainToXml(d: Domain): string {
 function serialNode(s: DomainSerial): XmlNode {
   return s.type === 'unix'
     ? { ...attrs({ type: 'unix' }), source: attrs({ mode: 'bind', path: s.sourcePath }), log: attrs({ file: s.logFile, append: 'off' }) }
-    : { ...attrs({ type: 'file' }), source: attrs({ path: s.sourcePath }) };
+    : { ...attrs({ type: s.type }), source: attrs({ path: s.sourcePath }) };
 }

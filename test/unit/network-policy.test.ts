@@ -43,6 +43,8 @@ const cidrs: Array<[string, unknown[]]> = [
   ['x10.0.2.0/24', notCidr('x10.0.2.0/24')],
   ['10.0.2.0/24\n', notCidr('10.0.2.0/24\n')],
   ['10.0.2.256/24', notCidr('10.0.2.256/24')],
+  ['10.0.2/24', notCidr('10.0.2/24')],
+  ['1.2.3.4.5/24', notCidr('1.2.3.4.5/24')],
   ['', notCidr('')],
 ];
 for (const [cidr, expected] of cidrs) {
