@@ -127,7 +127,6 @@ export const REASONS = {
   OpenFileLimitTooLow: refuse('host', 'forwarding every port needs about 100,000 open files; the pod\'s hard limit is lower', 'list the guest\'s ports in interfaces[].ports, or raise the container\'s nofile limit'),
   XorrisoMissing: refuse('host', 'the VMI has a cloud-init volume but xorrisofs (which builds the seed) is not installed', 'apt-get install --no-install-recommends xorriso (the image has it)'),
   VirtiofsdUnavailable: refuse('host', 'the VMI shares a volume with virtiofs but no virtiofsd that runs unprivileged is installed (QEMU 7.2\'s C virtiofsd, Debian bookworm\'s, needs root)', 'run the vm-launcher image, or apt-get install --no-install-recommends virtiofsd (Debian trixie: the Rust virtiofsd at /usr/libexec/virtiofsd)'),
-  ConsoleSocketPathTooLong: warn('host', 'the serial console\'s unix socket path (runtime dir) is longer than 107 bytes: the console goes to the log only, `vm-launcher console` cannot attach', 'use a shorter --runtime-dir'),
   VirtiofsSocketPathTooLong: refuse('host', 'virtiofsd\'s unix socket path (runtime dir, volume name) is longer than 107 bytes', 'use a shorter --runtime-dir or volume name'),
   ShareNotAccessible: refuse('volume', 'the VM user cannot read, write or enter the directory a virtiofs filesystem shares', 'chown 107 the volume directory or set the pod\'s fsGroup (a readOnly claim needs read and enter only)'),
   VirtiofsdFailed: fail('run', 'virtiofsd exited (or did not listen) while starting', 'read virtiofsd\'s message in the log'),

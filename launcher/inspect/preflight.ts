@@ -24,7 +24,6 @@ import { nvramPath } from '../plan/nvram-path.js';
 import type { ManifestResult } from './read-manifest.js';
 import { checkGuestLimits } from './guest-limits.js';
 import { sharedImages } from './disk-conflicts.js';
-import { consoleSocket } from './console-socket.js';
 
 export interface PreflightReport {
   spec?: VmSpec;
@@ -97,12 +96,11 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
     if (!report.volumes.some((v) => hasErrors(v.problems)) && !hasErrors(guestProblems)) {
       const facts = new Map<string, VolumeFacts>();
       for (const v of report.volumes) if (v.facts) facts.set(v.disk.volumeName, v.facts);
-      const socket = consoleSocket(plan.runtime.layout.consoleSocket);
-      report.problems.push(...socket.problems);
       const built = buildDomain(spec, facts, {
         accel: plan.accel.value,
         consoleLogPath: plan.runtime.layout.consoleLog,
-        ...(socket.path !== undefined && { consoleSocketPath: socket.path }),
+        // Always short enough for a unix socket: run refuses a runtime dir over 44 bytes (RuntimeDirTooLong).
+        consoleSocketPath: plan.runtime.layout.consoleSocket,
         ...(report.network && { network: { backend: report.network.backend.backend, passtLogFile: plan.runtime.layout.passtLog } }),
         ...(nvram && { nvramPath: nvram }),
         ...(report.shares.length > 0 && { virtiofsSocketDir: plan.runtime.layout.virtiofsDir }),
