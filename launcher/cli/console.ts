@@ -13,15 +13,10 @@ const DETACH = 0x1d;
 /** After stdin ends: detach once the guest has been quiet this long. */
 const QUIET_MS = 1000;
 
-export interface ConsoleIo {
-  stdin: NodeJS.ReadStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
 const unavailable = (message: string): never => fail('ConsoleUnavailable', message);
 
-export async function attachConsole(runtimeDir: string, io: ConsoleIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function attachConsole(runtimeDir: string): Promise<number> {
+  const io = process;
   const layout = runtimeLayout(runtimeDir, '');
   const read = await readTrustedStatus(layout.statusFile);
   if (!read.ok) return unavailable(`${read.why} in ${runtimeDir}: no launcher runs a guest there`);
