@@ -157,6 +157,7 @@ export const REASONS = {
   DaemonStartTimeout: fail('stack', 'a daemon of the stack did not answer within 10 s', 'read the daemon\'s last lines in the log; an overloaded node?'),
   DefineFailed: fail('stack', 'libvirt refused the domain XML', 'run vm-launcher domain to see the XML; read libvirt\'s message'),
   StartFailed: fail('run', 'libvirt could not start QEMU', 'read QEMU\'s log lines (QemuLogTail) above'),
+  EphemeralDirUnsafe: fail('run', 'a directory under the ephemeral dir is a link or belongs to another user: the launcher never follows it (the VM user can write the ephemeral dir)', 'remove what is there (empty-disks/, disk-data/): only vm-launcher makes them; find out who planted it'),
   CreatedDiskFailed: fail('run', 'qemu-img could not create an emptyDisk image or an ephemeral overlay', 'read qemu-img\'s message; is the ephemeral dir full or read-only?'),
   CacheDirUnavailable: event('stack', 'the cache dir cannot be used: the capabilities probe runs on every start', 'warning'),
   StatusWriteFailed: event('stack', 'the status file could not be written (probes may be stale)', 'warning'),

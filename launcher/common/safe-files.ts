@@ -79,16 +79,22 @@ export function distrust(st: Stats, opts: TrustOptions): string | undefined {
   return undefined;
 }
 
-/** Opens a file for reading without following a link or blocking on a FIFO, and checks who owns it. */
+/** Linux O_PATH (Node's constants lack it): a handle on the inode that opens nothing. */
+const O_PATH = 0o10000000;
+
+/**
+ * Opens a file for reading without following a link, and checks who owns it. The checks run on an O_PATH handle
+ * first, so a FIFO, device or socket planted under the name is never opened at all; the file is then reopened
+ * through that handle (the same inode, whatever the name points to by then).
+ */
 export async function openTrusted(path: string, opts: TrustOptions): Promise<FileHandle> {
-  const fh = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  const handle = await open(path, O_PATH | O_NOFOLLOW);
   try {
-    const why = distrust(await fh.stat(), opts);
+    const why = distrust(await handle.stat(), opts);
     if (why) throw new UntrustedFileError(`${path} ${why}`);
-    return fh;
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
+    return await open(`/proc/self/fd/${handle.fd}`, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 

@@ -15,6 +15,7 @@ import { writeRefused } from './write-probe.js';
 import { listVolumeEntries } from './volume-entries.js';
 import type { QemuImgLimits } from '../plan/plan.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
+import { openInspected } from '../common/user-dir.js';
 import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-paths.js';
 
 export interface InspectOptions {
@@ -191,7 +192,7 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
   const write = !disk.readonly && disk.device !== 'cdrom' && !ephemeral;
   const who = opts.runAs ? `uid ${opts.runAs.uid}` : `uid ${process.getuid?.()}`;
   // A read-only filesystem or an append-only/immutable file is not a matter of ownership: say what it is.
-  const refusedWrite = write && kind !== 'block' ? await writeRefused(path) : undefined;
+  const refusedWrite = write && kind !== 'block' ? await writeRefused(path, opts.runAs) : undefined;
   if (refusedWrite === 'EROFS') {
     problems.push(problem('VolumeReadOnly', `${path} is on a read-only filesystem, and the disk is not readonly`, {
       ...at, fix: 'Mount the PVC read-write, or mark the disk readonly (disk.readonly: true, persistentVolumeClaim.readOnly: true).',
@@ -221,7 +222,7 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
     return undefined;
   }
   // Raw by definition (a block device) or by record (raw-marker.ts): its first bytes are the guest's, not a format.
-  const raw = kind === 'block' ? 'block' : await knownRaw(path, st);
+  const raw = kind === 'block' ? 'block' : await knownRaw(path, st, opts.runAs);
   let info;
   try {
     info = await qemuImgInfo(path, opts.qemuImg, raw ? 'raw' : undefined);
@@ -254,15 +255,21 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
     virtualSize: info.virtualSize,
     allocatedSize: allocated,
     fullyAllocated: kind === 'block' || st.blocks * 512 >= st.size,
-    directIo: await acceptsDirectIo(path),
+    directIo: await acceptsDirectIo(path, st, kind),
   };
 }
 
-/** cache='none' needs O_DIRECT; tmpfs and some FUSE filesystems refuse it. Read-only open: changes nothing. */
-async function acceptsDirectIo(path: string): Promise<boolean> {
+/**
+ * cache='none' needs O_DIRECT; tmpfs and some FUSE filesystems refuse it. Read-only open: changes nothing.
+ * A file image is opened only while it is still the inode inspected above (common/user-dir.ts): the VM user owns
+ * the volume and may swap disk.img for a link to a FIFO or a device meanwhile; root never opens what it became.
+ */
+async function acceptsDirectIo(path: string, st: Stats, kind: VolumeKind): Promise<boolean> {
   try {
-    // O_NONBLOCK: a file swapped for a FIFO after the checks above does not hang preflight.
-    const fh = await open(path, constants.O_RDONLY | constants.O_DIRECT | constants.O_NONBLOCK);
+    const fh = kind === 'block'
+      // A device node in the pod's /dev (root's): reached by its path, which podman may make a link.
+      ? await open(path, constants.O_RDONLY | constants.O_DIRECT | constants.O_NONBLOCK | constants.O_NOCTTY)
+      : await openInspected(path, { dev: st.dev, ino: st.ino }, constants.O_RDONLY | constants.O_DIRECT);
     await fh.close();
     return true;
   } catch {

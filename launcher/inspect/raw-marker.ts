@@ -10,6 +10,7 @@
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readTrusted } from '../common/safe-files.js';
+import type { RunAs } from '../common/run-as.js';
 
 export const RAW_MARKER_FORMAT = 'vm-launcher-raw/1';
 
@@ -22,10 +23,13 @@ export const rawMarkerFor = (st: Stats): RawMarker => ({
 });
 
 /** 'recorded': the launcher booted this very file as raw; 'declared': a person said so; undefined: probe it. */
-export async function knownRaw(image: string, st: Stats): Promise<'recorded' | 'declared' | undefined> {
+export async function knownRaw(image: string, st: Stats, runAs?: RunAs): Promise<'recorded' | 'declared' | undefined> {
   let text: string;
   try {
-    text = await readTrusted(rawMarkerPath(image), { maxBytes: 4096 });
+    // Only a marker the VM user (who owns the volume) or the launcher's own user wrote: root never reads, through a
+    // link the VM user planted in a directory above, someone else's file.
+    const owners = [...new Set([process.getuid?.() ?? 0, runAs?.uid ?? process.getuid?.() ?? 0])];
+    text = await readTrusted(rawMarkerPath(image), { maxBytes: 4096, owners });
   } catch {
     return undefined;
   }

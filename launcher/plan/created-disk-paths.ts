@@ -6,17 +6,16 @@ import { isSafeVolumeName } from './volume-paths.js';
 
 export interface CreatedDiskLocation {
   path: string;
-  /** The dirs below the ephemeral dir that hold it, outermost first: the launcher makes them and removes them. */
-  dirs: string[];
+  /** The names of the dirs below the ephemeral dir that hold it, outermost first: the launcher makes them and removes them. */
+  dirNames: string[];
+  /** The file's own name in the innermost of them. */
+  fileName: string;
 }
 
 /** emptyDisk: `<dir>/empty-disks/<volume>.img`; ephemeral overlay: `<dir>/disk-data/<volume>/disk.qcow2`. */
 export function createdDiskLocation(ephemeralDir: string, volume: string, kind: CreatedDiskSpec['kind']): CreatedDiskLocation {
   if (!isSafeVolumeName(volume)) throw new Error(`unsafe volume name reached createdDiskLocation: ${JSON.stringify(volume)}`);
-  if (kind === 'emptyDisk') {
-    const dir = join(ephemeralDir, 'empty-disks');
-    return { path: join(dir, `${volume}.img`), dirs: [dir] };
-  }
-  const data = join(ephemeralDir, 'disk-data');
-  return { path: join(data, volume, 'disk.qcow2'), dirs: [data, join(data, volume)] };
+  const dirNames = kind === 'emptyDisk' ? ['empty-disks'] : ['disk-data', volume];
+  const fileName = kind === 'emptyDisk' ? `${volume}.img` : 'disk.qcow2';
+  return { path: join(ephemeralDir, ...dirNames, fileName), dirNames, fileName };
 }

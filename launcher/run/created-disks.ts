@@ -3,13 +3,13 @@
 // (-F raw), so nothing ever probes the image, and the image is only read. Created before the guest starts (never by
 // check), as the VM user, and removed at exit. A leftover from a launcher that was killed is replaced, never reused:
 // an emptyDisk starts empty, an ephemeral disk starts as its image.
-import { chown, mkdir, rm, rmdir } from 'node:fs/promises';
 import { execa } from 'execa';
 import { fail } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
 import type { CreatedDiskFacts, VolumeFacts } from '../../domain/types.js';
 import type { RunAs } from '../common/run-as.js';
 import { createdDiskLocation, type CreatedDiskLocation } from '../plan/created-disk-paths.js';
+import { UnsafeEntryError, UserDir } from '../common/user-dir.js';
 
 const QEMU_IMG_TIMEOUT_MS = 30_000;
 
@@ -23,19 +23,54 @@ export function qemuImgCreateArgs(created: CreatedDiskFacts, backing: string): s
 /** What createDisks made, for removeCreatedDisks. */
 export type CreatedDisks = CreatedDiskLocation[];
 
+/**
+ * The owners a directory under the ephemeral dir may have: the launcher's own uid and the VM user's. Anything else
+ * was not made by either and is not entered.
+ */
+const trustedOwners = (runAs: RunAs | undefined): number[] => [...new Set([process.getuid?.() ?? 0, runAs?.uid ?? process.getuid?.() ?? 0])];
+
+/**
+ * Opens (making what is missing) the directories that hold `location`, below the ephemeral dir, through descriptors
+ * only (common/user-dir.ts): the ephemeral dir is the VM user's (an emptyDir with fsGroup 107), who could otherwise
+ * plant `empty-disks -> /etc` and have a root launcher chown /etc to it.
+ */
+async function openLocationDir(ephemeralDir: string, location: CreatedDiskLocation, runAs: RunAs | undefined, create: boolean): Promise<UserDir | undefined> {
+  const owners = trustedOwners(runAs);
+  // QEMU's user must pass through the ephemeral dir; the levels below it are its own.
+  let dir: UserDir | undefined = create
+    ? await UserDir.openOrCreate(ephemeralDir, 0o755, undefined, owners)
+    : await UserDir.open(ephemeralDir, owners).catch(() => undefined);
+  for (const name of location.dirNames) {
+    if (!dir) return undefined;
+    const parent: UserDir = dir;
+    try {
+      dir = create
+        ? await parent.subdir(name, { mode: 0o750, ...(runAs && { owner: runAs }), owners })
+        : await parent.existingSubdir(name, owners);
+    } finally {
+      await parent.close();
+    }
+  }
+  return dir;
+}
+
 /** Creates every disk the facts ask for; what it made is pushed to `made` as it goes, so a failure can be undone. */
 export async function createDisks(facts: readonly VolumeFacts[], ephemeralDir: string, runAs: RunAs | undefined, made: CreatedDisks): Promise<void> {
   for (const f of facts) {
     if (!f.created) continue;
     const location = createdDiskLocation(ephemeralDir, f.volume, f.created.kind === 'emptyDisk' ? 'emptyDisk' : 'ephemeral');
-    // QEMU's user must pass through the ephemeral dir; the levels below it are its own.
-    await mkdir(ephemeralDir, { recursive: true, mode: 0o755 });
-    for (const d of location.dirs) {
-      await mkdir(d, { recursive: true, mode: 0o750 });
-      if (runAs) await chown(d, runAs.uid, runAs.gid);
+    let dir: UserDir | undefined;
+    try {
+      dir = await openLocationDir(ephemeralDir, location, runAs, true);
+      await dir!.remove(location.fileName); // a killed launcher's leftover: start fresh
+    } catch (e) {
+      if (!(e instanceof UnsafeEntryError)) throw e;
+      fail('EphemeralDirUnsafe', `${e.message}: not creating the disk of volume ${f.volume} there`, { volume: f.volume });
+    } finally {
+      await dir?.close();
     }
-    await rm(location.path, { force: true }); // a killed launcher's leftover: start fresh
     made.push(location);
+    // As the VM user, by path: whatever that user changes meanwhile, it only reaches what it could write itself.
     const r = await execa('qemu-img', qemuImgCreateArgs(f.created, f.path), {
       reject: false, timeout: QEMU_IMG_TIMEOUT_MS, killSignal: 'SIGKILL', stdin: 'ignore',
       env: { LANG: 'C', PATH: SYSTEM_PATH }, extendEnv: false,
@@ -48,10 +83,32 @@ export async function createDisks(facts: readonly VolumeFacts[], ephemeralDir: s
   }
 }
 
-/** Removes what createDisks made, and its dirs when they are empty (the ephemeral dir itself stays). Never throws. */
-export async function removeCreatedDisks(made: CreatedDisks): Promise<void> {
-  for (const { path, dirs } of made) {
-    await rm(path, { force: true }).catch(() => undefined);
-    for (const d of [...dirs].reverse()) await rmdir(d).catch(() => undefined); // only when empty
+/**
+ * Removes what createDisks made, and its dirs when they are empty (the ephemeral dir itself stays), through
+ * descriptors as createDisks made them. Never throws.
+ */
+export async function removeCreatedDisks(made: CreatedDisks, ephemeralDir: string, runAs: RunAs | undefined): Promise<void> {
+  for (const location of made) {
+    await removeOne(location, ephemeralDir, runAs).catch(() => undefined);
+  }
+}
+
+async function removeOne(location: CreatedDiskLocation, ephemeralDir: string, runAs: RunAs | undefined): Promise<void> {
+  const dir = await openLocationDir(ephemeralDir, location, runAs, false);
+  if (!dir) return;
+  try {
+    await dir.remove(location.fileName);
+  } finally {
+    await dir.close();
+  }
+  // Each level when empty, innermost first: its parent opened afresh, never by a path below the ephemeral dir.
+  for (let depth = location.dirNames.length; depth > 0; depth--) {
+    const parent = await openLocationDir(ephemeralDir, { ...location, dirNames: location.dirNames.slice(0, depth - 1) }, runAs, false);
+    if (!parent) return;
+    try {
+      if (!(await parent.removeEmptyDir(location.dirNames[depth - 1]!))) return;
+    } finally {
+      await parent.close();
+    }
   }
 }

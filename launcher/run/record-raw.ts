@@ -13,7 +13,7 @@ export async function recordBootedRaw(disks: readonly DiskIdentity[], readonlyVo
     if (d.block || readonlyVolumes.has(d.volume)) continue;
     try {
       const st = await stat(d.path);
-      if (st.ino !== d.ino || st.dev !== d.dev || (await knownRaw(d.path, st)) === 'recorded') continue;
+      if (st.ino !== d.ino || st.dev !== d.dev || (await knownRaw(d.path, st, runAs)) === 'recorded') continue;
       await writeFileSafely(rawMarkerPath(d.path), JSON.stringify(rawMarkerFor(st)) + '\n', { mode: 0o644, ...(runAs && { owner: runAs }) });
     } catch (e) {
       logger.debug({ volume: d.volume }, `no raw record beside ${d.path}: ${(e as Error).message}`);

@@ -245,7 +245,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
     const killedShares = await stopVirtiofsd(sharing);
     if (killedShares.length) logger.warn({ reason: 'VirtiofsdKilled', volumes: killedShares }, `virtiofsd for ${killedShares.join(', ')} did not stop on SIGTERM and was killed`);
-    await removeCreatedDisks(created);
+    await removeCreatedDisks(created, c.plan.ephemeralDir.value, c.plan.runAs.value);
   }
   const final = outcome!;
   if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUid);

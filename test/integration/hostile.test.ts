@@ -335,6 +335,80 @@ boot('disk.img swapped for a link to an outside file after preflight: the guest 
   }
 });
 
+// ---- issue 21 (high): the ephemeral dir is the VM user's; root must not mkdir, chown or remove through its links
+
+/** A VMI with one disk the launcher creates in the ephemeral dir: an emptyDisk, or an ephemeral overlay of the volume. */
+function createdDiskVmi(fx: VmFixture, kind: 'emptyDisk' | 'ephemeral'): void {
+  writeFileSync(fx.vmiPath, [
+    'apiVersion: kubevirt.io/v1',
+    'kind: VirtualMachineInstance',
+    'metadata: { name: planted, namespace: tests }',
+    'spec:',
+    '  domain:',
+    '    memory: { guest: 128Mi }',
+    `    devices: { disks: [ { name: rootdisk, bootOrder: 1 }${kind === 'emptyDisk' ? ', { name: scratch }' : ''} ] }`,
+    '  volumes:',
+    kind === 'emptyDisk' ? '    - { name: rootdisk, persistentVolumeClaim: { claimName: root } }' : '    - { name: rootdisk, ephemeral: { persistentVolumeClaim: { claimName: golden } } }',
+    ...(kind === 'emptyDisk' ? ['    - { name: scratch, emptyDisk: { capacity: 16Mi } }'] : []),
+    '',
+  ].join('\n'));
+}
+
+boot('links the VM user plants in the ephemeral dir (empty-disks -> a root dir, disk-data/<volume> -> a root dir) are never followed by root', async (t) => {
+  for (const kind of ['emptyDisk', 'ephemeral'] as const) {
+    const fx = vmFixture({ mode: 'poweroff' });
+    createdDiskVmi(fx, kind);
+    // The ephemeral dir as the image and an emptyDir with fsGroup 107 have it: the VM user's.
+    const eph = join(fx.dir, 'eph');
+    mkdirSync(eph, { mode: 0o755 });
+    chownSync(eph, 107, 107);
+    // The victim: a root-owned directory, as /etc would be, holding a root file named as the overlay is.
+    const victim = join(fx.dir, 'victim');
+    mkdirSync(victim, { mode: 0o755 });
+    writeFileSync(join(victim, 'disk.qcow2'), 'root data\n', { mode: 0o644 });
+    writeFileSync(join(victim, 'scratch.img'), 'root data\n', { mode: 0o644 });
+    // Planted as uid 107 would: the link itself belongs to 107.
+    const planted = kind === 'emptyDisk' ? join(eph, 'empty-disks') : join(eph, 'disk-data', 'rootdisk');
+    if (kind === 'ephemeral') { mkdirSync(join(eph, 'disk-data'), { mode: 0o750 }); chownSync(join(eph, 'disk-data'), 107, 107); }
+    symlinkSync(victim, planted);
+    execFileSync('chown', ['-h', '107:107', planted]);
+    const run = new LauncherRun(fx.args('--ephemeral-dir', eph));
+    try {
+      t.is(await run.exitCode(120_000), EXIT.Failed, run.tail());
+      t.truthy(run.lines.find((l) => l.reason === 'EphemeralDirUnsafe'), `${kind}: EphemeralDirUnsafe expected:\n${run.tail()}`);
+      const st = statSync(victim);
+      t.is(st.uid, 0, `${kind}: the root directory behind the link is not chowned to the VM user`);
+      t.is(st.mode & 0o7777, 0o755, `${kind}: its mode is unchanged`);
+      t.is(readFileSync(join(victim, 'disk.qcow2'), 'utf8'), 'root data\n', `${kind}: nothing in it was removed`);
+      t.is(readFileSync(join(victim, 'scratch.img'), 'utf8'), 'root data\n', `${kind}: nothing in it was removed`);
+      t.deepEqual(readdirSync(victim).sort(), ['disk.qcow2', 'scratch.img'], `${kind}: nothing was created in it`);
+      t.is(readBootCount(fx.image), 0, `${kind}: the guest never ran`);
+      await nothingLeft(t, fx);
+    } finally {
+      run.kill(fx.runtimeDir);
+    }
+  }
+});
+
+boot('an ephemeral dir the VM user owns works as in the image: the emptyDisk is made by descriptor, owned by the VM user, removed at exit', async (t) => {
+  const fx = vmFixture({ mode: 'poweroff' });
+  createdDiskVmi(fx, 'emptyDisk');
+  const eph = join(fx.dir, 'eph');
+  mkdirSync(eph, { mode: 0o755 });
+  chownSync(eph, 107, 107);
+  const run = new LauncherRun(fx.args('--ephemeral-dir', eph));
+  try {
+    await running(run);
+    const made = statSync(join(eph, 'empty-disks', 'scratch.img'));
+    t.is(made.uid, 107, 'the emptyDisk image is the VM user\'s');
+    t.is(statSync(join(eph, 'empty-disks')).uid, 107, 'its dir is the VM user\'s');
+    t.is(await run.exitCode(120_000), EXIT.Clean, run.tail());
+    t.deepEqual(readdirSync(eph), [], 'the emptyDisk and its dir are removed at exit');
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
 // ---- class 4: a guest paused on an I/O error (its volume is full); class 8: a raw disk whose guest wrote a header
 
 function check(fx: VmFixture): { code: number; json: { ok: boolean; volumes: Array<{ format?: string; problems: Array<{ reason: string; fix?: string }> }> } } {
