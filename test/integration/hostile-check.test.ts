@@ -1,8 +1,8 @@
 // `check` must say "cannot start" wherever `run` would fail, and must bound the work a hostile manifest or volume
 // asks of it (issue 12, the smaller classes). Real qemu-img, real QEMU (query-machines), real filesystems.
 import test, { type ExecutionContext } from 'ava';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { constants, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { cliPath } from '../../harness/launcher-process.js';
 import { join } from 'node:path';
 import { isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
@@ -155,4 +155,34 @@ test('relative --runtime-dir and --hooks-dir become absolute in the plan', async
   const plan = (JSON.parse(out) as { plan: Array<{ setting: string; value: string }> }).plan;
   t.is(plan.find((p) => p.setting === 'runtime-dir')?.value, join(s.dir, 'rt'));
   t.is(plan.find((p) => p.setting === 'hooks-dir')?.value, join(s.dir, 'hooks'));
+});
+
+// ---- issue 21, medium 1: root opens only the inode it inspected, never what the VM user swapped disk.img for
+
+test('check as root never opens a root-only FIFO that uid 107 keeps swapping in for disk.img (25 runs)', async (t) => {
+  const s = setUp(t, isRoot ? undefined : 'the swap crosses from uid 107 to root: run as root');
+  if (!s) return;
+  rawVolume(s, 'rootdisk');
+  s.writeVmi(vmiJson('swapped', [{ volume: 'rootdisk' }]));
+  // A root-only FIFO outside the volume, with a writer blocked on it: if anything opens it for reading, the writer's
+  // open returns and it leaves a mark.
+  const fifo = join(s.dir, 'root-only.fifo');
+  const mark = join(s.dir, 'fifo-was-opened');
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  const writer = spawn('sh', ['-c', ': > "$1" && touch "$2"', 'sh', fifo, mark], { stdio: 'ignore' });
+  // The VM user swaps disk.img for a link to the FIFO and back, as fast as it can.
+  const vol = join(s.volumesDir, 'rootdisk');
+  const swapper = spawn('setpriv', ['--reuid=107', '--regid=107', '--clear-groups', 'sh', '-c',
+    'cd "$1" && ln -f disk.img .keep && while :; do ln -sfn "$2" .lnk && mv -fT .lnk disk.img; ln -f .keep .tmp && mv -fT .tmp disk.img; done',
+    'sh', vol, fifo], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 25 && !existsSync(mark); i++) await s.check();
+    await new Promise((r) => setTimeout(r, 300));
+    t.false(existsSync(mark), 'the root-only FIFO was opened by check');
+  } finally {
+    swapper.kill('SIGKILL');
+    writer.kill('SIGKILL');
+    // Unblock the writer if it still waits, so nothing outlives the test.
+    try { openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK); } catch { /* gone */ }
+  }
 });
