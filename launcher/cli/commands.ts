@@ -1,5 +1,6 @@
 // `check` and `domain`: the plan and preflight, nothing started. `domain` also runs the onDefineDomain hooks, so
 // people see the XML `run` would define. `prepare` is the one set-up block `check`, `domain` and `run` share.
+// eslint-disable-next-line no-restricted-syntax -- a fresh mkdtemp dir of the launcher's own (0700), made and removed by it
 import { chown, mkdtemp, writeFile } from 'node:fs/promises';
 import { removeAs } from '../common/remove-as.js';
 import { tmpdir } from 'node:os';

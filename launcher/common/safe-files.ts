@@ -11,6 +11,7 @@ import { constants, type Stats } from 'node:fs';
 import { chmod, chown, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { O_PATH } from './user-dir.js';
 
 const { O_WRONLY, O_RDONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_APPEND, O_NOCTTY } = constants;
 
@@ -78,9 +79,6 @@ export function distrust(st: Stats, opts: TrustOptions): string | undefined {
   if (opts.notWritableByOthers && (st.mode & 0o022) !== 0) return `is writable by group or others (mode ${(st.mode & 0o777).toString(8)})`;
   return undefined;
 }
-
-/** Linux O_PATH (Node's constants lack it): a handle on the inode that opens nothing. */
-const O_PATH = 0o10000000;
 
 /**
  * Opens a file for reading without following a link, and checks who owns it. The checks run on an O_PATH handle

@@ -11,11 +11,11 @@
 //   descriptor.
 // Node has no openat/mkdirat; /proc/self/fd gives the same guarantees on Linux (the only platform the launcher runs on).
 import { constants, type Stats } from 'node:fs';
-import { chown, mkdir, open, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { chown, link, lstat, mkdir, open, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NOCTTY, O_NONBLOCK } = constants;
 /** Linux O_PATH (Node's constants lack it): a handle on the inode that opens nothing. */
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 
 export class UnsafeEntryError extends Error {
   readonly code = 'EUNSAFE';
@@ -120,9 +120,33 @@ export class UserDir {
     return rmdir(this.at(name)).then(() => true, () => false);
   }
 
-  /** Opens the entry `name` without following a link, with `flags` (O_NOFOLLOW is always added). */
-  async openEntry(name: string, flags: number, mode?: number): Promise<FileHandle> {
-    return open(this.at(name), flags | O_NOFOLLOW | O_NOCTTY, mode);
+  /**
+   * Opens the regular file `name` with `flags`: never through a link, and never a FIFO, device or socket planted
+   * under that name (checked on an O_PATH handle before anything is opened).
+   */
+  async openFile(name: string, flags: number): Promise<FileHandle> {
+    const handle = await open(this.at(name), O_PATH | O_NOFOLLOW);
+    try {
+      if (!(await handle.stat()).isFile()) throw new UnsafeEntryError(`${this.shown(name)} is not a regular file (a link?)`);
+      return await open(fdPath(handle), flags | O_NOCTTY | O_NONBLOCK);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** Whether anything (a link included) is at `name`. */
+  async has(name: string): Promise<boolean> {
+    return lstat(this.at(name)).then(() => true, () => false);
+  }
+
+  /** A second name for the file `from` (link(2): never replaces `to`, never follows `from` if it is a link). */
+  async link(from: string, to: string): Promise<void> {
+    await link(this.at(from), this.at(to));
+  }
+
+  /** Renames `from` to `to` within this directory (a link at `to` is replaced itself, never followed). */
+  async rename(from: string, to: string): Promise<void> {
+    await rename(this.at(from), this.at(to));
   }
 
   async chownSelf(owner: Owner): Promise<void> {

@@ -1,5 +1,6 @@
 // libvirt's own RNG schema check (virt-xml-validate, from libvirt-clients), used on XML that
 // hooks return before it may be defined.
+// eslint-disable-next-line no-restricted-syntax -- a fresh mkdtemp dir of the launcher's own (0700)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

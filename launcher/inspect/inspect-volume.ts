@@ -2,6 +2,7 @@
 // exactly one raw `disk.img`. Decided from the filesystem, never from the manifest.
 // Read-only by construction: stat, readdir, statfs, an O_RDONLY|O_DIRECT open and qemu-img info.
 import { constants, type Stats } from 'node:fs';
+// eslint-disable-next-line no-restricted-syntax -- open: only a block volume's device node, in the pod's /dev (root's); files go through user-dir.ts
 import { lstat, open, realpath, stat, statfs } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { LauncherError, problem, type Problem } from '../../domain/problem.js';

@@ -2,6 +2,7 @@
 // define` parses a tiny domain with libvirt's own parser in libvirt's in-memory test driver (no daemon, nothing
 // stored). Debian bookworm's libvirt 9.0 refuses `<backend type='passt'/>` there exactly as it would at define
 // time (a Debian patch disables passt), so `check` can say so before anything starts.
+// eslint-disable-next-line no-restricted-syntax -- a fresh mkdtemp dir of the launcher's own
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,6 +4,7 @@
 // The runtime dir is the VM user's: a root launcher writes the files in a staging dir of its own (mkdtemp, 0700),
 // hands the finished tree over, and lets the VM user build the ISO into the seed dir the launcher created before
 // the runtime dir was handed over (stack/runtime-dir.ts). No path the VM user can change is written to by root.
+// eslint-disable-next-line no-restricted-syntax -- the staging dir is the launcher's own mkdtemp; the seed dir is made before the runtime dir is handed over (mkdir never follows a last link)
 import { chown, mkdir, mkdtemp, open, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,6 +4,7 @@
 // The file is QEMU's (the VM user's), in the VM user's directory: it is opened without following a link and only
 // when the VM user owns it, so a root launcher never streams another file into the log.
 import { constants, watch, type FSWatcher } from 'node:fs';
+// eslint-disable-next-line no-restricted-syntax -- --console-log FILE is the operator's path, opened O_NOFOLLOW (docs/threat-model.md)
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { openTrusted } from '../common/safe-files.js';

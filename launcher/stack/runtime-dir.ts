@@ -4,6 +4,7 @@
 // still root's, or at its top level through safe-files (no link is ever followed). At exit only the names the
 // launcher creates are removed (the VM user's trees by the VM user); anything else stays, and is reported.
 import { constants } from 'node:fs';
+// eslint-disable-next-line no-restricted-syntax -- mkdir while the runtime dir is still root's 0700 (before the hand-over); afterwards only unlink/rmdir of its top-level names, which never follow a link and whose parent only root can change
 import { lstat, mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LauncherError, problem } from '../../domain/problem.js';

@@ -488,3 +488,27 @@ serial('a TPM in the image: libvirt runs swtpm as uid 107 and the guest sees a T
   const lines = await bootContainer(t, ['-v', `${dir}:${VOLUME_DIR}/rootdisk`, '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`]);
   t.regex(line(lines, 'GUEST-TPM='), /GUEST-TPM=2/);
 });
+
+// -------------------------------------------------------------------------- root in the image (issue 21)
+serial('as root in the image: a link the VM user plants in the ephemeral dir (empty-disks -> /etc) is never followed', async (t) => {
+  needImage(t);
+  const { dir } = volumeDir('poweroff');
+  const vmi = join(work, 'planted.yaml');
+  writeFileSync(vmi, [
+    'apiVersion: kubevirt.io/v1', 'kind: VirtualMachineInstance', 'metadata: { name: planted, namespace: tests }', 'spec:', '  domain:',
+    '    memory: { guest: 128Mi }', '    devices: { disks: [ { name: rootdisk, bootOrder: 1 }, { name: scratch } ] }',
+    '  volumes: [ { name: rootdisk, persistentVolumeClaim: { claimName: root } }, { name: scratch, emptyDisk: { capacity: 16Mi } } ]', '',
+  ].join('\n'));
+  // uid 107 (a hook, QEMU) plants the link in its own ephemeral dir; then root runs the launcher, as some pods do.
+  const script = [
+    'setpriv --reuid=107 --regid=107 --clear-groups ln -s /etc /var/run/kubevirt-ephemeral-disks/empty-disks || exit 90',
+    'vm-launcher run; echo "launcher-exit=$?"',
+    'stat -c "etc-owner=%u:%g mode=%a" /etc',
+  ].join('\n');
+  const r = await podman(['run', '--rm', '--user', '0:0', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-v', `${dir}:${VOLUME_DIR}/rootdisk`,
+    '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`, '--entrypoint', '/bin/sh', IMAGE, '-c', script], { timeout: 180_000 });
+  const out = String(r.all ?? '');
+  t.regex(out, /etc-owner=0:0 mode=755/, `/etc is still root's:\n${out.slice(-3000)}`);
+  t.regex(out, /launcher-exit=5/, out.slice(-3000));
+  t.regex(out, /"reason":"EphemeralDirUnsafe"/, out.slice(-3000));
+});
