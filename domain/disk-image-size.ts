@@ -44,7 +44,7 @@ export function decideCreateSize(input: CreateSizeInput): Decision<CreateSize> {
   if (!wanted) {
     if (room === undefined) {
       return refuse(Reason.VolumeTooSmall, 'the volume\'s filesystem reports no size, and no size was asked for',
-        'give the size: hostDisk.capacity, or the annotation claim-size.vm-launcher.io/<volume> (see README: Creating disk.img)');
+        'give the size: hostDisk.capacity, or the annotation claim-size.vm-launcher.io/<volume> (see docs/storage.md: Creating and growing disk.img)');
     }
     if (room === 0) return refuse(Reason.VolumeTooSmall, `the volume has ${mib(input.availableBytes ?? 0)} free; an image needs at least 1 MiB beside the ${VOLUME_RESERVE_BYTES / 1024} KiB reserve`, 'use a larger PVC');
     return ok({ sizeBytes: room, why: `what the volume can hold (${mib(input.availableBytes ?? 0)} free, ${VOLUME_RESERVE_BYTES / 1024} KiB kept in reserve)` });

@@ -1,6 +1,6 @@
 // The one catalogue of reason codes: every `reason` the launcher logs, reports or exits with is defined here with
 // its exit code, severity and the fix a person can apply. Logs, `check --json`, alerts and tests key on these
-// strings: add new ones, never rename one. The README's reason table is generated from this object
+// strings: add new ones, never rename one. The table in docs/reasons.md is generated from this object
 // (test/unit/reasons-catalogue.test.ts proves they match; UPDATE_DOCS=1 rewrites it).
 
 /** The launcher's exit code tells the pod's owner what happened. */
@@ -29,7 +29,7 @@ export interface ReasonInfo {
   severity: Severity;
   /** The exit code when this reason ends the launcher; absent for events that never do. */
   exit?: ExitCode;
-  /** Where it arises: for the README table. */
+  /** Where it arises: for the table in docs/reasons.md. */
   stage: 'manifest' | 'volume' | 'host' | 'stack' | 'run' | 'hook' | 'cli';
   /** One line: what it means. */
   means: string;
@@ -49,7 +49,7 @@ export const REASONS = {
   ManifestTooLarge: refuse('manifest', 'the manifest file is larger than 1 MiB', 'pass the VirtualMachineInstance manifest itself, not another file'),
   ApiVersionUnsupported: refuse('manifest', 'apiVersion is not kubevirt.io/v1 or v1alpha3', 'use apiVersion: kubevirt.io/v1'),
   KindUnsupported: refuse('manifest', 'kind is not VirtualMachineInstance or VirtualMachine', 'give a VirtualMachineInstance (or a VirtualMachine with spec.template)'),
-  FieldNotSupported: refuse('manifest', 'a field vm-launcher does not implement: refused, never silently dropped', 'remove the field (see README: What the launcher accepts)'),
+  FieldNotSupported: refuse('manifest', 'a field vm-launcher does not implement: refused, never silently dropped', 'remove the field (see docs/manifest.md)'),
   FieldInvalid: refuse('manifest', 'a field with a wrong type or value', 'correct the field as the message says'),
   FieldMissing: refuse('manifest', 'a field that must be present is absent', 'add the field'),
   NameInvalid: refuse('manifest', 'metadata.name or namespace is not a valid Kubernetes name', 'use lowercase letters, digits, dashes (and dots in names)'),
@@ -195,7 +195,7 @@ export const REASONS = {
   GuestResumed: event('run', 'the guest runs again after its I/O error'),
   GuestResumeFailed: event('run', 'resuming a guest paused on an I/O error failed (retried)', 'warning'),
   ShutdownWhilePaused: event('run', 'a shutdown was asked while the guest is paused on an I/O error: it gets the grace period for room to come back', 'warning'),
-  SignalIgnored: event('run', 'a signal the launcher ignores on purpose (SIGUSR1, SIGUSR2...; see README: Signals)'),
+  SignalIgnored: event('run', 'a signal the launcher ignores on purpose (SIGUSR1, SIGUSR2...; see docs/operations.md: Signals)'),
   QemuLogTail: event('run', 'QEMU\'s last log lines, logged on failure', 'warning'),
   InvalidTransition: event('run', 'a bug: an impossible phase change was asked for', 'error'),
   RunningAsInit: event('run', 'the launcher is PID 1: orphans are not reaped', 'warning'),

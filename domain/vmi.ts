@@ -120,7 +120,7 @@ function refuseSidecarHooks(problems: Problems, annotations: Record<string, stri
   if (annotations[key] === undefined) return;
   const field = `${fieldPath(metaPath, 'annotations')}["${key}"]`;
   problems.push(problem(Reason.FieldNotSupported, `${field}: hook sidecars are not supported`, {
-    field, fix: 'remove the annotation and put the hook in the pod image or a volume as an executable under --hooks-dir (see README: Hooks)',
+    field, fix: 'remove the annotation and put the hook in the pod image or a volume as an executable under --hooks-dir (see docs/operations.md: Hooks)',
   }));
 }
 

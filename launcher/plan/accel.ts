@@ -1,6 +1,6 @@
 // auto -> kvm where QEMU's user can open /dev/kvm, else software emulation (TCG).
 // Note: a /dev/kvm that opens but does not work (nested setups) cannot be told apart here;
-// such machines pass --accel tcg (see README).
+// such machines pass --accel tcg (see docs/operations.md).
 import { existsSync } from 'node:fs';
 import type { Accel } from '../../domain/types.js';
 import type { AccelChoice } from './plan.js';

@@ -16,7 +16,7 @@ export class ShutdownSignals extends EventEmitter<{ shutdown: [NodeJS.Signals]; 
   /** Takes the shutdown signals over from common/signal-policy.ts (which kept those that came before). */
   install(): void {
     routeShutdownSignals(this.handler);
-    onIgnoredSignal((sig) => this.logger.info({ signal: sig, reason: 'SignalIgnored' }, `${sig} received: ignored (see README: Signals)`));
+    onIgnoredSignal((sig) => this.logger.info({ signal: sig, reason: 'SignalIgnored' }, `${sig} received: ignored (see docs/operations.md: Signals)`));
   }
 
   uninstall(): void {

@@ -117,7 +117,7 @@ const createTexts: Array<[string, Parameters<typeof decideCreateSize>[0], Record
     { availableBytes: 10 * MIB + 64 * KIB }, { ok: true, value: { sizeBytes: 9 * MIB, why: 'what the volume can hold (10.06 MiB free, 128 KiB kept in reserve)' } }],
   ['no size anywhere',
     {}, { ok: false, reason: 'VolumeTooSmall', message: 'the volume\'s filesystem reports no size, and no size was asked for',
-      fix: 'give the size: hostDisk.capacity, or the annotation claim-size.vm-launcher.io/<volume> (see README: Creating disk.img)' }],
+      fix: 'give the size: hostDisk.capacity, or the annotation claim-size.vm-launcher.io/<volume> (see docs/storage.md: Creating and growing disk.img)' }],
   ['a volume with room for less than 1 MiB',
     { availableBytes: 512 * KIB }, { ok: false, reason: 'VolumeTooSmall', message: 'the volume has 0.50 MiB free; an image needs at least 1 MiB beside the 128 KiB reserve', fix: 'use a larger PVC' }],
   ['a wanted size below 1 MiB',

@@ -127,7 +127,7 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
   ['a uid that is not a UUID (a warning)', (d) => { d['metadata'].uid = 'abc'; },
     'UidNotUuid', 'metadata.uid', /^"abc" is not a UUID; the domain UUID is derived from namespace\/name$/, /^leave uid to Kubernetes, or remove it$/],
   ['a hook sidecar', (d) => { d['metadata'].annotations = { 'hooks.kubevirt.io/hookSidecars': '[]' }; },
-    'FieldNotSupported', 'metadata.annotations["hooks.kubevirt.io/hookSidecars"]', /^hook sidecars are not supported$/, /^remove the annotation and put the hook in the pod image or a volume as an executable under --hooks-dir \(see README: Hooks\)$/],
+    'FieldNotSupported', 'metadata.annotations["hooks.kubevirt.io/hookSidecars"]', /^hook sidecars are not supported$/, /^remove the annotation and put the hook in the pod image or a volume as an executable under --hooks-dir \(see docs\/operations\.md: Hooks\)$/],
   ['a second cloud-init volume', (d) => {
     volumes(d).push({ name: 'ci1', cloudInitNoCloud: { userData: '#cloud-config\n' } }, { name: 'ci2', cloudInitNoCloud: { userData: '#cloud-config\n' } });
     disks(d).push({ name: 'ci1', disk: {} }, { name: 'ci2', disk: {} });

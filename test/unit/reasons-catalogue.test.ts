@@ -1,6 +1,6 @@
 // The one catalogue of reason codes (domain/reasons.ts): every reason the code logs or reports is in it, the
-// README's table is generated from it, and hooks/README.md names exactly the hook reasons.
-// Refresh the README table after adding a reason: UPDATE_DOCS=1 npm run test:unit -- --match '*README*'
+// table in docs/reasons.md is generated from it, and hooks/README.md names exactly the hook reasons.
+// Refresh docs/reasons.md after adding a reason: UPDATE_DOCS=1 npm run test:unit -- --match '*reason table*'
 import test from 'ava';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,19 +54,19 @@ test('reason codes are unique, PascalCase, with a meaning; errors and warnings c
   }
 });
 
-test('the README reason table is generated from the catalogue', (t) => {
-  const readme = join(repo, 'README.md');
+test('the reason table (docs/reasons.md) is generated from the catalogue', (t) => {
+  const readme = join(repo, 'docs', 'reasons.md');
   const text = readFileSync(readme, 'utf8');
   const a = text.indexOf(START);
   const b = text.indexOf(END);
   const table = reasonsTable();
   if (process.env.UPDATE_DOCS === '1') {
-    if (a < 0 || b < 0) return t.fail(`README.md has no ${START} ... ${END} markers to fill`);
+    if (a < 0 || b < 0) return t.fail(`docs/reasons.md has no ${START} ... ${END} markers to fill`);
     writeFileSync(readme, text.slice(0, a) + table + text.slice(b + END.length));
     return t.pass();
   }
-  t.true(a >= 0 && b > a, 'README.md holds the generated table between its markers');
-  t.is(text.slice(a, b + END.length), table, 'README.md reason table differs from domain/reasons.ts: run with UPDATE_DOCS=1');
+  t.true(a >= 0 && b > a, 'docs/reasons.md holds the generated table between its markers');
+  t.is(text.slice(a, b + END.length), table, 'docs/reasons.md differs from domain/reasons.ts: run with UPDATE_DOCS=1');
 });
 
 test('hooks/README.md names exactly the hook reasons of the catalogue', (t) => {
