@@ -9,7 +9,6 @@ import { isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
 import { allProblemsOf, cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, vmiJson, type CheckJson, type Scene } from './check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
-const MiB = 2 ** 20;
 test.after.always(() => cleanupAll());
 
 function newScene(t: ExecutionContext): Scene {
