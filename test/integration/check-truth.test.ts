@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, statfsSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
+import { cliPath } from '../../harness/launcher-process.js';
 import { allProblemsOf, cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, vmiJson, type CheckJson, type Scene } from './check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
@@ -181,4 +182,21 @@ test('a NIC whose passt backend is refused: the real problems only, no InternalE
       t.log(`--passt-mode auto: this host's libvirt accepts passt (${reasons.join(', ') || 'no problem'})`);
     }
   }
+});
+
+// accel auto used to pick KVM wherever /dev/kvm opened. Here, in a mount namespace of the test's own, /dev/kvm is a
+// character device that opens but is not KVM (it is /dev/null's 1:3): QEMU's probe fails KVM_GET_API_VERSION.
+test('accel auto: a /dev/kvm that opens but is not a working KVM falls back to TCG, saying why', async (t) => {
+  if (skipped(t, noQemuImg, isRoot ? undefined : 'needs root (a mount namespace with its own /dev)',
+    existsSync('/usr/bin/unshare') ? undefined : 'unshare (util-linux) is missing')) return;
+  const s = newScene(t);
+  rootDisk(s);
+  s.writeVmi(vmiJson('kvmprobe', [{ volume: 'rootdisk' }]));
+  const opts = s.opts().map((a, i, all) => (all[i - 1] === '--accel' ? 'auto' : a));
+  const devices = 'mount -t tmpfs -o mode=755 none /dev && for n in null:3 zero:5 random:8 urandom:9 kvm:3; do mknod -m 666 /dev/${n%%:*} c 1 ${n#*:}; done && exec "$@"';
+  const out = execFileSync('/usr/bin/unshare', ['-m', '--propagation', 'private', '--', '/bin/sh', '-c', devices, 'sh', process.execPath, cliPath, 'check', '--json', ...opts],
+    { encoding: 'utf8', timeout: 60_000, env: { ...process.env, VM_LAUNCHER_LOG_FORMAT: 'json' } });
+  const plan = (JSON.parse(out) as { plan: Array<{ setting: string; value: string }> }).plan;
+  const accel = plan.find((p) => p.setting === 'accel')?.value ?? '';
+  t.regex(accel, /^tcg \(auto: \/dev\/kvm opens but KVM does not work for QEMU \(.*Inappropriate ioctl for device\)/, accel);
 });
