@@ -8,6 +8,7 @@ import { parseQuantity } from './quantity.js';
 import { fieldPath, readObject, refuseUnknownKeys, type Obj, type Problems } from './manifest-reader.js';
 import { FIX_HINTS } from './vmi-fields.js';
 import type { FieldRules } from './manifest-reader.js';
+import { diskSizeLimitProblem } from './disk-limits.js';
 
 export const EMPTY_DISK_FIELDS: FieldRules = { accepted: ['capacity'] };
 export const EPHEMERAL_FIELDS: FieldRules = { accepted: ['persistentVolumeClaim'] };
@@ -41,6 +42,11 @@ export function parseEmptyDisk(problems: Problems, item: Obj, field: string, vol
   const capacityBytes = alignDown1MiB(bytes);
   if (capacityBytes === 0) {
     problems.push(problem(Reason.FieldInvalid, `${capField}: ${JSON.stringify(raw)} is below 1Mi; disks are made in whole MiB`, { field: capField, volume, fix: 'give at least 1Mi' }));
+    return undefined;
+  }
+  const tooLarge = diskSizeLimitProblem(capacityBytes, capField, volume);
+  if (tooLarge) {
+    problems.push(tooLarge);
     return undefined;
   }
   return { kind: 'emptyDisk', capacityBytes };

@@ -13,6 +13,7 @@ import {
   type InputSpec, type OnOff, type TimerSpec,
 } from './hardware.js';
 import { checkSecureBoot, parseFirmware } from './vmi-firmware.js';
+import { smbiosTextProblem } from './smbios-text.js';
 
 const STATE_FIELDS: FieldRules = { accepted: ['enabled'] };
 const FEATURES_FIELDS: FieldRules = { accepted: ['acpi', 'apic', 'smm', 'hyperv', 'hypervPassthrough', 'kvm', 'pvspinlock'] };
@@ -253,8 +254,11 @@ function parseChassis(problems: Problems, chassis: Obj, path: string): ChassisSp
     const v = chassis[key];
     if (v === undefined || v === null) continue;
     // KubeVirt's own example writes `asset: 123456`: a number is the string of its digits.
-    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[key] = String(v);
-    else problems.push(problem(Reason.FieldInvalid, `${fieldPath(path, key)}: must be a string`, { field: fieldPath(path, key), fix: 'quote the value' }));
+    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) {
+      const bad = smbiosTextProblem(String(v), fieldPath(path, key));
+      if (bad) problems.push(bad);
+      else out[key] = String(v);
+    } else problems.push(problem(Reason.FieldInvalid, `${fieldPath(path, key)}: must be a string`, { field: fieldPath(path, key), fix: 'quote the value' }));
   }
   return out;
 }

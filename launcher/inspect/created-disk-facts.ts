@@ -49,7 +49,12 @@ export function emptyDiskFacts(disk: DiskSpec & { created: { kind: 'emptyDisk' }
   const { path } = createdDiskLocation(ephemeralDir, disk.volumeName, 'emptyDisk');
   const sizeBytes = disk.created.capacityBytes;
   const problems: Problem[] = [];
-  if (dir.free !== undefined && sizeBytes > dir.free) {
+  if (dir.size !== undefined && sizeBytes > dir.size) {
+    // Never fillable, and beyond some filesystems' largest file (ext4: 16 TiB - 4 KiB): qemu-img create then fails at run.
+    problems.push(problem('DiskImageTooLarge', `emptyDisk ${disk.volumeName} is ${mib(sizeBytes)} but the ephemeral dir's filesystem holds only ${mib(dir.size)}`, {
+      volume: disk.volumeName, field: disk.field, fix: `Give it a capacity of at most ${mib(dir.size)}, or a larger emptyDir at ${ephemeralDir}.`,
+    }));
+  } else if (dir.free !== undefined && sizeBytes > dir.free) {
     problems.push(problem('DiskImageMayNotFit', `emptyDisk ${disk.volumeName} may grow to ${mib(sizeBytes)}; the ephemeral dir has ${mib(dir.free)} free`, {
       volume: disk.volumeName, field: disk.field, fix: `Give the ephemeral dir (an emptyDir at ${ephemeralDir}) more room, or a smaller capacity: a full disk pauses the guest.`,
     }));

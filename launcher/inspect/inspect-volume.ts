@@ -7,7 +7,7 @@ import { lstat, open, realpath, stat, statfs } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { LauncherError, problem, type Problem } from '../../domain/problem.js';
 import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/types.js';
-import { heldByQemu } from './image-locks.js';
+import { imageLockHolder } from './image-locks.js';
 import { emptyDiskFacts, withOverlay, type EphemeralDirFacts } from './created-disk-facts.js';
 import { qemuImgInfo } from './qemu-img.js';
 import { knownRaw, rawMarkerPath } from './raw-marker.js';
@@ -17,6 +17,7 @@ import { listVolumeEntries } from './volume-entries.js';
 import type { QemuImgLimits } from '../plan/plan.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 import { openInspected } from '../common/user-dir.js';
+import { unsearchableParent } from './blocked-parent.js';
 import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-paths.js';
 
 export interface InspectOptions {
@@ -207,6 +208,13 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
     return undefined;
   }
   if (!(await canAccess(path, write, opts.runAs))) {
+    const blocked = await unsearchableParent(path, opts.runAs);
+    if (blocked) {
+      problems.push(problem('DiskImageNotAccessible', `${path} cannot be reached by ${who}, the user QEMU runs as: it cannot enter ${blocked}`, {
+        ...at, fix: `Let ${who} enter ${blocked}: chmod o+x ${blocked} (or give it the pod's group and g+x); the image's own mode is not the cause.`,
+      }));
+      return undefined;
+    }
     problems.push(problem('DiskImageNotAccessible', `${path} is not ${write ? 'readable and writable' : 'readable'} by ${who}, the user QEMU runs as`, {
       ...at,
       fix: kind === 'block'
@@ -216,9 +224,16 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
     return undefined;
   }
   // Other VMs may share an ephemeral disk's image as their read-only backing too; QEMU's own locks refuse a writer.
-  if (!ephemeral && await heldByQemu(st)) {
+  const locked = ephemeral ? undefined : await imageLockHolder(st);
+  if (locked?.by === 'qemu') {
     problems.push(problem('DiskImageInUse', `${path} is open in a running QEMU (it holds QEMU's image locks)`, {
       ...at, fix: 'One disk belongs to one VM: stop the VM that uses it (another pod on the same ReadWriteMany PVC?) before starting this one.',
+    }));
+    return undefined;
+  }
+  if (locked?.by === 'other') {
+    problems.push(problem('DiskImageLocked', `${path} is locked by another process, not a QEMU: ${locked.what}; QEMU would refuse to open it`, {
+      ...at, fix: `Find the process (lslocks | grep ${st.ino}) and stop it or let it finish, then start again.`,
     }));
     return undefined;
   }

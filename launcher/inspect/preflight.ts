@@ -24,6 +24,8 @@ import { nvramPath } from '../plan/nvram-path.js';
 import type { ManifestResult } from './read-manifest.js';
 import { checkGuestLimits } from './guest-limits.js';
 import { sharedImages } from './disk-conflicts.js';
+import { runtimeDirLengthProblem } from '../plan/runtime-dir-length.js';
+import { fileNameProblems } from '../../domain/file-name-limits.js';
 
 export interface PreflightReport {
   spec?: VmSpec;
@@ -58,6 +60,9 @@ const IMAGES_UNTOUCHED: ImagePolicy = {
 export async function preflight(plan: Plan, manifest: ManifestResult, opts: { changes?: boolean } = {}): Promise<PreflightReport> {
   const t0 = performance.now();
   const report: PreflightReport = { volumes: [], shares: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
+  // Before any change: run refuses it at preflight, so a refused run has created and grown nothing.
+  const runtimeTooLong = runtimeDirLengthProblem(plan.runtime.layout.root);
+  if (runtimeTooLong) report.problems.push(runtimeTooLong);
   const spec = manifest.spec;
   const disks = spec?.disks ?? manifest.disks ?? [];
   // The ephemeral dir matters only when some disk is created there (emptyDisk, ephemeral).
@@ -89,24 +94,27 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   report.problems.push(...guestProblems);
   if (spec) {
     report.spec = spec;
-    report.problems.push(...startRefusals(spec));
+    report.problems.push(...startRefusals(spec), ...fileNameProblems(spec));
     const nvram = spec.hardware?.firmware.persistentNvram ? nvramPath(plan.nvramDir.value, spec.name) : undefined;
     if (spec.hardware) report.problems.push(...await checkFirmware(spec.hardware.firmware, nvram, plan.runAs.value), ...await checkTpm(spec.hardware));
     report.raw = manifest.raw;
     if (!report.volumes.some((v) => hasErrors(v.problems)) && !hasErrors(guestProblems)) {
       const facts = new Map<string, VolumeFacts>();
       for (const v of report.volumes) if (v.facts) facts.set(v.disk.volumeName, v.facts);
-      const built = buildDomain(spec, facts, {
+      // A NIC refused above (passt missing or unsupported) has no backend: the domain is built without it, so the
+      // rest of it is still checked, and only the real problems are reported (no XML comes of it).
+      const nicRefused = (spec.interfaces?.length ?? 0) > 0 && !report.network;
+      const built = buildDomain(nicRefused ? { ...spec, interfaces: [] } : spec, facts, {
         accel: plan.accel.value,
         consoleLogPath: plan.runtime.layout.consoleLog,
-        // Always short enough for a unix socket: run refuses a runtime dir over 44 bytes (RuntimeDirTooLong).
+        // Always short enough for a unix socket: preflight refuses a runtime dir over 44 bytes (RuntimeDirTooLong).
         consoleSocketPath: plan.runtime.layout.consoleSocket,
         ...(report.network && { network: { backend: report.network.backend.backend, passtLogFile: plan.runtime.layout.passtLog } }),
         ...(nvram && { nvramPath: nvram }),
         ...(report.shares.length > 0 && { virtiofsSocketDir: plan.runtime.layout.virtiofsDir }),
       });
       report.problems.push(...built.problems);
-      if (built.domain && !hasErrors(built.problems)) {
+      if (built.domain && !hasErrors(built.problems) && !nicRefused) {
         report.domain = built.domain;
         report.xml = domainToXml(built.domain);
       }

@@ -15,15 +15,11 @@ import { chmodFd, chownFd, createExclusive, isTempNameFor, writeFileSafely } fro
 import { processStart } from '../common/proc.js';
 import { RUNTIME_DIR_NAMES, runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
 import { busConfig, qemuConf } from './config-files.js';
+import { runtimeDirLengthProblem } from '../plan/runtime-dir-length.js';
 import { launcherAlive, markerForThisProcess, readMarker, survivors, writeMarker, type OwnerMarker } from './ownership-marker.js';
 import { stopLeftovers } from './leftovers.js';
 
-/**
- * Unix socket paths hold at most 107 bytes, and libvirt binds QEMU's monitor at
- * `<root>/config/libvirt/qemu/lib/domain-<id>-<20 chars>/monitor.sock` (63 bytes past the root).
- * Past that, QEMU fails to start with an error that names neither the cause nor the fix.
- */
-export const MAX_RUNTIME_DIR_LENGTH = 44;
+export { MAX_RUNTIME_DIR_LENGTH } from '../plan/runtime-dir-length.js';
 
 /** The stack's daemons: their log files are opened before the directory is handed to the VM user. */
 export const DAEMON_NAMES = ['dbus-daemon', 'libvirtd', 'libvirt-dbus'] as const;
@@ -31,7 +27,7 @@ export const DAEMON_NAMES = ['dbus-daemon', 'libvirtd', 'libvirt-dbus'] as const
 const ours = (name: string): boolean =>
   (RUNTIME_DIR_NAMES as readonly string[]).includes(name) || RUNTIME_DIR_NAMES.some((n) => isTempNameFor(name, n));
 
-const refuse = (reason: 'RuntimeDirNotEmpty' | 'RuntimeDirInUse' | 'RuntimeDirUnsafe' | 'RuntimeDirTooLong', message: string): never => {
+const refuse = (reason: 'RuntimeDirNotEmpty' | 'RuntimeDirInUse' | 'RuntimeDirUnsafe', message: string): never => {
   throw new LauncherError(problem(reason, message));
 };
 
@@ -55,11 +51,8 @@ export class RuntimeDir {
    * mode, lays out the stack's tree, writes the config files and the marker, and hands it to the VM user.
    */
   static async claim(l: RuntimeLayout, runAs: RunAs | undefined, logger: Logger): Promise<RuntimeDir> {
-    if (Buffer.byteLength(l.root) > MAX_RUNTIME_DIR_LENGTH) {
-      throw new LauncherError(problem('RuntimeDirTooLong', `runtime dir ${l.root} is ${Buffer.byteLength(l.root)} bytes long; libvirt's sockets below it need it at most ${MAX_RUNTIME_DIR_LENGTH}`, {
-        fix: 'Use a shorter --runtime-dir (the default /var/run/vm-launcher fits).',
-      }));
-    }
+    const tooLong = runtimeDirLengthProblem(l.root);
+    if (tooLong) throw new LauncherError(tooLong);
     await clearDeadLaunchersNames(l, runAs, logger);
     const dir = await takeOwnership(l.root);
     let logFiles = new Map<string, FileHandle>();

@@ -19,6 +19,8 @@ const emptyDisk = (item: Obj) => {
 const NO_CAPACITY = ['FieldMissing', CAP, 'scratch', `${CAP}: an emptyDisk needs a capacity`, 'set capacity, e.g. 2Gi'];
 const notQuantity = (raw: string) => ['FieldInvalid', CAP, 'scratch', `${CAP}: ${raw} is not a quantity`, 'write a Kubernetes quantity such as 2Gi'];
 const belowMiB = (raw: string) => ['FieldInvalid', CAP, 'scratch', `${CAP}: ${raw} is below 1Mi; disks are made in whole MiB`, 'give at least 1Mi'];
+const beyondQemu = (bytes: number) => ['FieldInvalid', CAP, 'scratch', `${CAP}: ${BigInt(bytes)} bytes is beyond QEMU's largest disk (9223372035781033984 bytes, 8 EiB - 1 GiB)`,
+  'give a capacity of at most 8Ei - 1Gi (in practice: what the ephemeral dir\'s filesystem holds)'];
 const NOT_OBJECT = ['FieldInvalid', `${V}.emptyDisk`, undefined, `${V}.emptyDisk: must be an object`, 'write it as a mapping of keys to values'];
 
 const MiB = 2 ** 20;
@@ -35,6 +37,10 @@ const capacities: Array<[string, unknown, unknown[][], number | undefined]> = [
   ['below 1Mi', { capacity: '1023Ki' }, [belowMiB('"1023Ki"')], undefined],
   ['zero', { capacity: 0 }, [belowMiB('0')], undefined],
   ['not an object', '2Gi', [NOT_OBJECT], undefined],
+  // QEMU opens at most 8 EiB - 1 GiB (BDRV_MAX_LENGTH): a larger emptyDisk was created by run, then refused by QEMU.
+  ['exactly QEMU\'s largest disk, 8Ei - 1Gi', { capacity: 2 ** 63 - 2 ** 30 }, [], 2 ** 63 - 2 ** 30],
+  ['one MiB beyond QEMU\'s largest disk', { capacity: 2 ** 63 - 2 ** 30 + MiB }, [beyondQemu(2 ** 63 - 2 ** 30 + MiB)], undefined],
+  ['8Ei', { capacity: '8Ei' }, [beyondQemu(2 ** 63)], undefined],
 ];
 for (const [title, ed, problems, capacityBytes] of capacities) {
   test(`vmi-created-disks › emptyDisk capacity ${title}`, (t) => {

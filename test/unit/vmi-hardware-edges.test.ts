@@ -124,6 +124,9 @@ const MODEL_FIX = 'use host-model, host-passthrough or a QEMU model such as Skyl
 const badModel = (model: string): Tuple => ['FieldInvalid', `${D}.cpu.model`, `${D}.cpu.model: ${JSON.stringify(model)} is not a CPU model name`, MODEL_FIX];
 const badOffset: Tuple = ['FieldInvalid', `${C}.utc.offsetSeconds`, `${C}.utc.offsetSeconds: must be a whole number of seconds`, 'write an integer, e.g. 3600'];
 const badChassis: Tuple = ['FieldInvalid', `${D}.chassis.asset`, `${D}.chassis.asset: must be a string`, 'quote the value'];
+const controlChar = (key: string, hex: string, at: number): Tuple => ['FieldInvalid', `${D}.chassis.${key}`,
+  `${D}.chassis.${key}: holds the control character \\x${hex} at position ${at}; SMBIOS strings are printable text (libvirt refuses the domain)`,
+  'remove the control character (tabs and newlines included)'];
 const PERSISTENT: Tuple = ['FieldNotSupported', `${TPM}.persistent`,
   `${TPM}.persistent: a TPM whose state survives the pod is not supported (libvirt keeps swtpm's state in the runtime dir, which is wiped)`,
   'remove persistent: the TPM then keeps its state for the pod\'s life'];
@@ -195,6 +198,12 @@ const refused: Array<[string, Doc, Tuple[], Partial<HardwareSpec>]> = [
   ['chassis asset true', { chassis: { asset: true } }, [badChassis], { chassis: {} }],
   ['chassis asset Infinity (YAML .inf)', { chassis: { asset: Infinity } }, [badChassis], { chassis: {} }],
   ['chassis asset NaN (YAML .nan)', { chassis: { asset: NaN } }, [badChassis], { chassis: {} }],
+  // Issue 21: libvirt refuses `&#x1;` at define, after check said "can start"; tab, newline and DEL too (SMBIOS text).
+  ['chassis manufacturer with \\x01', { chassis: { manufacturer: 'Acme\x01', sku: 'S' } }, [controlChar('manufacturer', '01', 4)], { chassis: { sku: 'S' } }],
+  ['chassis serial with a newline', { chassis: { serial: 'a\nb' } }, [controlChar('serial', '0a', 1)], { chassis: {} }],
+  ['chassis version with a tab', { chassis: { version: '\t1' } }, [controlChar('version', '09', 0)], { chassis: {} }],
+  ['chassis asset with DEL', { chassis: { asset: 'x\x7f' } }, [controlChar('asset', '7f', 1)], { chassis: {} }],
+  ['chassis sku with NUL', { chassis: { sku: '\x00' } }, [controlChar('sku', '00', 0)], { chassis: {} }],
 ];
 for (const [title, domain, problems, like] of refused) {
   test(`vmi-hardware: refused: ${title}`, (t) => {
