@@ -210,6 +210,7 @@ export const REASONS = {
   GracePeriodZero: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'grace period 0: the guest is destroyed at once', fix: 'set terminationGracePeriodSeconds above 0 for a clean shutdown' },
   ForcedBySignal: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'a second SIGINT forced the guest off' },
   QemuExited: fail('run', 'QEMU stopped without a shutdown (killed or crashed)', 'read the guest console and QemuLogTail above'),
+  QemuTerminatedByHost: fail('run', 'QEMU quit on a request from outside the guest (SIGTERM, SIGINT or SIGHUP to QEMU, a QMP quit), not on the guest\'s power-off', 'find who signals QEMU (the VM user, an operator, a node agent); the guest was not shut down cleanly'),
   GuestDestroyedExternally: fail('run', 'someone else destroyed the guest', 'find who talks to the private libvirt'),
   Aborted: { severity: 'warning', exit: ExitCode.Aborted, stage: 'run', means: 'a signal arrived before the guest ran: start-up aborted, nothing left running' },
 
