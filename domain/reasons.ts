@@ -187,7 +187,7 @@ export const REASONS = {
   QemuKilled: event('run', 'QEMU outlived its libvirtd and was killed', 'warning'),
   DestroyTimedOut: event('run', 'libvirt did not destroy the guest in time (a hung libvirtd?): QEMU was killed by its pid', 'warning'),
   DiskImageChanged: fail('run', 'QEMU opened another file than the one preflight checked (disk.img replaced after preflight); the guest never ran', 'find who changes the volume while the VM starts; start again'),
-  DiskIdentityUnchecked: event('run', 'QEMU\'s open files could not be listed: the disks were not re-checked after start', 'warning'),
+  DiskIdentityUnchecked: fail('run', 'QEMU\'s open files could not be listed, so its disks could not be compared with what preflight inspected: the guest is stopped before it ran', 'read the message; QEMU\'s user must be able to read /proc/<QEMU pid>/fd (is /proc mounted with hidepid?)'),
   ConsoleUnreadable: event('run', 'the console file is not QEMU\'s (a link, another owner) or cannot be read: not followed', 'warning'),
   GuestPausedIoError: event('run', 'QEMU paused the guest on an I/O error (a full volume): data safe, not ready; it resumes once there is room', 'warning'),
   GuestResuming: event('run', 'the volume has room again: the guest paused on an I/O error is resumed'),

@@ -23,6 +23,7 @@ import { processRunning } from '../common/proc.js';
 import { readTrusted, writeFileSafely } from '../common/safe-files.js';
 import { disksNotHeld } from './disk-identity.js';
 import type { DiskIdentity } from '../inspect/inspect-volume.js';
+import type { RunAs } from '../common/run-as.js';
 import { spaceCheckFor } from './io-pause.js';
 import { recordBootedRaw } from './record-raw.js';
 import { applyVolumeChanges } from './volume-changes.js';
@@ -213,7 +214,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUid}`);
     void rd.recordProcess('qemu', qemuPid, false);
     passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
-    await checkDisksHeld(qemuPid!, c.identities, logger);
+    await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
     await domain.resume();
     timings.createMs = ms();
     await lifecycle.to('Running', 'Started', 'the guest is running');
@@ -268,17 +269,20 @@ async function stillRunning(pid: number, ms: number): Promise<boolean> {
   return processRunning(pid);
 }
 
-/** Fails (DiskImageChanged) when QEMU does not hold the files preflight inspected; the guest has not run yet. */
-async function checkDisksHeld(qemuPid: number, identities: DiskIdentity[], logger: Logger): Promise<void> {
+/**
+ * Fails (DiskImageChanged) when QEMU does not hold the files preflight inspected; the guest has not run yet. When
+ * QEMU's open files cannot be listed, the guest does not run either (DiskIdentityUnchecked): never unchecked.
+ */
+async function checkDisksHeld(qemuPid: number, identities: DiskIdentity[], runAs: RunAs | undefined): Promise<void> {
+  if (identities.length === 0) return;
   let missing: DiskIdentity[];
   try {
-    missing = await disksNotHeld(qemuPid, identities);
+    missing = await disksNotHeld(qemuPid, identities, runAs);
   } catch (e) {
-    logger.warn({ reason: 'DiskIdentityUnchecked' }, `cannot list QEMU's open files (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the disks are not re-checked`);
-    return;
+    fail('DiskIdentityUnchecked', `cannot list the files QEMU (pid ${qemuPid}) holds open, so its disks cannot be compared with what preflight inspected (${(e as Error).message}); the guest never ran`);
   }
-  if (missing.length > 0) {
-    fail('DiskImageChanged', `QEMU opened something else than the ${missing.map((d) => `${d.path} (volume ${d.volume})`).join(', ')} preflight inspected: it was replaced after preflight (a link to another file?); the guest never ran`);
+  if (missing!.length > 0) {
+    fail('DiskImageChanged', `QEMU opened something else than the ${missing!.map((d) => `${d.path} (volume ${d.volume})`).join(', ')} preflight inspected: it was replaced after preflight (a link to another file?); the guest never ran`);
   }
 }
 
