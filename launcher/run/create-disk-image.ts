@@ -15,11 +15,11 @@ type Create = Extract<VolumeChange, { kind: 'create' }>;
 /** The temporary name beside the image; a leftover of a killed launcher is removed, never reused. */
 export const creatingName = (name: string): string => `.${name}.vm-launcher-creating`;
 
-export async function createDiskImage(change: Create, runAs: RunAs | undefined): Promise<void> {
+export async function createDiskImage(change: Create, runAs: RunAs | undefined, signal?: AbortSignal): Promise<void> {
   const tmp = join(change.dir, creatingName(change.name));
   await rm(tmp, { force: true });
   try {
-    await sizeImage(tmp, change.sizeBytes, change.preallocate, runAs);
+    await sizeImage(tmp, change.sizeBytes, change.preallocate, runAs, signal);
     await seal(tmp, change.sizeBytes, runAs);
     await publish(tmp, change.path);
   } finally {

@@ -9,7 +9,7 @@ import { sizeImage } from './image-tools.js';
 
 type Grow = Extract<VolumeChange, { kind: 'grow' }>;
 
-export async function growDiskImage(change: Grow, runAs: RunAs | undefined): Promise<void> {
+export async function growDiskImage(change: Grow, runAs: RunAs | undefined, signal?: AbortSignal): Promise<void> {
   const fh = await open(change.path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const st = await fh.stat();
@@ -17,5 +17,5 @@ export async function growDiskImage(change: Grow, runAs: RunAs | undefined): Pro
   } finally {
     await fh.close();
   }
-  await sizeImage(change.path, change.toBytes, change.preallocate, runAs);
+  await sizeImage(change.path, change.toBytes, change.preallocate, runAs, signal);
 }

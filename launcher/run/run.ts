@@ -94,7 +94,13 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
     return ExitCode.Aborted;
   }
   // Create missing images, grow others (opt-in), then look again: the guest starts from the images as they are.
-  report = await applyVolumeChanges(plan, manifest, report, logger);
+  try {
+    report = await applyVolumeChanges(plan, manifest, report, logger, signals.abort.signal);
+  } catch (e) {
+    if (!(e instanceof LauncherError) || e.reason !== 'Aborted') throw e;
+    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, `${e.message}; the partial image was removed, nothing was started`);
+    return ExitCode.Aborted;
+  }
   if (!report.ok || !report.xml) {
     logProblems(logger, allProblems(report));
     logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: the images run created or grew did not pass preflight');
@@ -178,7 +184,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   const recordRaw = () => { ran = true; return recordBootedRaw(c.identities, readonlyVolumes, c.plan.runAs.value, logger); };
 
   const makeSeed = async (seed: SeedPlan) => {
-    const built = await buildSeed(seed, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs);
+    const built = await buildSeed(seed, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs, signals.abort.signal);
     timings.seedMs = built.ms;
     logger.info({ reason: 'CloudInitSeedBuilt', volume: seed.volume, path: built.path, bytes: built.bytes, ms: built.ms, instanceId: seed.instanceId }, describeSeed(seed));
   };
