@@ -64,7 +64,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   const runAs = plan.runAs.value;
   const accel = plan.accel.value;
   // A launcher killed on this runtime dir left its QEMU holding the disks: stop what it provably started first.
-  await stopDeadLaunchersStack(plan.runtime.layout, logger);
+  await stopDeadLaunchersStack(plan.runtime.layout, runAs?.uid ?? process.getuid?.() ?? 0, logger);
   const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
   let report = first;
   timings.preflightMs = ms();
