@@ -190,7 +190,7 @@ export const REASONS = {
   QemuKilled: event('run', 'QEMU outlived its libvirtd and was killed', 'warning'),
   DestroyTimedOut: event('run', 'libvirt did not destroy the guest in time (a hung libvirtd?): QEMU was killed by its pid', 'warning'),
   DiskImageChanged: fail('run', 'QEMU opened another file than the one preflight checked (disk.img replaced after preflight); the guest never ran', 'find who changes the volume while the VM starts; start again'),
-  DiskIdentityUnchecked: event('run', 'QEMU\'s open files could not be listed: the disks were not re-checked after start', 'warning'),
+  DiskIdentityUnchecked: fail('run', 'QEMU\'s open files could not be listed, so its disks could not be compared with what preflight inspected: the guest is stopped before it ran', 'read the message; QEMU\'s user must be able to read /proc/<QEMU pid>/fd (is /proc mounted with hidepid?)'),
   ConsoleUnreadable: event('run', 'the console file is not QEMU\'s (a link, another owner) or cannot be read: not followed', 'warning'),
   GuestPausedIoError: event('run', 'QEMU paused the guest on an I/O error (a full volume): data safe, not ready; it resumes once there is room', 'warning'),
   GuestResuming: event('run', 'the volume has room again: the guest paused on an I/O error is resumed'),
@@ -213,6 +213,7 @@ export const REASONS = {
   GracePeriodZero: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'grace period 0: the guest is destroyed at once', fix: 'set terminationGracePeriodSeconds above 0 for a clean shutdown' },
   ForcedBySignal: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'a second SIGINT forced the guest off' },
   QemuExited: fail('run', 'QEMU stopped without a shutdown (killed or crashed)', 'read the guest console and QemuLogTail above'),
+  QemuTerminatedByHost: fail('run', 'QEMU quit on a request from outside the guest (SIGTERM, SIGINT or SIGHUP to QEMU, a QMP quit), not on the guest\'s power-off', 'find who signals QEMU (the VM user, an operator, a node agent); the guest was not shut down cleanly'),
   GuestDestroyedExternally: fail('run', 'someone else destroyed the guest', 'find who talks to the private libvirt'),
   Aborted: { severity: 'warning', exit: ExitCode.Aborted, stage: 'run', means: 'a signal arrived before the guest ran: start-up aborted, nothing left running' },
 

@@ -20,10 +20,12 @@ export class LauncherRun {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: Array<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
 
-  constructor(args: string[], env: Record<string, string> = {}) {
+  /** `wrap`: a command that execs the launcher (e.g. `setpriv --bounding-set -sys_ptrace --`): same pid, same group. */
+  constructor(args: string[], env: Record<string, string> = {}, wrap: readonly string[] = []) {
     // Own process group, like a pod's launcher: tests can signal the whole group.
     // The bin itself, so its shebang's V8 flags apply as they do for users.
-    this.proc = spawn(cliPath, args, {
+    const [cmd, ...cmdArgs] = [...wrap, cliPath, ...args];
+    this.proc = spawn(cmd!, cmdArgs, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, VM_LAUNCHER_LOG_FORMAT: 'json', ...env },

@@ -35,6 +35,39 @@ export function processUid(pid: number): number | undefined {
   }
 }
 
+/** Every uid of a live process: real, effective, saved and filesystem (the Uid line of /proc/PID/status). */
+export function processUids(pid: number): number[] | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? m.slice(1, 5).map(Number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process runs as `uid` through and through (real, effective, saved, filesystem uid), so `uid` could signal it
+ * itself (kill(2): the sender's uid matches the target's real or saved uid): a root launcher that signals such a
+ * process on that user's word does nothing that user could not do.
+ */
+export const runsEntirelyAs = (pid: number, uid: number): boolean => processUids(pid)?.every((u) => u === uid) ?? false;
+
+/**
+ * The names a process goes by: the kernel's comm (status Name, 15 characters at most) and argv[0]'s base name.
+ * Unlike /proc/PID/exe, both are readable for another uid's process without ptrace access (CAP_SYS_PTRACE). Both
+ * are the process's own word (prctl, exec with any argv[0]): use them only with runsEntirelyAs.
+ */
+export function processNames(pid: number): string[] {
+  const names: string[] = [];
+  try {
+    const m = /^Name:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) names.push(m[1]!);
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    if (argv0) names.push(argv0.split('/').pop()!);
+  } catch { /* gone */ }
+  return names;
+}
+
 /** A process that exists and has not exited (a zombie has closed its files and will never run again). */
 export function processRunning(pid: number): boolean {
   try {

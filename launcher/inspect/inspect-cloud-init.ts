@@ -49,7 +49,9 @@ async function readSecret(problems: Problem[], dir: string, volume: string, datu
     const file = join(base, key);
     let handle;
     try {
-      handle = await open(file, 'r');
+      // O_NONBLOCK: a FIFO (or a device) put where the Secret's file belongs must not hang check and run; it is
+      // refused below as not a regular file. On a regular file the flag changes nothing.
+      handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       problems.push(problem('CloudInitSecretMissing', `${file} (Secret ${datum.secretName}) cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {

@@ -18,7 +18,8 @@ import type { RunAs } from '../common/run-as.js';
 import { removeAs } from '../common/remove-as.js';
 import { chownFd } from '../common/safe-files.js';
 
-export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeoutMs: number): Promise<{ path: string; ms: number; bytes: number }> {
+/** `signal` (the launcher's shutdown) stops xorrisofs at once: Aborted, the staging and any partial ISO removed. */
+export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeoutMs: number, signal?: AbortSignal): Promise<{ path: string; ms: number; bytes: number }> {
   const t0 = performance.now();
   const own = async (p: string) => { if (runAs) await chown(p, runAs.uid, runAs.gid); };
   // Private: user data may hold secrets. Written where only root (or the launcher's own user) can reach, then given
@@ -41,7 +42,9 @@ export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeou
       reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', all: true, stdin: 'ignore', cwd: seedDir,
       env: { PATH: SYSTEM_PATH, LC_ALL: 'C' }, extendEnv: false,
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      ...(signal && { cancelSignal: signal }),
     });
+    if (r.isCanceled) fail('Aborted', `building the cloud-init seed of ${seed.volume} stopped: a signal asked the launcher to stop`);
     if (r.timedOut) fail('CloudInitSeedFailed', `xorrisofs did not build the seed of ${seed.volume} within ${timeoutMs / 1000} s`);
     if (r.exitCode !== 0) {
       const why = String(r.all ?? '').trim().split('\n').filter((l) => /FAILURE|SORRY|error/i.test(l)).slice(-3).join(' / ') || r.shortMessage;

@@ -18,13 +18,13 @@ export const creatingName = (name: string): string => `.${name}.vm-launcher-crea
  * The volume dir is the VM user's: root acts in it only through its descriptor (common/user-dir.ts), so a link the
  * VM user plants for the temporary name or the image is removed or refused, never followed.
  */
-export async function createDiskImage(change: Create, runAs: RunAs | undefined): Promise<void> {
+export async function createDiskImage(change: Create, runAs: RunAs | undefined, signal?: AbortSignal): Promise<void> {
   await withUserDir(UserDir.open(change.dir), async (dir) => {
     const tmp = creatingName(change.name);
     await dir.remove(tmp);
     try {
       // As the VM user, by path: that user reaches only what it could write anyway.
-      await sizeImage(dir.shown(tmp), change.sizeBytes, change.preallocate, runAs);
+      await sizeImage(dir.shown(tmp), change.sizeBytes, change.preallocate, runAs, signal);
       await seal(dir, tmp, change.sizeBytes, runAs);
       await publish(dir, tmp, change.name);
     } finally {

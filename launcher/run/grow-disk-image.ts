@@ -10,7 +10,7 @@ import { UserDir, withUserDir } from '../common/user-dir.js';
 
 type Grow = Extract<VolumeChange, { kind: 'grow' }>;
 
-export async function growDiskImage(change: Grow, runAs: RunAs | undefined): Promise<void> {
+export async function growDiskImage(change: Grow, runAs: RunAs | undefined, signal?: AbortSignal): Promise<void> {
   // The volume dir is the VM user's: the image is looked at through the directory's descriptor, never a link.
   await withUserDir(UserDir.open(dirname(change.path)), async (dir) => {
     const fh = await dir.openFile(basename(change.path), constants.O_RDONLY);
@@ -21,5 +21,5 @@ export async function growDiskImage(change: Grow, runAs: RunAs | undefined): Pro
       await fh.close();
     }
   });
-  await sizeImage(change.path, change.toBytes, change.preallocate, runAs);
+  await sizeImage(change.path, change.toBytes, change.preallocate, runAs, signal);
 }

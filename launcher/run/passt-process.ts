@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTrusted } from '../common/safe-files.js';
-import { processUid } from '../common/proc.js';
+import { runsEntirelyAs } from '../common/proc.js';
 import { ensureQemuGone } from './qemu-process.js';
 
 /** The pids in libvirt's `<qemu run dir>/passt/*-passt.pid` files that the VM user (`uid`) wrote. */
@@ -27,7 +27,7 @@ export async function readPasstPids(qemuPidDir: string, uid: number): Promise<nu
 /** Whether `pid` is a passt run by `uid` (a pid reused by another program, or another user's, is not). */
 export async function isPasstOf(pid: number, uid: number): Promise<boolean> {
   const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-  return comm.startsWith('passt') && processUid(pid) === uid;
+  return comm.startsWith('passt') && runsEntirelyAs(pid, uid);
 }
 
 /** Stops every listed passt of the VM user still alive; the pids it had to stop. */

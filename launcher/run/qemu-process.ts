@@ -2,18 +2,19 @@
 // pid (libvirt's pid file) to make sure it is gone before the launcher exits, whatever happened.
 // The pid file is written by the VM user: it is believed only for a QEMU process that runs as that user, so a
 // root launcher can never be talked into signalling anything else.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTrusted } from '../common/safe-files.js';
-import { processUid } from '../common/proc.js';
+import { processNames, runsEntirelyAs } from '../common/proc.js';
 
-/** Whether `pid` is a QEMU run by `uid` (the VM user). */
+/**
+ * Whether `pid` is a QEMU run by `uid` (the VM user): a `qemu-system-*` process whose every uid is the VM user's.
+ * Read from /proc/PID/status and cmdline, not /proc/PID/exe: the exe link of another uid's process needs
+ * CAP_SYS_PTRACE, which a container's root lacks. The name is the process's own word, so the VM user could pass
+ * another of its processes off as QEMU; signalling that one is still nothing the VM user could not do itself.
+ */
 export function isQemuOf(pid: number, uid: number): boolean {
-  try {
-    return processUid(pid) === uid && /^qemu-system-/.test(readlinkSync(`/proc/${pid}/exe`).split('/').pop() ?? '');
-  } catch {
-    return false;
-  }
+  return runsEntirelyAs(pid, uid) && processNames(pid).some((n) => n.startsWith('qemu-system-'));
 }
 
 export async function readQemuPid(pidDir: string, domainName: string, uid: number): Promise<number | undefined> {

@@ -23,6 +23,7 @@ import { processRunning } from '../common/proc.js';
 import { readTrusted, writeFileSafely } from '../common/safe-files.js';
 import { disksNotHeld } from './disk-identity.js';
 import type { DiskIdentity } from '../inspect/inspect-volume.js';
+import type { RunAs } from '../common/run-as.js';
 import { spaceCheckFor } from './io-pause.js';
 import { recordBootedRaw } from './record-raw.js';
 import { applyVolumeChanges } from './volume-changes.js';
@@ -63,7 +64,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   const runAs = plan.runAs.value;
   const accel = plan.accel.value;
   // A launcher killed on this runtime dir left its QEMU holding the disks: stop what it provably started first.
-  await stopDeadLaunchersStack(plan.runtime.layout, logger);
+  await stopDeadLaunchersStack(plan.runtime.layout, runAs?.uid ?? process.getuid?.() ?? 0, logger);
   const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
   let report = first;
   timings.preflightMs = ms();
@@ -93,7 +94,13 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
     return ExitCode.Aborted;
   }
   // Create missing images, grow others (opt-in), then look again: the guest starts from the images as they are.
-  report = await applyVolumeChanges(plan, manifest, report, logger);
+  try {
+    report = await applyVolumeChanges(plan, manifest, report, logger, signals.abort.signal);
+  } catch (e) {
+    if (!(e instanceof LauncherError) || e.reason !== 'Aborted') throw e;
+    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, `${e.message}; the partial image was removed, nothing was started`);
+    return ExitCode.Aborted;
+  }
   if (!report.ok || !report.xml) {
     logProblems(logger, allProblems(report));
     logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: the images run created or grew did not pass preflight');
@@ -177,7 +184,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   const recordRaw = () => { ran = true; return recordBootedRaw(c.identities, readonlyVolumes, c.plan.runAs.value, logger); };
 
   const makeSeed = async (seed: SeedPlan) => {
-    const built = await buildSeed(seed, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs);
+    const built = await buildSeed(seed, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs, signals.abort.signal);
     timings.seedMs = built.ms;
     logger.info({ reason: 'CloudInitSeedBuilt', volume: seed.volume, path: built.path, bytes: built.bytes, ms: built.ms, instanceId: seed.instanceId }, describeSeed(seed));
   };
@@ -213,7 +220,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUid}`);
     void rd.recordProcess('qemu', qemuPid, false);
     passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
-    await checkDisksHeld(qemuPid!, c.identities, logger);
+    await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
     await domain.resume();
     timings.createMs = ms();
     await lifecycle.to('Running', 'Started', 'the guest is running');
@@ -268,17 +275,20 @@ async function stillRunning(pid: number, ms: number): Promise<boolean> {
   return processRunning(pid);
 }
 
-/** Fails (DiskImageChanged) when QEMU does not hold the files preflight inspected; the guest has not run yet. */
-async function checkDisksHeld(qemuPid: number, identities: DiskIdentity[], logger: Logger): Promise<void> {
+/**
+ * Fails (DiskImageChanged) when QEMU does not hold the files preflight inspected; the guest has not run yet. When
+ * QEMU's open files cannot be listed, the guest does not run either (DiskIdentityUnchecked): never unchecked.
+ */
+async function checkDisksHeld(qemuPid: number, identities: DiskIdentity[], runAs: RunAs | undefined): Promise<void> {
+  if (identities.length === 0) return;
   let missing: DiskIdentity[];
   try {
-    missing = await disksNotHeld(qemuPid, identities);
+    missing = await disksNotHeld(qemuPid, identities, runAs);
   } catch (e) {
-    logger.warn({ reason: 'DiskIdentityUnchecked' }, `cannot list QEMU's open files (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the disks are not re-checked`);
-    return;
+    fail('DiskIdentityUnchecked', `cannot list the files QEMU (pid ${qemuPid}) holds open, so its disks cannot be compared with what preflight inspected (${(e as Error).message}); the guest never ran`);
   }
-  if (missing.length > 0) {
-    fail('DiskImageChanged', `QEMU opened something else than the ${missing.map((d) => `${d.path} (volume ${d.volume})`).join(', ')} preflight inspected: it was replaced after preflight (a link to another file?); the guest never ran`);
+  if (missing!.length > 0) {
+    fail('DiskImageChanged', `QEMU opened something else than the ${missing!.map((d) => `${d.path} (volume ${d.volume})`).join(', ')} preflight inspected: it was replaced after preflight (a link to another file?); the guest never ran`);
   }
 }
 

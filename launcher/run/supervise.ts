@@ -5,7 +5,7 @@
 // is back (io-pause.ts); it gets no power-button presses while paused, since it cannot act on them.
 import type { Logger } from '../common/log.js';
 import type { LibvirtClient, LibvirtDomain } from '../stack/libvirt-client.js';
-import { DomainEventType, DomainState, StoppedDetail, SuspendedDetail, eventName, stoppedDetailName } from '../stack/libvirt-events.js';
+import { DomainEventType, DomainState, ShutdownDetail, StoppedDetail, SuspendedDetail, eventName, stoppedDetailName } from '../stack/libvirt-events.js';
 import { ExitCode } from '../../domain/reasons.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ShutdownSignals } from './signals.js';
@@ -52,6 +52,8 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
   const { domain, signals, lifecycle, logger } = o;
   let shutdownStartedAt: number | undefined;
   let destroyedBy: string | undefined;
+  /** Who asked QEMU to stop (libvirt's Shutdown event detail): only the guest's own request is a clean end. */
+  let shutdownBy: number | undefined;
   const timers: NodeJS.Timeout[] = [];
   const longTimers: Array<{ clear(): void }> = [];
 
@@ -69,7 +71,15 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
     };
 
     const onStopped = (how: 'shutdown' | 'destroyed' | 'crashed' | 'failed', detail: string) => {
-      if (how === 'shutdown') {
+      if (how === 'shutdown' && shutdownBy !== ShutdownDetail.Guest) {
+        // QEMU quit cleanly, but not because the guest asked: someone signalled QEMU (or libvirt lost the event).
+        const who = shutdownBy === ShutdownDetail.Host ? 'a request from the host (a signal such as SIGTERM to QEMU, or a QMP quit)'
+          : 'a shutdown libvirt did not attribute to the guest';
+        finish({
+          exitCode: ExitCode.Failed, stop: 'failed', guestOff: true, reason: 'QemuTerminatedByHost',
+          message: `QEMU stopped on ${who}, not on the guest's power-off (libvirt: stopped, ${detail}); the guest did not shut down`,
+        });
+      } else if (how === 'shutdown') {
         const requested = shutdownStartedAt !== undefined;
         const secs = requested ? ((Date.now() - shutdownStartedAt!) / 1000).toFixed(1) : undefined;
         finish({
@@ -100,7 +110,10 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       logger.debug({ event: eventName(e.event), detail: e.detail }, 'libvirt domain event');
       if (e.event === DomainEventType.Suspended && e.detail === SuspendedDetail.IOError) ioPause.paused('event');
       if (e.event === DomainEventType.Resumed) ioPause.resumed();
-      if (e.event === DomainEventType.Shutdown && o.qemuPid !== undefined) watchQemuExit(o.qemuPid);
+      if (e.event === DomainEventType.Shutdown) {
+        shutdownBy = e.detail;
+        if (o.qemuPid !== undefined) watchQemuExit(o.qemuPid);
+      }
       if (e.event !== DomainEventType.Stopped) return;
       const d = e.detail;
       const name = stoppedDetailName(d);

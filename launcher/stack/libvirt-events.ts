@@ -8,6 +8,14 @@ export const StoppedDetail = {
   Shutdown: 0, Destroyed: 1, Crashed: 2, Migrated: 3, Saved: 4, Failed: 5, FromSnapshot: 6,
 } as const;
 
+/**
+ * virDomainEventShutdownDetailType: who asked QEMU to stop. QEMU's SHUTDOWN event says whether the guest asked
+ * (`guest: true`, e.g. an ACPI power-off) or the host (`host-signal`: SIGTERM/SIGINT/SIGHUP to QEMU, a QMP quit);
+ * libvirt passes it on as Guest or Host. Measured on libvirt 9.0 with QEMU 7.2: the guest's power-off gives 1,
+ * `kill -TERM` of QEMU gives 2. Finished (0) is a QEMU too old to say.
+ */
+export const ShutdownDetail = { Finished: 0, Guest: 1, Host: 2 } as const;
+
 /** virDomainEventSuspendedDetailType: why the guest was paused. */
 export const SuspendedDetail = { Paused: 0, Migrated: 1, IOError: 2, Watchdog: 3 } as const;
 

@@ -16,8 +16,8 @@ import { processStart } from '../common/proc.js';
 import { RUNTIME_DIR_NAMES, runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
 import { busConfig, qemuConf } from './config-files.js';
 import { runtimeDirLengthProblem } from '../plan/runtime-dir-length.js';
-import { launcherAlive, markerForThisProcess, readMarker, survivors, writeMarker, type OwnerMarker } from './ownership-marker.js';
-import { stopLeftovers } from './leftovers.js';
+import { launcherAlive, markerForThisProcess, readMarker, writeMarker, type OwnerMarker } from './ownership-marker.js';
+import { leftovers, stopLeftovers } from './leftovers.js';
 
 export { MAX_RUNTIME_DIR_LENGTH } from '../plan/runtime-dir-length.js';
 
@@ -147,7 +147,7 @@ async function clearDeadLaunchersNames(l: RuntimeLayout, runAs: RunAs | undefine
   }
   const foreign = entries.filter((e) => !ours(e));
   if (foreign.length > 0) refuse('RuntimeDirNotEmpty', `runtime dir ${l.root} holds ${listed(foreign)}, which vm-launcher did not create; nothing was removed`);
-  if (survivors(read.marker).length > 0) await stopLeftovers(read.marker, logger);
+  await stopLeftovers(read.marker, leftovers(read.marker, l.root, runAs?.uid ?? process.getuid?.() ?? 0), logger);
   logger.info({ reason: 'RuntimeDirLeftoversRemoved', dir: l.root, deadLauncherPid: read.marker.pid }, `removing the leftovers of a dead launcher (pid ${read.marker.pid}) from ${l.root}`);
   await removeAs(entries.filter((e) => e !== RUNTIME_DIR_NAMES[0]).map((e) => join(l.root, e)), runAs && st.uid === runAs.uid ? runAs : undefined);
   await unlink(l.ownerMarker);

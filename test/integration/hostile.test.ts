@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { cliPath, probe, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
 import { readBootCount, sha256 } from '../../harness/guest-disk.js';
 import { bootUnavailable, isRoot } from '../../harness/requirements.js';
+import { hooksDir as hooksDirIn } from '../helpers/hooks-dir.js';
 
 const skip = bootUnavailable() ?? (isRoot ? undefined : 'the attacks here cross from uid 107 to root: run as root');
 const boot = skip ? test.skip : test.serial;
@@ -20,12 +21,7 @@ async function nothingLeft(t: ExecutionContext, fx: VmFixture): Promise<void> {
   t.deepEqual(processesMentioning(fx.runtimeDir), [], 'no process of the stack survives the launcher');
 }
 
-function hooksDir(fx: VmFixture, point: string, body: string): string {
-  const dir = join(fx.dir, 'hooks');
-  mkdirSync(join(dir, `${point}.d`), { recursive: true, mode: 0o755 });
-  writeFileSync(join(dir, `${point}.d`, '10-hook'), `#!/bin/sh\nset -eu\n${body}\n`, { mode: 0o755 });
-  return dir;
-}
+const hooksDir = (fx: VmFixture, point: string, body: string): string => hooksDirIn(fx.dir, point, body);
 
 const running = (run: LauncherRun) => run.waitFor((l) => l.reason === 'Started', 120_000, 'Started');
 

@@ -148,6 +148,24 @@ boot('QEMU killed with SIGKILL: the launcher exits non-zero with the reason', as
   }
 });
 
+boot('QEMU killed with SIGTERM (not by its guest) is a failure, not a clean power-off: exit 5, QemuTerminatedByHost', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  const run = new LauncherRun(fx.args());
+  try {
+    const started = await run.waitFor((l) => l.reason === 'StartupTimings', 90_000, 'start');
+    await run.waitForConsole('GUEST-WAITING-FOR-POWER-BUTTON', 90_000);
+    // QEMU quits cleanly on SIGTERM (it flushes its disks), but the guest never asked to power off.
+    process.kill(started.qemuPid as number, 'SIGTERM');
+    t.is(await run.exitCode(), EXIT.Failed, run.tail());
+    t.is(run.lines.at(-1)?.reason, 'QemuTerminatedByHost');
+    t.falsy(run.lines.find((l) => l.reason === 'GuestPoweredOff' || l.reason === 'GuestShutdown'));
+    t.falsy(run.lines.find((l) => l.component === 'guest-console' && l.msg.includes('GUEST-ACPI-SHUTDOWN')), 'the guest was not shut down');
+    await assertNothingLeft(t, fx);
+  } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
 boot('a signal during start-up aborts cleanly', async (t) => {
   const fx = vmFixture({ mode: 'wait' });
   const run = new LauncherRun(fx.args());

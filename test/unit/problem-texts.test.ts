@@ -18,8 +18,8 @@ test('problem-texts › a given fix wins over the catalogue', (t) => {
 });
 
 test('problem-texts › a reason without a catalogue fix and none given has no fix key', (t) => {
-  const p = problem('DiskIdentityUnchecked', 'm', { volume: 'root' });
-  t.deepEqual(p, { reason: 'DiskIdentityUnchecked', severity: 'warning', message: 'm', volume: 'root' });
+  const p = problem('QemuKilled', 'm', { volume: 'root' });
+  t.deepEqual(p, { reason: 'QemuKilled', severity: 'warning', message: 'm', volume: 'root' });
   t.false('fix' in p);
 });
 

@@ -1,0 +1,110 @@
+// SIGTERM during the launcher's long preparations (issue 21, medium 7): every child the launcher waits for before the
+// guest runs is cancelled by the shutdown signal (Aborted, exit 6), its partial result removed; and a FIFO where a
+// cloud-init Secret's file belongs is refused at once instead of hanging check and run. Real fallocate, real
+// xorrisofs, the real bin.
+import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planSeed } from '../../domain/cloud-init-seed.js';
+import { parseVmi } from '../../domain/vmi.js';
+import { LauncherError } from '../../domain/problem.js';
+import { buildSeed } from '../../launcher/run/cloud-init-seed.js';
+import { cliPath, LauncherRun, processesMentioning, vmFixture } from '../../harness/launcher-process.js';
+import { bootUnavailable, isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
+
+const runAs = isRoot ? { uid: 107, gid: 107 } : undefined;
+const noXorriso = ['/usr/bin/xorrisofs', '/usr/local/bin/xorrisofs'].some((p) => existsSync(p)) ? undefined : 'xorrisofs is not installed (apt-get install xorriso)';
+
+/** The direct children of `pid` named `comm` (Linux lists a thread's children in /proc). */
+function childrenNamed(pid: number, comm: string): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+      .filter((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm; } catch { return false; } });
+  } catch {
+    return [];
+  }
+}
+
+/** Waits for a child `comm` of `pid` and stops it (SIGSTOP): it now takes as long as the test likes. */
+async function freezeChild(pid: number, comm: string, timeoutMs: number): Promise<number> {
+  const giveUp = Date.now() + timeoutMs;
+  while (Date.now() < giveUp) {
+    const [c] = childrenNamed(pid, comm);
+    if (c) { process.kill(c, 'SIGSTOP'); return c; }
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`no ${comm} child of ${pid} within ${timeoutMs} ms`);
+}
+
+test.serial('a FIFO as a cloud-init Secret file: check refuses it at once (not a regular file) instead of hanging', (t) => {
+  const fx = vmFixture({ withDisk: false });
+  const secrets = join(fx.dir, 'secrets');
+  mkdirSync(join(secrets, 'ci'), { recursive: true });
+  chmodSync(secrets, 0o755);
+  execFileSync('mkfifo', ['-m', '0644', join(secrets, 'ci', 'userdata')]);
+  writeFileSync(fx.vmiPath, readFileSync(fx.vmiPath, 'utf8')
+    .replace('      disks:\n', '      disks:\n        - { name: ci, disk: { bus: virtio } }\n')
+    .replace('  volumes:\n', '  volumes:\n    - { name: ci, cloudInitNoCloud: { secretRef: { name: s } } }\n'));
+  const t0 = Date.now();
+  const r = spawnSync(cliPath, ['check', '--json', ...fx.args('--secrets-dir', secrets).slice(1)], { encoding: 'utf8', timeout: 30_000 });
+  t.true(Date.now() - t0 < 15_000, `check took ${Date.now() - t0} ms`);
+  t.is(r.signal, null, 'check ended by itself (the old one hung on the FIFO until killed)');
+  const json = JSON.parse(r.stdout) as { problems: Array<{ reason: string; message: string }> };
+  const p = json.problems.find((x) => x.reason === 'CloudInitSecretMissing');
+  t.regex(p?.message ?? '', /userdata .* is not a file/, r.stdout);
+  rmSync(fx.dir, { recursive: true, force: true });
+});
+
+test.serial('xorrisofs hung (its output a FIFO): the shutdown signal stops it at once (Aborted), staging removed', async (t) => {
+  if (noXorriso) { t.log(`skipped: ${noXorriso}`); return t.pass(); }
+  const dir = mkdtempSync(join(tmpdir(), 'vml-cancel-'));
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'cloud-init'), { mode: 0o700 });
+  if (runAs) execFileSync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, dir]);
+  try {
+    const r = parseVmi({
+      apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'seedvm', namespace: 'tests' },
+      spec: { domain: { memory: { guest: '64Mi' }, devices: { disks: [{ name: 'ci' }] } }, volumes: [{ name: 'ci', cloudInitNoCloud: { userData: '#cloud-config\n' } }] },
+    });
+    const out = join(dir, 'cloud-init', 'ci.iso');
+    const seed = planSeed(r.spec!, r.spec!.cloudInit!, { path: out });
+    execFileSync('mkfifo', ['-m', '0600', out]);
+    if (runAs) execFileSync('chown', [`${runAs.uid}:${runAs.gid}`, out]);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('SIGTERM received')), 300);
+    const t0 = Date.now();
+    const e = await t.throwsAsync(buildSeed(seed, runAs, 10_000, stop.signal));
+    const took = Date.now() - t0;
+    t.true(took < 3000, `stopped ${took} ms after start (the old code waited out the 10 s timeout)`);
+    t.is((e as LauncherError).reason, 'Aborted', String(e));
+    t.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('vml-seed-ci-')), [], 'no staging left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const runSkip = bootUnavailable() ?? qemuImgUnavailable();
+(runSkip ? test.skip : test.serial)('SIGTERM during fallocate of a preallocated disk.img: exit 6 at once, no disk.img, no partial file', async (t) => {
+  const fx = vmFixture({ withDisk: false });
+  // A missing disk.img that run creates, fully allocated (the claim's size and preallocation as annotations).
+  writeFileSync(fx.vmiPath, readFileSync(fx.vmiPath, 'utf8').replace('metadata: { name: testvm, namespace: tests }',
+    'metadata: { name: testvm, namespace: tests, annotations: { claim-size.vm-launcher.io/rootdisk: 256Mi, preallocation.vm-launcher.io/rootdisk: "true" } }'));
+  execFileSync('chown', ['107:107', join(fx.volumesDir, 'rootdisk')]);
+  const run = new LauncherRun(fx.args('--allow-plain-dir', 'yes'));
+  try {
+    await freezeChild(run.pid, 'fallocate', 60_000);
+    const sentAt = Date.now();
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(30_000), 6, run.tail());
+    const took = Date.now() - sentAt;
+    t.true(took < 5000, `exit ${took} ms after SIGTERM (the old launcher waited for fallocate: up to 5 min)`);
+    t.is(run.lines.at(-1)?.reason, 'Aborted', run.tail());
+    t.deepEqual(readdirSync(join(fx.volumesDir, 'rootdisk')), [], 'neither disk.img nor the temporary file is left');
+    t.deepEqual(processesMentioning(fx.dir), []);
+  } finally {
+    run.kill(fx.runtimeDir);
+    rmSync(fx.dir, { recursive: true, force: true });
+  }
+});
