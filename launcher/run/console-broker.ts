@@ -11,8 +11,8 @@
 // or without a client attached: QEMU drops serial output while nobody is connected, and somebody always is.
 //
 // A slow client never slows the guest or the file: past CLIENT_BACKLOG unsent bytes, its output is skipped (and it
-// is told how much). A guest faster than the file slows down instead: QEMU's socket is read only as fast as the
-// file takes it, as a real serial line would.
+// is told how much). A guest faster than the file slows down instead: past FILE_BACKLOG, QEMU's socket is read only
+// as fast as the file takes it, as a real serial line would.
 import { constants } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -23,6 +23,8 @@ import { ConsoleLines } from './console-lines.js';
 
 /** Unsent bytes a client may lag behind before its output is skipped. */
 const CLIENT_BACKLOG = 1024 * 1024;
+/** Bytes read from QEMU but not yet in the console file, before QEMU's socket is paused. */
+const FILE_BACKLOG = 256 * 1024;
 /** What an attaching client is shown of the line the guest is on (a login prompt, a shell prompt). */
 const RECENT_BYTES = 512;
 
@@ -57,6 +59,9 @@ export class ConsoleBroker {
   private copy: FileHandle | undefined;
   private copyFailed = false;
   private pumping: Promise<void> = Promise.resolve();
+  private unwritten: Buffer[] = [];
+  private unwrittenBytes = 0;
+  private writing = false;
   private qemuClosed = false;
   private stopping = false;
   private resolveFirstByte!: (at: number) => void;
@@ -75,10 +80,7 @@ export class ConsoleBroker {
   async connectSerial(): Promise<void> {
     const qemu = await connectVerified(this.o.serialSocket, [this.o.vmUid]);
     this.qemu = qemu;
-    qemu.on('data', (chunk: Buffer) => {
-      qemu.pause(); // read no faster than the file takes it
-      this.pumping = this.pumping.then(() => this.fromGuest(chunk)).finally(() => { if (!this.qemuClosed) qemu.resume(); });
-    });
+    qemu.on('data', (chunk: Buffer) => this.fromGuest(chunk));
     qemu.on('error', () => undefined); // 'close' follows
     qemu.on('close', () => {
       this.qemuClosed = true;
@@ -137,13 +139,36 @@ export class ConsoleBroker {
     });
   }
 
-  private async fromGuest(chunk: Buffer): Promise<void> {
+  private fromGuest(chunk: Buffer): void {
     if (!this.sawByte) { this.sawByte = true; this.resolveFirstByte(performance.now()); }
     this.remember(chunk);
     this.toClient(chunk);
     this.lines?.push(chunk);
-    await this.file.append(chunk);
-    if (this.o.copyTo) await this.copyChunk(chunk);
+    this.toFiles(chunk);
+  }
+
+  /**
+   * The files get the guest's bytes in batches (QEMU's serial hands them over a few bytes at a time: one write per
+   * read would slow the guest to a crawl). Past FILE_BACKLOG unwritten bytes, QEMU's socket is no longer read until
+   * the files caught up: the guest waits, nothing is dropped.
+   */
+  private toFiles(chunk: Buffer): void {
+    this.unwritten.push(chunk);
+    this.unwrittenBytes += chunk.length;
+    if (this.unwrittenBytes > FILE_BACKLOG) this.qemu?.pause();
+    if (this.writing) return;
+    this.writing = true;
+    this.pumping = (async () => {
+      while (this.unwritten.length > 0) {
+        const batch = Buffer.concat(this.unwritten);
+        this.unwritten = [];
+        this.unwrittenBytes = 0;
+        await this.file.append(batch);
+        if (this.o.copyTo) await this.copyChunk(batch);
+        if (!this.qemuClosed) this.qemu?.resume();
+      }
+      this.writing = false;
+    })();
   }
 
   /** The line the guest is on, for the next attach: what follows the last newline, at most RECENT_BYTES. */
