@@ -5,7 +5,7 @@
 // the older ends with its message and exit 7, a console.sock swapped for a link by the VM user is refused by a root
 // console; and a guest flooding its serial port cannot fill the runtime dir.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -136,6 +136,13 @@ boot('console under a terminal: SIGKILL and a vanished terminal free it at once,
     t.true(piped.stdout.includes('after-hangup'), JSON.stringify(piped));
     // The guest's lines reached the log all along (the harness asks for them there).
     await run.waitForConsole('after-hangup', 10_000);
+    // `console --log`: the guest's output the launcher kept, from its boot to now.
+    // (The file is written in batches, a moment after the log line: asked again until it has the last line.)
+    const printLog = () => spawnSync(cliPath, ['console', '--log', '--runtime-dir', fx.runtimeDir], { encoding: 'utf8', timeout: 30_000 });
+    let kept = printLog();
+    for (let i = 0; i < 20 && !kept.stdout.includes('after-hangup'); i++) { await new Promise((r) => setTimeout(r, 250)); kept = printLog(); }
+    t.is(kept.status, 0, kept.stderr);
+    t.regex(kept.stdout, /GUEST-BOOTED[\s\S]*from-a[\s\S]*after-kill[\s\S]*newest-wins[\s\S]*after-hangup/);
     if (isRoot) await linkedSocketIsRefused(t, fx.runtimeDir);
     else t.log('SKIPPED (needs root): a root console refusing a console.sock the VM user replaced with a link');
     run.signal('SIGTERM');
