@@ -70,11 +70,14 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
   return { domain, problems };
 }
 
-/** Serial port 0: a socket `vm-launcher console` attaches to, logged to the console file; or the file alone. */
+/**
+ * Serial port 0: a socket the launcher connects to (it keeps the bounded console file and hands the console to
+ * `vm-launcher console`); no `<log>`: a file QEMU writes has no bound. Without a socket: the file alone.
+ */
 function serialPort(opts: DomainOptions): DomainSerial {
   return opts.consoleSocketPath === undefined
     ? { type: 'file', sourcePath: opts.consoleLogPath, port: 0 }
-    : { type: 'unix', sourcePath: opts.consoleSocketPath, logFile: opts.consoleLogPath, port: 0 };
+    : { type: 'unix', sourcePath: opts.consoleSocketPath, port: 0 };
 }
 
 function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | undefined, target: string): DomainDisk | undefined {

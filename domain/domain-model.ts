@@ -120,13 +120,11 @@ export type DomainController =
   | { type: 'usb'; index: number; model: 'none' | 'qemu-xhci' };
 
 /**
- * A serial port: written to a file the launcher reads (`file`), or a unix socket QEMU listens on whose output is
- * also logged to that file (`unix`, with `logFile`).
+ * A serial port: written to a file (`file`), or a unix socket QEMU listens on and the launcher reads (`unix`).
  */
 export type DomainSerial =
   | { type: 'file'; sourcePath: string; port: number }
-  /** sourcePath: the socket; logFile: the file every byte the guest writes also goes to. */
-  | { type: 'unix'; sourcePath: string; logFile: string; port: number };
+  | { type: 'unix'; sourcePath: string; port: number };
 
 /** The console on that same serial port. */
 export type DomainConsole = DomainSerial & { targetType: 'serial' };

@@ -83,9 +83,9 @@ export function domainToXml(d: Domain): string {
   return builder.build(domainToXmlTree(d)) as string;
 }
 
-/** A unix socket is bound (QEMU listens) and logged to a fresh file; a file is just its path. */
+/** A unix socket is bound (QEMU listens); a file is just its path. */
 function serialNode(s: DomainSerial): XmlNode {
   return s.type === 'unix'
-    ? { ...attrs({ type: 'unix' }), source: attrs({ mode: 'bind', path: s.sourcePath }), log: attrs({ file: s.logFile, append: 'off' }) }
+    ? { ...attrs({ type: 'unix' }), source: attrs({ mode: 'bind', path: s.sourcePath }) }
     : { ...attrs({ type: s.type }), source: attrs({ path: s.sourcePath }) };
 }

@@ -19,6 +19,8 @@ export const ExitCode = {
   Failed: 5,
   /** A signal arrived before the guest was running: start-up was aborted cleanly. */
   Aborted: 6,
+  /** `vm-launcher console`: a newer console attached to the guest and this one was detached. */
+  ConsoleTakenOver: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -150,7 +152,9 @@ export const REASONS = {
   NvramDirMissing: refuse('host', 'efi.persistent asks for NVRAM that survives the pod, but the NVRAM dir is absent or not writable', 'mount a PVC at --nvram-dir (default /var/lib/libvirt/qemu/nvram), or remove efi.persistent'),
   FirmwareMissing: refuse('host', 'EFI firmware (OVMF) or its libvirt descriptors are not installed', 'apt-get install ovmf (the image has it)'),
   PreflightFailed: refuse('host', 'summary line: preflight found problems; nothing was started', 'fix the problems logged before it'),
-  ConsoleUnavailable: { severity: 'error', exit: ExitCode.Failed, stage: 'cli', means: '`vm-launcher console` found no running guest\'s console to attach to', fix: 'run it in the VM pod\'s container with the launcher\'s --runtime-dir, while the guest runs' },
+  ConsoleUnavailable: { severity: 'error', exit: ExitCode.Failed, stage: 'cli', means: '`vm-launcher console` found no running guest\'s console to attach to (the message says why: no launcher, a launcher that is gone, a guest still starting)', fix: 'run it where `vm-launcher run` runs (the VM pod\'s container), with the same --runtime-dir if run got one; a starting guest: wait until `vm-launcher probe ready` passes' },
+  ConsoleSocketRefused: { severity: 'error', exit: ExitCode.Failed, stage: 'cli', means: 'the console socket in the runtime dir is not the launcher\'s (a link, a socket of another user): not connected', fix: 'the runtime dir\'s user (the VM user) replaced it: treat the pod as compromised and restart it' },
+  ConsoleTakenOver: { severity: 'info', exit: ExitCode.ConsoleTakenOver, stage: 'cli', means: 'another `vm-launcher console` attached to the guest: the newest attach wins and this one was detached', fix: 'attach again to take the console back' },
   UsageInvalid: { severity: 'error', exit: ExitCode.Usage, stage: 'cli', means: 'bad command line', fix: 'see vm-launcher --help' },
   InternalError: { severity: 'error', exit: ExitCode.Internal, stage: 'cli', means: 'an error nobody expected: a bug', fix: 'report the log line with its stack' },
 
@@ -191,7 +195,9 @@ export const REASONS = {
   DestroyTimedOut: event('run', 'libvirt did not destroy the guest in time (a hung libvirtd?): QEMU was killed by its pid', 'warning'),
   DiskImageChanged: fail('run', 'QEMU opened another file than the one preflight checked (disk.img replaced after preflight); the guest never ran', 'find who changes the volume while the VM starts; start again'),
   DiskIdentityUnchecked: fail('run', 'QEMU\'s open files could not be listed, so its disks could not be compared with what preflight inspected: the guest is stopped before it ran', 'read the message; QEMU\'s user must be able to read /proc/<QEMU pid>/fd (is /proc mounted with hidepid?)'),
-  ConsoleUnreadable: event('run', 'the console file is not QEMU\'s (a link, another owner) or cannot be read: not followed', 'warning'),
+  ConsoleUnreadable: event('run', 'the guest\'s serial console could not be kept: QEMU\'s socket refused (a link, another owner), or the console file or --console-log cannot be written', 'warning'),
+  ConsoleAttached: event('run', 'a `vm-launcher console` attached'),
+  ConsoleDetached: event('run', 'the attached console detached (Ctrl-], end of input, or its process ended)'),
   GuestPausedIoError: event('run', 'QEMU paused the guest on an I/O error (a full volume): data safe, not ready; it resumes once there is room', 'warning'),
   GuestResuming: event('run', 'the volume has room again: the guest paused on an I/O error is resumed'),
   GuestResumed: event('run', 'the guest runs again after its I/O error'),

@@ -108,11 +108,11 @@ export type CreatedDiskFacts =
 
 export interface DomainOptions {
   accel: Accel;
-  /** File QEMU writes the guest's serial console to. */
+  /** File QEMU writes the guest's serial console to when there is no socket. */
   consoleLogPath: string;
   /**
-   * Unix socket QEMU listens on for the same serial console (`vm-launcher console` attaches to it), as KubeVirt's
-   * virt-serial0; the console still goes to consoleLogPath too. Absent: the console is the file only.
+   * Unix socket QEMU listens on for the serial console, as KubeVirt's virt-serial0; the launcher connects to it and
+   * keeps the console file itself. Absent: QEMU writes the console to consoleLogPath.
    */
   consoleSocketPath?: string;
   /** Absolute path of the QEMU binary; libvirt picks when absent. */

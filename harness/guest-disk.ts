@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type GuestMode = 'wait' | 'poweroff' | 'ignore';
+/** flood: the guest writes its serial console without end, and otherwise waits like `wait`. */
+export type GuestMode = 'wait' | 'poweroff' | 'ignore' | 'flood';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const builder = join(repoRoot, 'test', 'fixtures', 'build-test-disk.sh');

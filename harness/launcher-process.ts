@@ -28,7 +28,8 @@ export class LauncherRun {
     this.proc = spawn(cmd!, cmdArgs, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, VM_LAUNCHER_LOG_FORMAT: 'json', ...env },
+      // Tests wait for the guest's lines in the log: the console goes there too (by default only to the console file).
+      env: { ...process.env, VM_LAUNCHER_LOG_FORMAT: 'json', VM_LAUNCHER_LOG_GUEST_CONSOLE: 'yes', ...env },
     });
     createInterface({ input: this.proc.stdout! }).on('line', (text) => {
       let line: LogLine;

@@ -27,6 +27,8 @@ fi
 
 # This machine's /dev/kvm does not work (see README): TCG unless told otherwise.
 export VM_LAUNCHER_ACCEL=${VM_LAUNCHER_ACCEL:-tcg}
+# The demo shows the guest booting: its console in the log even when stdout is not a terminal.
+export VM_LAUNCHER_LOG_GUEST_CONSOLE=${VM_LAUNCHER_LOG_GUEST_CONSOLE:-yes}
 echo "demo: volume $VOL (boot counter: mtype -i $VOL/disk.img@@1M ::BOOTS.TXT); Ctrl-C to shut the guest down"
 exec dist/vm-launcher.mjs run \
   --vmi examples/vmi/vmi-filesystem-pvc.yaml \

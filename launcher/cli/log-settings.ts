@@ -6,6 +6,8 @@ import type { CliArgs } from './options.js';
 export interface LogSettings {
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   format: 'json' | 'pretty' | 'auto';
+  /** run: the guest's serial lines in the launcher's log too (auto: when stdout is a terminal, as for the demo). */
+  guestConsole: 'yes' | 'no' | 'auto';
 }
 
 export function logSettings(flags: CliArgs['flags'], env: NodeJS.ProcessEnv): LogSettings {
@@ -13,5 +15,7 @@ export function logSettings(flags: CliArgs['flags'], env: NodeJS.ProcessEnv): Lo
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) fail('UsageInvalid', '--log-level (env VM_LAUNCHER_LOG_LEVEL) must be trace, debug, info, warn or error');
   const format = flags.logFormat ?? env.VM_LAUNCHER_LOG_FORMAT ?? 'auto';
   if (!['json', 'pretty', 'auto'].includes(format)) fail('UsageInvalid', '--log-format (env VM_LAUNCHER_LOG_FORMAT) must be json, pretty or auto');
-  return { level: level as LogSettings['level'], format: format as LogSettings['format'] };
+  const guestConsole = flags.logGuestConsole ?? env.VM_LAUNCHER_LOG_GUEST_CONSOLE ?? 'auto';
+  if (!['yes', 'no', 'auto'].includes(guestConsole)) fail('UsageInvalid', '--log-guest-console (env VM_LAUNCHER_LOG_GUEST_CONSOLE) must be yes, no or auto');
+  return { level: level as LogSettings['level'], format: format as LogSettings['format'], guestConsole: guestConsole as LogSettings['guestConsole'] };
 }

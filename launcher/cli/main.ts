@@ -7,7 +7,7 @@
 // First import: every signal's meaning is installed before any other module loads.
 import { defaultShutdownSignals } from '../common/signal-policy.js';
 import { readFile } from 'node:fs/promises';
-import { LauncherError } from '../../domain/problem.js';
+import { fail, LauncherError } from '../../domain/problem.js';
 import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
 import { createLogger } from '../common/log.js';
 import { runtimeDirFrom } from '../plan/resolve-plan.js';
@@ -39,8 +39,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       return r.ok ? 0 : 1;
     }
     case 'console': {
-      const { attachConsole } = await import('./console.js');
-      return attachConsole(runtimeDirFrom(args.flags, env).value);
+      const runtimeDir = runtimeDirFrom(args.flags, env).value;
+      if (args.log) return (await import('./console-log.js')).printConsoleLog(runtimeDir, args.follow);
+      if (args.follow) fail('UsageInvalid', '--follow goes with console --log');
+      return (await import('./console.js')).attachConsole(runtimeDir);
     }
     case 'check':
       return checkCommand(args, env);
@@ -51,7 +53,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       const prepared = await prepare(args, env);
       // Loaded only here: check, domain and probe start faster without the stack's modules.
       const { runVm } = await import('../run/run.js');
-      return runVm(prepared.plan, prepared.manifest, logger);
+      // The guest's serial output goes to the console file (`console --log`); into the log as well only when asked,
+      // or when a person watches the terminal (the demo): in a pod, the launcher's own events stay readable.
+      const guestConsoleInLog = log.guestConsole === 'yes' || (log.guestConsole === 'auto' && process.stdout.isTTY === true);
+      return runVm(prepared.plan, prepared.manifest, logger, { guestConsoleInLog });
     }
   }
 }

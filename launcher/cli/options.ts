@@ -11,8 +11,11 @@ export interface CliArgs {
   command: Command;
   probe?: 'ready' | 'live';
   json: boolean;
+  /** console: print the console file instead of attaching; follow it while the launcher runs. */
+  log: boolean;
+  follow: boolean;
   /** What plan/ merges with the environment and the manifest, plus the log settings cli/ resolves itself. */
-  flags: PlanFlags & { logLevel?: string; logFormat?: string };
+  flags: PlanFlags & { logLevel?: string; logFormat?: string; logGuestConsole?: string };
 }
 
 const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'console', 'help', 'version'];
@@ -47,6 +50,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'secrets-dir': { type: 'string' },
         'ephemeral-dir': { type: 'string' },
         'nvram-dir': { type: 'string' },
+        'log-guest-console': { type: 'string' },
+        log: { type: 'boolean' },
+        follow: { type: 'boolean', short: 'f' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -73,11 +79,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
     command,
     ...(probe && { probe }),
     json: values.json ?? false,
+    log: values.log ?? false,
+    follow: values.follow ?? false,
     flags: {
       vmi: values.vmi, volumesDir: values['volumes-dir'], devicesDir: values['devices-dir'], accel: values.accel,
       runtimeDir: values['runtime-dir'], cacheDir: values['cache-dir'], gracePeriod: values['grace-period'],
       runAs: values['run-as'], hooksDir: values['hooks-dir'], hookTimeout: values['hook-timeout'],
-      logLevel: values['log-level'], logFormat: values['log-format'], consoleLog: values['console-log'],
+      logLevel: values['log-level'], logFormat: values['log-format'], logGuestConsole: values['log-guest-console'], consoleLog: values['console-log'],
       createDisks: values['create-disks'], expandDisks: values['expand-disks'], allowPlainDir: values['allow-plain-dir'],
       passtMode: values['passt-mode'], secretsDir: values['secrets-dir'],
       ephemeralDir: values['ephemeral-dir'], nvramDir: values['nvram-dir'],
@@ -96,7 +104,8 @@ commands:
   domain   print the libvirt domain XML that run would define (after onDefineDomain hooks)
   probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes)
   console  attach to the running guest's serial console (kubectl exec -it POD -- vm-launcher console);
-           Ctrl-] detaches, the guest keeps running; needs only --runtime-dir
+           Ctrl-] detaches, the guest keeps running; the newest attach wins (an older one exits 7);
+           needs only --runtime-dir. console --log [--follow]: the guest's output the launcher kept
 
 options:
   --vmi FILE            VMI manifest, YAML or JSON (env VMI_FILE; default /etc/vm-launcher/vmi.yaml)
@@ -129,5 +138,8 @@ options:
                         (env VM_LAUNCHER_NVRAM_DIR; default /var/lib/libvirt/qemu/nvram)
   --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
   --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
+  --log-guest-console yes|no|auto
+                        the guest's serial lines in the log too (env VM_LAUNCHER_LOG_GUEST_CONSOLE; default auto:
+                        on a terminal); always in <runtime-dir>/console.log (vm-launcher console --log)
   --json                check: machine-readable report
 `;

@@ -28,7 +28,8 @@ export function createLogger(opts: LogOptions = {}): Logger {
     return rooted(pino(options, pretty({
       sync: true,
       destination: fd,
-      colorize: true,
+      // Colour only for a terminal: `--log-format pretty` into a pipe or `podman logs` stays plain text.
+      colorize: (fd === 1 ? process.stdout : process.stderr).isTTY === true,
       messageKey: 'msg',
       timestampKey: 'timestamp',
       translateTime: 'HH:MM:ss.l',

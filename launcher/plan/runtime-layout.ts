@@ -12,7 +12,7 @@ export const OWNER_MARKER_NAME = 'vm-launcher.owner';
  * removed, at exit or as a dead launcher's leftovers; anything else there is someone else's and stays.
  */
 export const RUNTIME_DIR_NAMES = [
-  OWNER_MARKER_NAME, 'status.json', 'console.log', 'console.sock', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
+  OWNER_MARKER_NAME, 'status.json', 'console.log', 'console.log.1', 'console.sock', 'serial0.sock', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
   'home', 'run', 'config', 'logs', 'cache', 'cloud-init', 'virtiofs',
 ] as const;
 
@@ -20,9 +20,12 @@ export interface RuntimeLayout {
   root: string;
   ownerMarker: string;
   statusFile: string;
+  /** The guest's serial output, written (bounded) by the launcher: run/console-file.ts. */
   consoleLog: string;
-  /** The serial console's socket (QEMU listens; `vm-launcher console` attaches). */
+  /** The launcher's console socket: `vm-launcher console` attaches here (run/console-broker.ts). */
   consoleSocket: string;
+  /** QEMU's serial port 0 (KubeVirt's virt-serial0): QEMU listens, the launcher alone connects. */
+  serialSocket: string;
   vmiJson: string;
   domainXml: string;
   busConfig: string;
@@ -54,6 +57,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     statusFile: join(root, 'status.json'),
     consoleLog: join(root, 'console.log'),
     consoleSocket: join(root, 'console.sock'),
+    serialSocket: join(root, 'serial0.sock'),
     vmiJson: join(root, 'vmi.json'),
     domainXml: join(root, 'domain.xml'),
     busConfig: join(root, 'bus.conf'),

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fail, LauncherError, problem } from '../../domain/problem.js';
 import { logProblems } from '../common/log-problems.js';
 import { domainName } from '../../domain/index.js';
-import { ConsoleTail } from './console-tail.js';
+import { ConsoleBroker } from './console-broker.js';
 import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
 import { HookRunner } from './hook-runner.js';
 import { checkHost } from '../inspect/host-check.js';
@@ -44,17 +44,22 @@ import type { ShareInspection, Virtiofsd } from '../inspect/inspect-shares.js';
 import type { VolumeFacts } from '../../domain/types.js';
 
 
-export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger): Promise<ExitCode> {
+export interface RunOptions {
+  /** The guest's serial lines also in the launcher's log (component guest-console); they are always in the console file. */
+  guestConsoleInLog: boolean;
+}
+
+export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger, opts: RunOptions): Promise<ExitCode> {
   const signals = new ShutdownSignals(baseLogger);
   signals.install();
   try {
-    return await runVmWith(plan, manifest, baseLogger, signals);
+    return await runVmWith(plan, manifest, baseLogger, signals, opts);
   } finally {
     signals.uninstall();
   }
 }
 
-async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logger, signals: ShutdownSignals): Promise<ExitCode> {
+async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logger, signals: ShutdownSignals, opts: RunOptions): Promise<ExitCode> {
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   // performance.now() counts from the process's start: node itself plus loading the modules.
@@ -118,10 +123,11 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   }
   const identities = report.volumes.flatMap((v) => (v.identity ? [v.identity] : []));
   const volumeDirs = report.volumes.flatMap((v) => (v.facts && v.facts.kind !== 'block' ? [{ volume: v.disk.volumeName, dir: dirname(v.facts.path) }] : []));
-  return runWithStack({ plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed, facts: report.volumes.flatMap((v) => (v.facts ? [v.facts] : [])), shares: report.shares, virtiofsd: report.virtiofsd });
+  return runWithStack({ opts, plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed, facts: report.volumes.flatMap((v) => (v.facts ? [v.facts] : [])), shares: report.shares, virtiofsd: report.virtiofsd });
 }
 
 interface RunContext {
+  opts: RunOptions;
   plan: Plan;
   rd: RuntimeDir;
   layout: RuntimeLayout;
@@ -165,8 +171,15 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   });
   const hooks = new HookRunner(c.plan, { runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, signal: signals.abort.signal }, spec, logger);
   const consoleLog = withComponent(logger, 'guest-console');
-  const tail = new ConsoleTail(layout.consoleLog, (line) => consoleLog.info(line), vmUid, c.plan.consoleLogCopy?.value,
-    (message) => logger.warn({ reason: 'ConsoleUnreadable' }, message));
+  const consoleEvents = withComponent(logger, 'console');
+  const serial = new ConsoleBroker({
+    serialSocket: layout.serialSocket, vmUid, clientSocket: layout.consoleSocket, consoleFile: layout.consoleLog,
+    ...(c.plan.consoleLogCopy && { copyTo: c.plan.consoleLogCopy.value }),
+    ...(c.opts.guestConsoleInLog && { onLine: (line: string) => consoleLog.info(line) }),
+    onProblem: (message) => consoleEvents.warn({ reason: 'ConsoleUnreadable' }, message),
+    onEvent: (message, fields) => consoleEvents.info(fields, message),
+    vmiName: `${spec.namespace}/${spec.name}`,
+  });
   let client: LibvirtClient | undefined;
   let domain: LibvirtDomain | undefined;
   let qemuPid: number | undefined;
@@ -213,14 +226,15 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await hooks.preStart();
     if (signals.requested) fail('Aborted', 'start-up aborted before the guest started');
     await lifecycle.to('Starting', 'Defined', `domain ${definedName} defined in ${timings.defineMs - timings.stackReadyMs} ms (first call includes libvirt's QEMU capabilities probe unless cached)`);
-    tail.start();
-    // Paused: QEMU opens the disks, no vCPU runs until the launcher has checked they are the ones preflight saw.
+    // Paused: QEMU opens the disks, no vCPU runs until the launcher has checked they are the ones preflight saw
+    // (and until the launcher holds the serial console: not a byte the guest writes is lost).
     await domain.create({ paused: true });
     qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUid);
     if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUid}`);
     void rd.recordProcess('qemu', qemuPid, false);
     passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
     await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
+    await startConsole(serial, spec.hardware?.serialConsole !== false, consoleEvents);
     await domain.resume();
     timings.createMs = ms();
     await lifecycle.to('Running', 'Started', 'the guest is running');
@@ -234,7 +248,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     }
     void recordRaw();
     logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
-    void tail.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
+    void serial.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
     outcome = await supervise({
       client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemuPid,
       spaceCheck: spaceCheckFor(c.volumeDirs),
@@ -242,7 +256,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   } catch (e) {
     outcome = failureOutcome(e, lifecycle.phase === 'Running' || lifecycle.phase === 'Starting');
   } finally {
-    await tail.stop();
+    await serial.stop();
     if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUid)));
     if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
     client?.close();
@@ -263,6 +277,19 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   await rd.release(logger);
   logger[final.exitCode === ExitCode.Clean ? 'info' : 'error']({ reason: final.reason, exitCode: final.exitCode, totalMs: ms() }, `vm-launcher exits ${final.exitCode}: ${final.message}`);
   return final.exitCode;
+}
+
+/** The console: QEMU's serial socket held by the launcher, its own socket open for `vm-launcher console`. */
+async function startConsole(serial: ConsoleBroker, hasSerial: boolean, logger: Logger): Promise<void> {
+  if (!hasSerial) return;
+  try {
+    await serial.connectSerial();
+  } catch (e) {
+    // The guest still runs; only its console is lost. Never a reason to stop it.
+    logger.warn({ reason: 'ConsoleUnreadable' }, `not holding the guest's serial console: ${(e as Error).message}`);
+    return;
+  }
+  await serial.listen().catch((e: Error) => logger.warn({ reason: 'ConsoleUnreadable' }, `vm-launcher console cannot attach: ${e.message}`));
 }
 
 /** Whether `pid` still runs after `ms` (false as soon as it is gone). */

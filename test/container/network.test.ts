@@ -85,7 +85,7 @@ const mounts = (vol: string, vmi: string) => ['-v', `${vol}:${VOLUME_DIR}/rootdi
 
 /** `vm-launcher ARGS` once in the image (no guest): exit code, stdout, the log lines. */
 async function launcher(args: string[], podmanArgs: string[]) {
-  const r = await podman(['run', '--rm', '-e', 'VM_LAUNCHER_ACCEL=tcg', ...podmanArgs, IMAGE, ...args], { timeout: 120_000 });
+  const r = await podman(['run', '--rm', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', ...podmanArgs, IMAGE, ...args], { timeout: 120_000 });
   return { exitCode: r.exitCode, stdout: String(r.stdout), all: String(r.all) };
 }
 
@@ -122,7 +122,7 @@ serial('check explains the NIC and the seed; domain prints XML the image\'s libv
   t.deepEqual(report.cloudInit.files.map((f) => f.path), ['meta-data', 'user-data']);
   t.is(report.cloudInit.label, 'cidata');
   t.log(report.network.explained.join('\n'));
-  const domain = await podman(['run', '--rm', '-e', 'VM_LAUNCHER_ACCEL=tcg', ...SYSCTL, ...mounts(vol, vmi), '--entrypoint', 'sh', IMAGE, '-c',
+  const domain = await podman(['run', '--rm', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', ...SYSCTL, ...mounts(vol, vmi), '--entrypoint', 'sh', IMAGE, '-c',
     'vm-launcher domain > /tmp/d.xml && virt-xml-validate /tmp/d.xml domain && grep -c "backend type=\\"passt\\"" /tmp/d.xml']);
   must(domain, 'vm-launcher domain | virt-xml-validate');
 });
@@ -171,7 +171,7 @@ serial('a ConfigDrive seed from a Secret: built by run as the VM user, label con
   });
   const name = names('cd');
   const log = join(work, `${name}.log`);
-  must(await podman(['run', '-d', '--name', name, '--log-opt', `path=${log}`, '-e', 'VM_LAUNCHER_ACCEL=tcg', ...mounts(vol, vmi),
+  must(await podman(['run', '-d', '--name', name, '--log-opt', `path=${log}`, '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', ...mounts(vol, vmi),
     '-v', `${secret}:/var/run/kubevirt-private/secret:ro`, IMAGE]), 'podman run');
   try {
     await waitForLog(log, consoleHas('GUEST-WAITING-FOR-POWER-BUTTON'), 180_000, 'the test guest', () => running(name));
@@ -209,7 +209,7 @@ async function bootDebian(t: ExecutionContext, vmi: string, withHttp: boolean): 
   const http = withHttp ? await freePort() : undefined;
   const publish = ['-p', `127.0.0.1:${ssh}:22`, ...(http ? ['-p', `127.0.0.1:${http}:8080`] : [])];
   const started = Date.now();
-  must(await podman(['run', '-d', '--name', name, '--log-opt', `path=${log}`, '-e', 'VM_LAUNCHER_ACCEL=tcg', ...SYSCTL, ...publish,
+  must(await podman(['run', '-d', '--name', name, '--log-opt', `path=${log}`, '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', ...SYSCTL, ...publish,
     ...mounts(d.dir, vmi), IMAGE]), 'podman run');
   let exited: string | undefined;
   void podman(['wait', name], { timeout: SSH_TIMEOUT_MS + 600_000 }).then(() => { exited = `the container exited:\n${tail(readLog(log))}`; });

@@ -106,7 +106,7 @@ function volumeDir(mode: 'wait' | 'poweroff' = 'wait', efi = false): { dir: stri
 }
 
 function runArgs(name: string, log: string, extra: string[]): string[] {
-  return ['run', '-d', '--name', name, '--log-opt', `path=${log}`, '-e', 'VM_LAUNCHER_ACCEL=tcg', ...extra, IMAGE];
+  return ['run', '-d', '--name', name, '--log-opt', `path=${log}`, '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', ...extra, IMAGE];
 }
 
 const state: { imageReady: boolean; fs?: { name: string; log: string; image: string; before: number; started: number } } = { imageReady: false };
@@ -408,7 +408,7 @@ serial('a qcow2 disk.img is refused at preflight (exit 3, DiskImageNotRaw) and l
   const image = join(dir, 'disk.img');
   const before = sha256(image);
   const name = names('bad');
-  const r = await podman(['run', '--name', name, '-e', 'VM_LAUNCHER_ACCEL=tcg', '-v', `${dir}:${VOLUME_DIR}/rootdisk`,
+  const r = await podman(['run', '--name', name, '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', '-v', `${dir}:${VOLUME_DIR}/rootdisk`,
     '-v', `${VMI_FS}:/etc/vm-launcher/vmi.yaml:ro`, IMAGE], { timeout: 90_000 });
   await podman(['rm', '-f', '-t', '0', name]);
   const lines = String(r.stdout).split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as LogLine; } catch { return { msg: l }; } });

@@ -104,7 +104,7 @@ async function launch(suffix: string, beforeRun: (name: string) => Promise<void>
     '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`, '--entrypoint', '/usr/bin/tini', IMAGE, '--', 'sleep', 'infinity']), 'podman run');
   await beforeRun(name);
   // The launcher's pid is kept for the SIGTERM a kubelet would send.
-  const run = execa('podman', ['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_FORMAT=json', name,
+  const run = execa('podman', ['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', '-e', 'VM_LAUNCHER_LOG_FORMAT=json', name,
     'sh', '-c', 'echo $$ > /tmp/launcher.pid; exec vm-launcher run'], { env: { ...process.env, CONTAINERS_CONF }, reject: false, buffer: false, timeout: 10 * 60_000 });
   const lines: LogLine[] = [];
   createInterface({ input: run.stdout! }).on('line', (text) => { try { lines.push(JSON.parse(text) as LogLine); } catch { lines.push({ msg: text }); } });
@@ -139,13 +139,13 @@ serial('a guest mounts the share by its tag, reads the host\'s file, writes one 
   const started = Date.now();
   // check first: the share is planned with the image's virtiofsd, and the domain passes trixie's schema.
   const l = await launch('ok', async (name) => {
-    const check = await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', name, 'vm-launcher', 'check', '--json']);
+    const check = await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', name, 'vm-launcher', 'check', '--json']);
     t.is(check.exitCode, 0, String(check.all));
     const share = (JSON.parse(String(check.stdout)) as { volumes: Array<{ kind: string; action?: { virtiofsd?: { path: string }; explained: string } }> })
       .volumes.find((v) => v.kind === 'share');
     t.is(share?.action?.virtiofsd?.path, '/usr/libexec/virtiofsd');
     t.log(share?.action?.explained);
-    must(await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', name, 'sh', '-c', 'vm-launcher domain > /tmp/d.xml && virt-xml-validate /tmp/d.xml domain']),
+    must(await podman(['exec', '-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', name, 'sh', '-c', 'vm-launcher domain > /tmp/d.xml && virt-xml-validate /tmp/d.xml domain']),
       'vm-launcher domain | trixie\'s virt-xml-validate');
   });
   const { name, shared, lines, tailOf, consoleLine } = l;
