@@ -7,10 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { hasErrors, type Problem } from '../../domain/problem.js';
 import { buildDomain, domainToXml } from '../../domain/index.js';
-import { startRefusals } from '../../domain/vm-run-strategy.js';
-import type { Domain } from '../../domain/domain-model.js';
-import type { SeedPlan } from '../../domain/cloud-init-seed.js';
-import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/types.js';
+import { startRefusals } from '../../domain/manifest/vm-run-strategy.js';
+import type { Domain } from '../../domain/libvirt/domain-model.js';
+import type { SeedPlan } from '../../domain/convert/cloud-init-seed.js';
+import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/model/vm-spec.js';
 import type { ImagePolicy, Plan } from '../plan/plan.js';
 import { seedPath } from '../plan/runtime-layout.js';
 import { inspectMissingImage, plannedGrowth } from './missing-image.js';

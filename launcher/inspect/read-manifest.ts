@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { problem, type Problem, type ProblemReason } from '../../domain/problem.js';
 import { parseVmiText } from '../../domain/index.js';
-import type { DiskSpec, VmSpec } from '../../domain/types.js';
+import type { DiskSpec, VmSpec } from '../../domain/model/vm-spec.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 

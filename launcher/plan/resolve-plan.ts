@@ -3,15 +3,15 @@
 // so nothing later depends on the working directory.
 import { resolve } from 'node:path';
 import { fail } from '../../domain/problem.js';
-import type { VmSpec } from '../../domain/types.js';
-import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../domain/vmi.js';
+import type { VmSpec } from '../../domain/model/vm-spec.js';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../domain/manifest/vmi.js';
 import { DEFAULT_HOOK_TIMEOUT_MS } from '../../hooks/index.js';
 import { effectiveRunAs, parseRunAs } from '../common/run-as.js';
 import { resolveAccel } from './accel.js';
 import type { AccelChoice, Plan, QemuImgLimits, Sourced } from './plan.js';
 import { runtimeLayout } from './runtime-layout.js';
 import { defaultLayout } from './volume-paths.js';
-import { PASST_MODES, type PasstMode } from '../../domain/network-policy.js';
+import { PASST_MODES, type PasstMode } from '../../domain/convert/network-policy.js';
 
 /** What the command line gave (cli/ parses it; plan/ does not know argv). */
 export interface PlanFlags {

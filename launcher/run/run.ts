@@ -30,7 +30,7 @@ import { buildSeed } from './cloud-init-seed.js';
 import { ensurePasstGone, readPasstPids } from './passt-process.js';
 import { raiseOpenFileLimit } from './open-files.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
-import { describeSeed, type SeedPlan } from '../../domain/cloud-init-seed.js';
+import { describeSeed, type SeedPlan } from '../../domain/convert/cloud-init-seed.js';
 import { dirname } from 'node:path';
 import { ShutdownSignals } from './signals.js';
 import { signalsDecidedAtMs } from '../common/signal-policy.js';
@@ -40,7 +40,7 @@ import { supervise, type Outcome } from './supervise.js';
 import { createDisks, removeCreatedDisks, type CreatedDisks } from './created-disks.js';
 import { startVirtiofsd, stopVirtiofsd, type VirtiofsdProcess } from './virtiofsd-process.js';
 import type { ShareInspection, Virtiofsd } from '../inspect/inspect-shares.js';
-import type { VolumeFacts } from '../../domain/types.js';
+import type { VolumeFacts } from '../../domain/model/vm-spec.js';
 
 
 export async function runVm(plan: Plan, manifest: ManifestResult, baseLogger: Logger): Promise<ExitCode> {

@@ -2,8 +2,8 @@
 // something. A refusal that reads "needs undefined" or a fix that is empty leaves someone at 3 a.m. with nothing;
 // these check every entry's texts and that the scheduler's fields become notes only when they hold a value.
 import test from 'ava';
-import { clusterFieldProblem, HOTPLUG, NEEDS_CLUSTER, SCHEDULER_FIELDS } from '../../domain/cluster-fields.js';
-import { parseVmi } from '../../domain/vmi.js';
+import { clusterFieldProblem, HOTPLUG, NEEDS_CLUSTER, SCHEDULER_FIELDS } from '../../domain/manifest/cluster-fields.js';
+import { parseVmi } from '../../domain/manifest/vmi.js';
 
 test('every field that needs the cluster says what it needs, and what to do instead', (t) => {
   const entries = Object.entries(NEEDS_CLUSTER);

@@ -1,11 +1,11 @@
 // buildDomain + domainToXml: assertions on the parsed XML structure, not on strings.
 import test from 'ava';
-import { buildDomain, domainName } from '../../domain/build-domain.js';
-import { domainToXml } from '../../domain/domain-xml.js';
+import { buildDomain, domainName } from '../../domain/convert/build-domain.js';
+import { domainToXml } from '../../domain/libvirt/domain-xml.js';
 import { parseDomainXml } from './parse-domain-xml.js';
-import { domainUuid, uuidV5 } from '../../domain/uuid.js';
-import { parseVmiText } from '../../domain/vmi.js';
-import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/types.js';
+import { domainUuid, uuidV5 } from '../../domain/convert/uuid.js';
+import { parseVmiText } from '../../domain/manifest/vmi.js';
+import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/model/vm-spec.js';
 
 type Xml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed XML is loosely typed
 

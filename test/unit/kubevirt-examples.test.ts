@@ -3,12 +3,12 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseVmiText } from '../../domain/vmi.js';
-import { startRefusals } from '../../domain/vm-run-strategy.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { domainToXml } from '../../domain/domain-xml.js';
+import { parseVmiText } from '../../domain/manifest/vmi.js';
+import { startRefusals } from '../../domain/manifest/vm-run-strategy.js';
+import { buildDomain } from '../../domain/convert/build-domain.js';
+import { domainToXml } from '../../domain/libvirt/domain-xml.js';
 import { parseDomainXml } from './parse-domain-xml.js';
-import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/vm-spec.js';
 
 // dist/test/unit/ -> dist/test -> dist -> repo -> its parent, where shared/ lives.
 const examplesDir = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));

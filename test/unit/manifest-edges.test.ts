@@ -2,11 +2,11 @@
 // ordinary mutable record, the fix hints reach the user, a VirtualMachine template's server-written metadata is
 // accepted, and the domain tree holds no element for what the model does not have.
 import test from 'ava';
-import { readStringMap, type Problems } from '../../domain/manifest-reader.js';
-import { parseVmi } from '../../domain/vmi.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { domainToXmlTree } from '../../domain/domain-xml.js';
-import type { VolumeFacts } from '../../domain/types.js';
+import { readStringMap, type Problems } from '../../domain/manifest/manifest-reader.js';
+import { parseVmi } from '../../domain/manifest/vmi.js';
+import { buildDomain } from '../../domain/convert/build-domain.js';
+import { domainToXmlTree } from '../../domain/libvirt/domain-xml.js';
+import type { VolumeFacts } from '../../domain/model/vm-spec.js';
 
 test('readStringMap: an ordinary record (writable, deletable) even for __proto__; a value that is not a string says to quote it', (t) => {
   const problems: Problems = [];

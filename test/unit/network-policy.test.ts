@@ -5,8 +5,8 @@
 import test from 'ava';
 import {
   choosePasstBackend, forwardsAll, masqueradeAddressing, PASST_MODES, type LibvirtPasstSupport, type PasstMode,
-} from '../../domain/network-policy.js';
-import type { InterfaceModel, PortSpec } from '../../domain/vmi-networks.js';
+} from '../../domain/convert/network-policy.js';
+import type { InterfaceModel, PortSpec } from '../../domain/manifest/vmi-networks.js';
 
 // ---------------------------------------------------------------------------------------------- the VM network CIDR
 const CIDR_FIX = 'write an IPv4 CIDR with room for a gateway and the guest, such as 10.0.2.0/24 (at most /30)';

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { fail, LauncherError, problem } from '../../domain/problem.js';
 import { REASONS } from '../../domain/reasons.js';
-import { readRunStrategy, startRefusals } from '../../domain/vm-run-strategy.js';
+import { readRunStrategy, startRefusals } from '../../domain/manifest/vm-run-strategy.js';
 import type { Problem } from '../../domain/problem.js';
 
 test('problem-texts › a problem gets its severity and fix from the catalogue', (t) => {

@@ -3,8 +3,8 @@
 // missing or null persistentVolumeClaim, every problem word for word (with its volume), and when the PVC parser
 // is asked at all.
 import test from 'ava';
-import { parseEmptyDisk, parseEphemeral } from '../../domain/vmi-created-disks.js';
-import type { Obj, Problems } from '../../domain/manifest-reader.js';
+import { parseEmptyDisk, parseEphemeral } from '../../domain/manifest/vmi-created-disks.js';
+import type { Obj, Problems } from '../../domain/manifest/manifest-reader.js';
 
 const V = 'spec.volumes[1]';
 const CAP = `${V}.emptyDisk.capacity`;

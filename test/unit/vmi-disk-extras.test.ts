@@ -2,8 +2,8 @@
 // (512 and 2 MiB, powers of two, physical at least logical), missing versus null versus a wrong value, matchVolume,
 // and every problem word for word; which keys are set only when given (blockSize, discardGranularity).
 import test from 'ava';
-import { parseDiskExtras } from '../../domain/vmi-disk-extras.js';
-import type { Problems } from '../../domain/manifest-reader.js';
+import { parseDiskExtras } from '../../domain/manifest/vmi-disk-extras.js';
+import type { Problems } from '../../domain/manifest/manifest-reader.js';
 
 const D = 'spec.domain.devices.disks[0]';
 const C = `${D}.blockSize.custom`;

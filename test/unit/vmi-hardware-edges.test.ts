@@ -4,10 +4,10 @@
 // timer takes tickPolicy and track, the timezone and CPU model names, and no key holding undefined for a field
 // nobody gave (parseVmi compares the result with the defaults to decide whether a VMI asked for any hardware).
 import test from 'ava';
-import { parseHardware } from '../../domain/vmi-hardware.js';
-import { parseVmi } from '../../domain/vmi.js';
-import { defaultHardware, type HardwareSpec } from '../../domain/hardware.js';
-import type { Problems } from '../../domain/manifest-reader.js';
+import { parseHardware } from '../../domain/manifest/vmi-hardware.js';
+import { parseVmi } from '../../domain/manifest/vmi.js';
+import { defaultHardware, type HardwareSpec } from '../../domain/model/hardware.js';
+import type { Problems } from '../../domain/manifest/manifest-reader.js';
 
 type Doc = Record<string, unknown>;
 type Tuple = [string, string | undefined, string, string | undefined];

@@ -1,12 +1,12 @@
 // Devices, features, clock, CPU model, I/O threads, disk extras, firmware and SMBIOS: each field's accepted forms
 // (what the domain gets) and its refusals (reason and path).
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { assignIoThreads } from '../../domain/build-hardware.js';
-import { domainToXml } from '../../domain/domain-xml.js';
-import type { Domain } from '../../domain/domain-model.js';
-import type { Accel, VmSpec, VolumeFacts } from '../../domain/types.js';
+import { parseVmi } from '../../domain/manifest/vmi.js';
+import { buildDomain } from '../../domain/convert/build-domain.js';
+import { assignIoThreads } from '../../domain/convert/build-hardware.js';
+import { domainToXml } from '../../domain/libvirt/domain-xml.js';
+import type { Domain } from '../../domain/libvirt/domain-model.js';
+import type { Accel, VmSpec, VolumeFacts } from '../../domain/model/vm-spec.js';
 import { parseDomainXml } from './parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
