@@ -1,7 +1,7 @@
-// Each hook runs as the leader of its own process group, so "the hook" means the hook and everything it
-// started. Killing the group is how a timeout is enforced and how children left in the background after the
-// hook exits are cleaned up. (A hook that calls setsid() on purpose leaves the group; only a PID namespace or
-// a cgroup could hold it, which is the pod's job.)
+// A child (a hook, a daemon of the stack, virtiofsd) runs as the leader of its own process group, so "the child"
+// means it and everything it started. Killing the group is how a timeout is enforced and how processes left in the
+// background after the child exits are cleaned up. (A process that calls setsid() on purpose leaves the group; only
+// a PID namespace or a cgroup could hold it, which is the pod's job.)
 
 const liveGroups = new Set<number>();
 let exitHandlerInstalled = false;

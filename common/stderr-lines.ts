@@ -1,5 +1,5 @@
-// Turns a hook's stderr into log lines. Bounded both ways so that a hook cannot flood memory or the log:
-// an overlong line is cut, and after `maxLines` lines the rest is only counted.
+// Turns a child's stderr (a hook's, a daemon's, virtiofsd's) into log lines. Bounded both ways so that it cannot
+// flood memory or the log: an overlong line is cut, and after `maxLines` lines the rest is only counted.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 

@@ -10,6 +10,3 @@ export { runHook, type HookOutcome, type HookResult, type RunHookOptions } from 
 export { runOnDefineDomain, runPreStart, runPostStop } from './run-chain.js';
 export { HookError, HookReason } from './errors.js';
 export { checkDomainXml } from './check-domain-xml.js';
-export { killGroup, signalGroup } from '../common/process-group.js';
-export { followLines } from '../common/stderr-lines.js';
-export { longTimeout, MAX_TIMER_MS, type LongTimer } from '../common/long-timer.js';

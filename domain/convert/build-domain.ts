@@ -2,9 +2,9 @@
 // facts is a problem, never a throw.
 import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
-import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../model/vm-spec.js';
-import type { Domain, DomainController, DomainDisk, DomainSerial } from '../libvirt/domain-model.js';
-import { assignTargets, decideCache, decideDiscard, decideIo, domainTypeFor, type Decision } from './disk-policy.js';
+import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts, Decision } from '../model/index.js';
+import type { Domain, DomainController, DomainDisk, DomainSerial } from '../libvirt/index.js';
+import { assignTargets, decideCache, decideDiscard, decideIo, domainTypeFor } from './disk-policy.js';
 import { placeDisk } from './disk-source.js';
 import { applyHardware } from './build-hardware.js';
 import { domainUuid } from './uuid.js';

@@ -2,8 +2,8 @@
 // socket of a virtiofsd the launcher started (`<source socket>`: libvirt's "externally launched virtiofsd"), the
 // tag is the filesystem's name, and vhost-user needs the guest's memory shared (memfd), as for passt.
 import { problem, type Problem } from '../problem.js';
-import type { Domain, DomainFilesystem } from '../libvirt/domain-model.js';
-import type { FilesystemSpec } from '../manifest/vmi-filesystems.js';
+import type { Domain, DomainFilesystem } from '../libvirt/index.js';
+import type { FilesystemSpec } from '../model/index.js';
 
 /** Where the launcher's virtiofsd for `volume` listens (the volume name is a checked DNS-1123 label). */
 // A function declaration, not an exported arrow: Stryker's instrumented arrow would type as string | undefined.

@@ -2,9 +2,8 @@
 // SMBIOS) applied to a domain whose disks are already built. Pure; each decision is made here once.
 import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
-import type { DomainOptions, VmSpec } from '../model/vm-spec.js';
-import type { Domain, DomainController, DomainCPU, DomainDisk, DomainOS, DomainSysinfo } from '../libvirt/domain-model.js';
-import { defaultHardware, type FirmwareSpec, type HardwareSpec } from '../model/hardware.js';
+import { type DomainOptions, type VmSpec, defaultHardware, type FirmwareSpec, type HardwareSpec } from '../model/index.js';
+import type { Domain, DomainController, DomainCPU, DomainDisk, DomainOS, DomainSysinfo } from '../libvirt/index.js';
 
 /** The SMBIOS system strings KubeVirt sets by default (its cluster config's SMBIOS defaults). */
 export const SMBIOS_DEFAULTS = { manufacturer: 'KubeVirt', family: 'KubeVirt', product: 'None' } as const;

@@ -2,15 +2,9 @@
 // `<backend type='passt'/>` and shared memfd memory), or `type='user'` with the passt backend where vhost-user was
 // not chosen (launcher/inspect decides, domain/network-policy.ts says how).
 import { problem, type Problem } from '../problem.js';
-import type { Domain, DomainInterface } from '../libvirt/domain-model.js';
-import { interfaceAlias, portForwards, type PasstBackend } from './network-policy.js';
-import type { InterfaceSpec } from '../manifest/vmi-networks.js';
-
-export interface NetworkOptions {
-  backend: PasstBackend;
-  /** Where passt logs (the runtime dir's logs): read back on failure. */
-  passtLogFile?: string;
-}
+import type { Domain, DomainInterface } from '../libvirt/index.js';
+import { interfaceAlias, portForwards } from './network-policy.js';
+import type { InterfaceSpec, NetworkOptions } from '../model/index.js';
 
 export interface BuiltInterfaces {
   interfaces: DomainInterface[];

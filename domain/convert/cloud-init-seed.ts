@@ -5,8 +5,7 @@
 // - NoCloud: the firmware UUID when given (KubeVirt's choice; it is also the domain's UUID), else the domain's
 //   stable UUID (the VMI's uid, else derived from namespace/name).
 // - ConfigDrive: `<name>.<namespace>`, KubeVirt's own choice, so a VM moved from KubeVirt keeps its instance.
-import type { CloudInitDataSource, CloudInitSpec } from '../manifest/vmi-cloud-init.js';
-import type { VmSpec } from '../model/vm-spec.js';
+import type { CloudInitDataSource, CloudInitSpec, VmSpec } from '../model/index.js';
 import { domainUuid } from './uuid.js';
 
 export interface SeedFile { path: string; data: Buffer; /** where the bytes come from, for `check` */ from: string }

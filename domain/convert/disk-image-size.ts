@@ -1,8 +1,7 @@
 // How big a disk.img the launcher creates on an empty filesystem volume, and how far it may grow one: KubeVirt's
 // rules (pkg/host-disk, ExpandDisks) as pure functions of plain numbers, so each is tested as a table.
 import { Reason } from '../reasons.js';
-import type { Decision } from './disk-policy.js';
-import type { DiskSpec, VolumeChange, VolumeFacts } from '../model/vm-spec.js';
+import type { Decision, DiskSpec, VolumeChange, VolumeFacts } from '../model/index.js';
 
 export const MIB = 1024 * 1024;
 /** Left unused on a volume when an image is sized from it (KubeVirt's minimumReservePVCBytes default). */

@@ -1,13 +1,7 @@
 // The decision tables that turn what the user asked for and what the launcher found into disk settings.
 // Each is a pure function of plain values, so each is tested as a table.
-import type { ProblemReason } from '../problem.js';
 import { Reason } from '../reasons.js';
-import type { Accel, Bus, CacheMode, IoMode, VolumeKind } from '../model/vm-spec.js';
-
-/** A decision: a value, or a refusal with a stable reason and what to do about it. */
-export type Decision<T> =
-  | { ok: true; value: T }
-  | { ok: false; reason: ProblemReason; message: string; fix: string };
+import type { Accel, Bus, CacheMode, IoMode, VolumeKind, Decision } from '../model/index.js';
 
 const ok = <T>(value: T): Decision<T> => ({ ok: true, value });
 

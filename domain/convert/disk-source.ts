@@ -1,7 +1,7 @@
 // Where a disk's bytes are, as libvirt is told: the volume's image or device itself, the emptyDisk the launcher
 // creates, or the launcher's qcow2 overlay with the volume's raw image as its named, read-only backing store.
-import type { DomainDisk } from '../libvirt/domain-model.js';
-import type { VolumeFacts } from '../model/vm-spec.js';
+import type { DomainDisk } from '../libvirt/index.js';
+import type { VolumeFacts } from '../model/index.js';
 import { diskSourceType } from './disk-policy.js';
 
 type Placed = Pick<DomainDisk, 'type' | 'source' | 'backingStore'> & { format: DomainDisk['driver']['type'] };

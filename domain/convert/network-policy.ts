@@ -2,54 +2,14 @@
 // plain values (what the manifest asks for, what the host's libvirt accepts, the pod's limits), each decided once
 // here and carried to the domain, `check` and the run.
 import { Reason } from '../reasons.js';
-import type { Decision } from './disk-policy.js';
-import type { InterfaceModel, PortSpec } from '../manifest/vmi-networks.js';
+import type { Decision, InterfaceModel, PasstBackend, PortSpec } from '../model/index.js';
 
-/**
- * KubeVirt's masquerade addressing inside the VM network CIDR: the gateway is the network's first address, the
- * guest the second (10.0.2.1 and 10.0.2.2 in the default 10.0.2.0/24).
- */
-export interface MasqueradeAddressing { cidr: string; prefix: number; gateway: string; guestAddress: string }
 
-export const DEFAULT_VM_NETWORK_CIDR = '10.0.2.0/24';
 
 const ok = <T>(value: T): Decision<T> => ({ ok: true, value });
 
-function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
-
-const formatIpv4 = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-
-/** Networks whose first addresses cannot be a gateway's or a guest's: [start, prefix bits, what]. */
-const NOT_UNICAST: ReadonlyArray<[start: number, bits: number, what: string]> = [
-  [0, 8, '0.0.0.0/8 ("this network")'], [127 * 2 ** 24, 8, '127.0.0.0/8 (loopback)'], [224 * 2 ** 24, 3, '224.0.0.0/3 (multicast and reserved)'],
-];
-
-export function masqueradeAddressing(cidr: string = DEFAULT_VM_NETWORK_CIDR): Decision<MasqueradeAddressing> {
-  const m = /^([0-9.]+)\/(\d{1,2})$/.exec(cidr);
-  const address = m ? parseIpv4(m[1]!) : undefined;
-  const prefix = m ? Number(m[2]) : NaN;
-  const fix = `write an IPv4 CIDR with room for a gateway and the guest, such as ${DEFAULT_VM_NETWORK_CIDR} (at most /30)`;
-  if (address === undefined || !(prefix >= 0 && prefix <= 32)) return { ok: false, reason: Reason.FieldInvalid, message: `${JSON.stringify(cidr)} is not an IPv4 CIDR`, fix };
-  if (prefix > 30) return { ok: false, reason: Reason.FieldInvalid, message: `${cidr} has fewer than 4 addresses: no room for a gateway and the guest`, fix };
-  const size = 2 ** (32 - prefix);
-  const network = address - (address % size);
-  const special = NOT_UNICAST.find(([start, bits]) => Math.floor(network / 2 ** (32 - bits)) === start / 2 ** (32 - bits));
-  if (special) {
-    return { ok: false, reason: Reason.FieldInvalid, message: `${cidr} starts in ${special[2]}: the gateway and the guest need unicast addresses`, fix };
-  }
-  return ok({ cidr: `${formatIpv4(network)}/${prefix}`, prefix, gateway: formatIpv4(network + 1), guestAddress: formatIpv4(network + 2) });
-}
-
 // ---------------------------------------------------------------------------------------------- the backend
-/**
- * vhost-user: QEMU and passt share the guest's memory (memfd) and packets skip a copy through a socket: KubeVirt's
- * choice and the fastest. user: passt behind QEMU's stream netdev; needs no shared memory and works with any model.
- */
-export type PasstBackend = 'vhost-user' | 'user';
+/** auto: vhost-user where the model and libvirt allow it (the backends: domain/model/network.ts). */
 export type PasstMode = 'auto' | PasstBackend;
 export const PASST_MODES: readonly PasstMode[] = ['auto', 'vhost-user', 'user'];
 

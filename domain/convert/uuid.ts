@@ -1,7 +1,7 @@
 // A stable domain UUID. libvirt refuses to redefine a domain under the same name with another UUID, so a VMI
 // without a usable uid gets one derived from namespace/name: same VMI, same UUID, on every start.
 import { createHash } from 'node:crypto'; // pure computation, no I/O
-import { isUuid } from '../manifest/names.js';
+import { isUuid } from '../manifest/index.js';
 
 /** Namespace UUID for vm-launcher's name-based UUIDs (a fixed random value; never change it). */
 export const VM_LAUNCHER_UUID_NAMESPACE = '6f1c7e0a-3b52-4d8e-9a41-2c5d8b7e9f10';

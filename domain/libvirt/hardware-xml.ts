@@ -1,7 +1,7 @@
 // XML for the virtual hardware beyond disks (domain/hardware.ts): <os> with firmware and SMBIOS, <features>,
 // <cpu>, <clock>, <sysinfo>, <rng>, <input>. Element and attribute names are libvirt's.
 import type { Domain, DomainClock, DomainCPU, DomainFeatures, DomainOS, DomainSysinfo } from './domain-model.js';
-import type { HypervSpec } from '../model/hardware.js';
+import type { HypervSpec } from '../model/index.js';
 import { EMPTY, TEXT, attrs, textNode, type XmlNode } from './xml-node.js';
 
 const state = (s: string | undefined): XmlNode | undefined => (s === undefined ? undefined : attrs({ state: s }));

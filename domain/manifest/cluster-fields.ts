@@ -3,10 +3,12 @@
 //   accepted and listed as notes (HandledByScheduler), never a reason to refuse a manifest.
 // - NEEDS_CLUSTER: KubeVirt implements them with its node agent (virt-handler), its controllers or CDI. A pod
 //   alone cannot, so they are refused (FieldNeedsCluster) with what to use instead.
-import { problem } from '../problem.js';
+import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
-// Types only from manifest-reader: it imports this file (refuseUnknownKeys consults NEEDS_CLUSTER).
-import type { Obj, Problems } from './manifest-reader.js';
+
+// Spelled out rather than taken from manifest-reader.ts, which imports this file (refuseUnknownKeys consults NEEDS_CLUSTER).
+type Obj = Record<string, unknown>;
+type Problems = Problem[];
 
 /** VMI spec fields Kubernetes honoured when it placed (or will evict) the pod, with what it did. */
 export const SCHEDULER_FIELDS: Readonly<Record<string, string>> = {

@@ -5,9 +5,7 @@ import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { readBoolean, readEnum, type Obj, type Problems } from './manifest-reader.js';
 import { clusterFieldProblem } from './cluster-fields.js';
-
-export const RUN_STRATEGIES = ['Always', 'RerunOnFailure', 'Manual', 'Halted', 'Once', 'WaitAsReceiver'] as const;
-export type RunStrategy = Exclude<(typeof RUN_STRATEGIES)[number], 'WaitAsReceiver'>;
+import { RUN_STRATEGIES, type RunStrategy } from '../model/index.js';
 
 /** spec.runStrategy or spec.running of a VirtualMachine; undefined when neither is given. */
 export function readRunStrategy(problems: Problems, vmSpec: Obj): RunStrategy | undefined {

@@ -4,24 +4,7 @@
 import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { fieldPath, readObject, readString, refuseUnknownKeys, type Obj, type Problems } from './manifest-reader.js';
-
-export type CloudInitDataSource = 'noCloud' | 'configDrive';
-
-/** One datum (user data or network data) and where it comes from. */
-export type CloudInitDatum =
-  /** Bytes, not text: gzip-compressed user data is valid for cloud-init. */
-  | { from: 'inline' | 'base64'; data: Buffer; field: string }
-  | { from: 'secret'; secretName: string; field: string };
-
-export interface CloudInitSpec {
-  /** The volume (and the disk the guest sees it on). */
-  volumeName: string;
-  /** `spec.volumes[1].cloudInitNoCloud` */
-  field: string;
-  dataSource: CloudInitDataSource;
-  userData?: CloudInitDatum;
-  networkData?: CloudInitDatum;
-}
+import type { CloudInitDataSource, CloudInitDatum, CloudInitSpec } from '../model/index.js';
 
 export const CLOUD_INIT_SOURCES: Readonly<Record<string, CloudInitDataSource>> = {
   cloudInitNoCloud: 'noCloud',

@@ -5,9 +5,9 @@
 import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { parseQuantity } from './quantity.js';
-import { fieldPath, readObject, refuseUnknownKeys, type Obj, type Problems } from './manifest-reader.js';
+import { fieldPath, readObject, refuseUnknownKeys, type Obj, type Problems, type FieldRules } from './manifest-reader.js';
 import { FIX_HINTS } from './vmi-fields.js';
-import type { FieldRules } from './manifest-reader.js';
+import type { CreatedSource } from '../model/index.js';
 
 export const EMPTY_DISK_FIELDS: FieldRules = { accepted: ['capacity'] };
 export const EPHEMERAL_FIELDS: FieldRules = { accepted: ['persistentVolumeClaim'] };
@@ -16,11 +16,6 @@ const MiB = 1024 * 1024;
 
 /** KubeVirt rounds an emptyDisk's capacity down to a whole MiB (qemu-img and the guest like aligned sizes). */
 export const alignDown1MiB = (bytes: number): number => bytes - (bytes % MiB);
-
-export type CreatedSource =
-  | { kind: 'emptyDisk'; capacityBytes: number }
-  /** The PVC whose raw image backs the overlay. */
-  | { kind: 'ephemeral'; claimName: string };
 
 export function parseEmptyDisk(problems: Problems, item: Obj, field: string, volume: string): CreatedSource | undefined {
   const ed = readObject(problems, item, 'emptyDisk', field);

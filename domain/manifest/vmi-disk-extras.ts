@@ -1,9 +1,11 @@
 // A disk's fields beyond its target: dedicatedIOThread, blockSize, errorPolicy, shareable.
 import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
-import { fieldPath, readBoolean, readEnum, readInteger, readObject, refuseUnknownKeys, type FieldRules, type Obj, type Problems } from './manifest-reader.js';
+import {
+  fieldPath, readBoolean, readEnum, readInteger, readObject, refuseUnknownKeys, type FieldRules, type Obj, type Problems,
+} from './manifest-reader.js';
 import { FIX_HINTS } from './vmi-fields.js';
-import type { DiskExtras } from '../model/hardware.js';
+import type { DiskExtras } from '../model/index.js';
 
 const BLOCK_SIZE_FIELDS: FieldRules = { accepted: ['custom', 'matchVolume'] };
 const CUSTOM_FIELDS: FieldRules = { accepted: ['logical', 'physical', 'discardGranularity'] };

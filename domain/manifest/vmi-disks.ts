@@ -2,13 +2,11 @@
 import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { isDiskSerial } from './names.js';
-import type { Bus, CacheMode, IoMode } from '../model/vm-spec.js';
+import type { Bus, CacheMode, IoMode, DiskExtras } from '../model/index.js';
 import {
-  fieldPath, parseObjects, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys,
-  type Obj, type Problems,
+  fieldPath, parseObjects, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys, type Obj, type Problems,
 } from './manifest-reader.js';
 import { parseDiskExtras } from './vmi-disk-extras.js';
-import type { DiskExtras } from '../model/hardware.js';
 import { CDROM_TARGET_FIELDS, DISK_FIELDS, DISK_TARGET_FIELDS, FIX_HINTS } from './vmi-fields.js';
 
 export interface ParsedDisk {

@@ -2,18 +2,15 @@
 import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { parseQuantity } from './quantity.js';
-import type { VmSpec } from '../model/vm-spec.js';
+import type { VmSpec, HardwareSpec } from '../model/index.js';
 import {
-  fieldPath, isObject, readArray, readBoolean, readInteger, readObject, readString, refuseUnknownKeys,
-  type Obj, type Problems,
+  fieldPath, isObject, readArray, readBoolean, readInteger, readObject, readString, refuseUnknownKeys, type Obj, type Problems,
 } from './manifest-reader.js';
 import {
-  AUTOATTACH_BEHAVIOUR, CPU_FIELDS, DEVICES_FIELDS, DOMAIN_FIELDS, FIX_HINTS, MACHINE_FIELDS, MEMORY_FIELDS,
-  RESOURCE_LIST_FIELDS, RESOURCES_FIELDS,
+  AUTOATTACH_BEHAVIOUR, CPU_FIELDS, DEVICES_FIELDS, DOMAIN_FIELDS, FIX_HINTS, MACHINE_FIELDS, MEMORY_FIELDS, RESOURCE_LIST_FIELDS, RESOURCES_FIELDS,
 } from './vmi-fields.js';
 import { parseDisks, type ParsedDisk } from './vmi-disks.js';
 import { parseHardware } from './vmi-hardware.js';
-import type { HardwareSpec } from '../model/hardware.js';
 
 /** What spec.domain yields; memory is absent when it was missing or invalid (already reported). */
 export interface DomainPart {

@@ -2,7 +2,7 @@
 // (FieldNotSupported), so a manifest never asks for something the launcher would silently not do.
 import type { FieldRules, FixHints } from './manifest-reader.js';
 import { SCHEDULER_FIELDS } from './cluster-fields.js';
-import { DISK_EXTRA_KEYS, HARDWARE_DEVICE_KEYS, HARDWARE_DOMAIN_KEYS } from '../model/hardware.js';
+import { DISK_EXTRA_KEYS, HARDWARE_DEVICE_KEYS, HARDWARE_DOMAIN_KEYS } from '../model/index.js';
 
 const WRITTEN_BY_SERVER = 'written by the API server; nothing for the VM';
 

@@ -8,23 +8,12 @@ import { fieldPath, parseObjects, readObject, readString, refuseUnknownKeys, typ
 import { FILESYSTEM_FIELDS, FIX_HINTS, VIRTIOFS_FIELDS } from './vmi-fields.js';
 import type { ParsedVolume } from './vmi-volumes.js';
 import type { ParsedDisk } from './vmi-disks.js';
+import type { FilesystemSpec } from '../model/index.js';
 
 /** A virtiofs tag is at most 36 bytes (virtio_fs_config.tag; QEMU refuses a longer one at start). */
 export const MAX_VIRTIOFS_TAG = 36;
 
 export interface ParsedFilesystem { name: string; field: string }
-
-/** A share as the launcher carries it out: the volume's directory, exported by virtiofsd under the tag `name`. */
-export interface FilesystemSpec {
-  /** The tag the guest mounts; also the volume's name (a checked DNS-1123 label, at most 36 bytes). */
-  name: string;
-  volumeName: string;
-  /** `spec.domain.devices.filesystems[i]`, for messages. */
-  field: string;
-  claimName: string;
-  /** The claim is read-only (`persistentVolumeClaim.readOnly`): virtiofsd exports it read-only. */
-  readOnly: boolean;
-}
 
 export function parseFilesystems(problems: Problems, list: unknown[], path: string): ParsedFilesystem[] {
   const kind = { what: 'filesystem', fix: 'give each filesystem the name of its volume and virtiofs: {}', rules: FILESYSTEM_FIELDS, hints: FIX_HINTS };

@@ -5,7 +5,7 @@ import { Reason } from '../reasons.js';
 import { isUuid } from './names.js';
 import { fieldPath, readBoolean, readObject, readString, refuseUnknownKeys, type FieldRules, type Obj, type Problems } from './manifest-reader.js';
 import { FIX_HINTS } from './vmi-fields.js';
-import type { FeaturesSpec, FirmwareSpec } from '../model/hardware.js';
+import type { FeaturesSpec, FirmwareSpec } from '../model/index.js';
 
 const FIRMWARE_FIELDS: FieldRules = { accepted: ['uuid', 'serial', 'bootloader'] };
 const BOOTLOADER_FIELDS: FieldRules = { accepted: ['bios', 'efi'] };

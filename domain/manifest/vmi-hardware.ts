@@ -4,14 +4,12 @@
 import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import {
-  fieldPath, isObject, parseEach, readArray, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys,
-  type FieldRules, type Obj, type Problems,
+  fieldPath, isObject, parseEach, readArray, readBoolean, readEnum, readInteger, readObject, readString, refuseUnknownKeys, type FieldRules, type Obj, type Problems,
 } from './manifest-reader.js';
 import { FIX_HINTS } from './vmi-fields.js';
 import {
-  defaultHardware, type ChassisSpec, type ClockSpec, type CpuModel, type FeaturesSpec, type HardwareSpec, type HypervSpec,
-  type InputSpec, type OnOff, type TimerSpec,
-} from '../model/hardware.js';
+  defaultHardware, type ChassisSpec, type ClockSpec, type CpuModel, type FeaturesSpec, type HardwareSpec, type HypervSpec, type InputSpec, type OnOff, type TimerSpec,
+} from '../model/index.js';
 import { checkSecureBoot, parseFirmware } from './vmi-firmware.js';
 
 const STATE_FIELDS: FieldRules = { accepted: ['enabled'] };

@@ -1,10 +1,10 @@
 // Pairs disks with volumes under the filesystem-PV design's rule: one volume backs exactly one disk (1:1).
 import { problem, type ProblemReason } from '../problem.js';
 import { Reason } from '../reasons.js';
-import type { DiskSpec, DiskStorage } from '../model/vm-spec.js';
+import type { DiskSpec, DiskStorage, VolumeSource } from '../model/index.js';
 import type { Problems } from './manifest-reader.js';
 import type { ParsedDisk } from './vmi-disks.js';
-import type { ParsedVolume, VolumeSource } from './vmi-volumes.js';
+import type { ParsedVolume } from './vmi-volumes.js';
 
 /** `shared`: volumes a virtiofs filesystem uses: no disk is expected for them (vmi-filesystems.ts pairs them). */
 export function matchDisksToVolumes(problems: Problems, disks: ParsedDisk[], volumes: ParsedVolume[], shared: ReadonlySet<string> = new Set()): DiskSpec[] {

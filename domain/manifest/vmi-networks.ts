@@ -7,39 +7,11 @@ import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { isDns1123Label } from './names.js';
 import {
-  fieldPath, parseObjects, withArticle, readArray, readInteger, readObject, readString, refuseUnknownKeys,
-  type Obj, type Problems,
+  fieldPath, parseObjects, withArticle, readArray, readInteger, readObject, readString, refuseUnknownKeys, type Obj, type Problems,
 } from './manifest-reader.js';
 import { FIX_HINTS } from './vmi-fields.js';
-import { masqueradeAddressing, type MasqueradeAddressing } from '../convert/network-policy.js';
-
-export type InterfaceBinding = 'passt' | 'masquerade';
-/** KubeVirt's interface models. */
-export const INTERFACE_MODELS = ['virtio', 'e1000', 'e1000e', 'igb', 'ne2k_pci', 'pcnet', 'rtl8139'] as const;
-export type InterfaceModel = (typeof INTERFACE_MODELS)[number];
-
-export interface PortSpec {
-  name?: string;
-  protocol: 'tcp' | 'udp';
-  port: number;
-  field: string;
-}
-
-export interface InterfaceSpec {
-  /** The interface's (and its network's) name: a DNS-1123 label, safe in libvirt's alias and passt's socket name. */
-  name: string;
-  field: string;
-  binding: InterfaceBinding;
-  /** How the manifest asked for it, for messages: `passtBinding`, `binding.name: passt`, `masquerade`. */
-  bindingAsked: string;
-  model: InterfaceModel;
-  /** Lower case, colon-separated. */
-  macAddress?: string;
-  /** Empty: every port is forwarded, as KubeVirt does. */
-  ports: PortSpec[];
-  /** masquerade: KubeVirt's addressing inside the VM network CIDR. */
-  masquerade?: MasqueradeAddressing;
-}
+import { masqueradeAddressing } from './masquerade-addressing.js';
+import { INTERFACE_MODELS, type InterfaceModel, type InterfaceSpec, type MasqueradeAddressing, type PortSpec } from '../model/index.js';
 
 const PLUGIN_FIX = 'use passtBinding: {} or masquerade: {} (both reach the pod network through passt, unprivileged)';
 const AGENT = 'KubeVirt\'s privileged node agent (virt-handler) to set up the pod\'s network';

@@ -5,22 +5,13 @@ import { Reason } from '../reasons.js';
 import { isDns1123Label } from './names.js';
 import { parseQuantity } from './quantity.js';
 import {
-  fieldPath, parseObjects, readBoolean, readEnum, readObject, readString, refuseUnknownKeys,
-  type Obj, type Problems,
+  fieldPath, parseObjects, readBoolean, readEnum, readObject, readString, refuseUnknownKeys, type Obj, type Problems,
 } from './manifest-reader.js';
 import { clusterFieldProblem, HOTPLUG } from './cluster-fields.js';
-import { parseEmptyDisk, parseEphemeral, type CreatedSource } from './vmi-created-disks.js';
+import { parseEmptyDisk, parseEphemeral } from './vmi-created-disks.js';
 import { FIX_HINTS, HOST_DISK_FIELDS, PVC_FIELDS, SUPPORTED_VOLUME_SOURCES, VOLUME_FIELDS } from './vmi-fields.js';
-import { CLOUD_INIT_SOURCES, parseCloudInit, type CloudInitSpec } from './vmi-cloud-init.js';
-
-export type VolumeSource =
-  | { kind: 'pvc'; claimName: string; readOnly: boolean }
-  /** `create`: type DiskOrCreate; `capacityBytes`: hostDisk.capacity, the size of a created image. */
-  | { kind: 'hostDisk'; path: string; create: boolean; capacityBytes?: number }
-  | { kind: 'cloudInit'; cloudInit: CloudInitSpec }
-  | CreatedSource
-  /** A source vm-launcher refused (already reported); the volume still exists for matching. */
-  | { kind: 'refused' };
+import { CLOUD_INIT_SOURCES, parseCloudInit } from './vmi-cloud-init.js';
+import type { VolumeSource } from '../model/index.js';
 
 export interface ParsedVolume {
   name: string;

@@ -4,10 +4,9 @@ import { isScalar, parseAllDocuments, type Document } from 'yaml';
 import { problem, hasErrors, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { isDns1123Label, isDns1123Subdomain, isUuid } from './names.js';
-import type { DiskSpec, VmSpec } from '../model/vm-spec.js';
+import { type DiskSpec, type VmSpec, type CloudInitSpec, defaultHardware, type RunStrategy } from '../model/index.js';
 import {
-  fieldPath, isObject, readArray, readInteger, readObject, readString, readStringMap, refuseUnknownKeys,
-  type Obj, type Problems,
+  fieldPath, isObject, readArray, readInteger, readObject, readString, readStringMap, refuseUnknownKeys, type Obj, type Problems,
 } from './manifest-reader.js';
 import {
   FIX_HINTS, METADATA_FIELDS, ROOT_FIELDS, SPEC_FIELDS, TEMPLATE_METADATA_FIELDS, VM_SPEC_FIELDS, VM_TEMPLATE_FIELDS,
@@ -16,15 +15,13 @@ import { parseDomain } from './vmi-domain.js';
 import { hostDiskPathProblem, parseVolumes, type ParsedVolume } from './vmi-volumes.js';
 import { parseNetworking } from './vmi-networks.js';
 import { matchFilesystems, parseFilesystems } from './vmi-filesystems.js';
-import type { CloudInitSpec } from './vmi-cloud-init.js';
 import { matchDisksToVolumes } from './vmi-match.js';
 import { applyStorageAnnotations } from './volume-storage.js';
 import { flowDepth, MAX_FLOW_DEPTH } from './manifest-limits.js';
 import { expandCompactForm, type CompactOptions } from './compact-form.js';
 import { schedulerNotes } from './cluster-fields.js';
 import { addDefaultDisks } from './kubevirt-defaults.js';
-import { defaultHardware } from '../model/hardware.js';
-import { readRunStrategy, type RunStrategy } from './vm-run-strategy.js';
+import { readRunStrategy } from './vm-run-strategy.js';
 
 export interface VmiParseResult {
   /** Present when there is no error (warnings may remain). */

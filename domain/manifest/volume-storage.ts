@@ -8,7 +8,7 @@ import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { parseQuantity } from './quantity.js';
 import { fieldPath, type Problems } from './manifest-reader.js';
-import type { DiskSpec } from '../model/vm-spec.js';
+import type { DiskSpec } from '../model/index.js';
 
 export const CLAIM_SIZE_PREFIX = 'claim-size.vm-launcher.io/';
 export const PREALLOCATION_PREFIX = 'preallocation.vm-launcher.io/';

@@ -1,10 +1,9 @@
 // The typed, normalized view of a VMI that the rest of the launcher works from,
 // and the facts the launcher learns about each volume from the pod's filesystem.
 
-import type { CloudInitDataSource, CloudInitSpec } from '../manifest/vmi-cloud-init.js';
-import type { InterfaceSpec } from '../manifest/vmi-networks.js';
-import type { NetworkOptions } from '../convert/build-interfaces.js';
-import type { FilesystemSpec } from '../manifest/vmi-filesystems.js';
+import type { CloudInitDataSource, CloudInitSpec } from './cloud-init.js';
+import type { InterfaceSpec, NetworkOptions } from './network.js';
+import type { FilesystemSpec } from './filesystem.js';
 
 export type Bus = 'virtio' | 'sata' | 'scsi';
 export type CacheMode = 'none' | 'writethrough' | 'writeback';
@@ -73,10 +72,14 @@ export interface VmSpec {
   /** Devices, features, clock, CPU model, firmware, chassis (domain/hardware.ts); absent: the defaults. */
   hardware?: import('./hardware.js').HardwareSpec;
   /** A VirtualMachine's run strategy (spec.runStrategy, or spec.running); a VMI has none. */
-  runStrategy?: import('../manifest/vm-run-strategy.js').RunStrategy;
+  runStrategy?: RunStrategy;
   /** Where the spec is in the manifest, for messages made after parsing: `spec`, or `spec.template.spec`. */
   specPath?: string;
 }
+
+/** spec.runStrategy of a VirtualMachine; WaitAsReceiver is refused (a migration target needs KubeVirt). */
+export const RUN_STRATEGIES = ['Always', 'RerunOnFailure', 'Manual', 'Halted', 'Once', 'WaitAsReceiver'] as const;
+export type RunStrategy = Exclude<(typeof RUN_STRATEGIES)[number], 'WaitAsReceiver'>;
 
 export type VolumeKind = 'block' | 'filesystem' | 'hostDisk' | 'cloudInit';
 

@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { access, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeFacts } from '../../domain/model/vm-spec.js';
+import type { DiskSpec, VolumeFacts } from '../../domain/model/index.js';
 import { createdDiskLocation } from '../plan/created-disk-paths.js';
 
 const TMPFS_MAGIC = 0x01021994;

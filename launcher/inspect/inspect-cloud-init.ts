@@ -4,9 +4,9 @@
 import { access, constants, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';
-import { CLOUD_INIT_SECRET_MAX_BYTES, type CloudInitDatum } from '../../domain/manifest/vmi-cloud-init.js';
-import { planSeed, type SeedPlan } from '../../domain/convert/cloud-init-seed.js';
-import type { VmSpec } from '../../domain/model/vm-spec.js';
+import { CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/manifest/index.js';
+import type { CloudInitDatum, VmSpec } from '../../domain/model/index.js';
+import { planSeed, type SeedPlan } from '../../domain/convert/index.js';
 import { isSafeVolumeName } from '../plan/volume-paths.js';
 import { seedPath } from '../plan/runtime-layout.js';
 import type { Plan } from '../plan/plan.js';

@@ -4,13 +4,10 @@
 // `run` carries it out.
 import { access, constants, readFile } from 'node:fs/promises';
 import { problem, type Problem } from '../../domain/problem.js';
-import { domainName } from '../../domain/convert/build-domain.js';
 import {
-  choosePasstBackend, FORWARD_ALL_OPEN_FILES, forwardsAll, interfaceAlias, MAX_UNIX_SOCKET_PATH, passtSocketPath,
-  portForwards, type BackendChoice,
-} from '../../domain/convert/network-policy.js';
-import type { VmSpec } from '../../domain/model/vm-spec.js';
-import type { InterfaceSpec } from '../../domain/manifest/vmi-networks.js';
+  domainName, choosePasstBackend, FORWARD_ALL_OPEN_FILES, forwardsAll, interfaceAlias, MAX_UNIX_SOCKET_PATH, passtSocketPath, portForwards, type BackendChoice,
+} from '../../domain/convert/index.js';
+import type { VmSpec, InterfaceSpec } from '../../domain/model/index.js';
 import type { Plan } from '../plan/plan.js';
 import { probeLibvirtPasst } from './libvirt-passt.js';
 

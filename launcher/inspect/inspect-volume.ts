@@ -5,7 +5,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, realpath, stat, statfs } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { LauncherError, problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/model/vm-spec.js';
+import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
 import { heldByQemu } from './image-locks.js';
 import { emptyDiskFacts, withOverlay, type EphemeralDirFacts } from './created-disk-facts.js';
 import { qemuImgInfo } from './qemu-img.js';

@@ -5,9 +5,9 @@
 // create files in it; the size follows KubeVirt's rules (domain/disk-image-size.ts).
 import { lstat, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { decideCreateSize, growthChange } from '../../domain/convert/disk-image-size.js';
+import { decideCreateSize, growthChange } from '../../domain/convert/index.js';
 import { hasErrors, problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeChange, VolumeFacts } from '../../domain/model/vm-spec.js';
+import type { DiskSpec, VolumeChange, VolumeFacts } from '../../domain/model/index.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 import type { ImagePolicy } from '../plan/plan.js';
 import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-paths.js';

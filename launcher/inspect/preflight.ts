@@ -6,11 +6,10 @@
 // report, so the report and the run never decide again.
 import { performance } from 'node:perf_hooks';
 import { hasErrors, type Problem } from '../../domain/problem.js';
-import { buildDomain, domainToXml } from '../../domain/index.js';
-import { startRefusals } from '../../domain/manifest/vm-run-strategy.js';
-import type { Domain } from '../../domain/libvirt/domain-model.js';
-import type { SeedPlan } from '../../domain/convert/cloud-init-seed.js';
-import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/model/vm-spec.js';
+import { buildDomain, type SeedPlan } from '../../domain/convert/index.js';
+import { domainToXml, type Domain } from '../../domain/libvirt/index.js';
+import { startRefusals } from '../../domain/manifest/index.js';
+import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/model/index.js';
 import type { ImagePolicy, Plan } from '../plan/plan.js';
 import { seedPath } from '../plan/runtime-layout.js';
 import { inspectMissingImage, plannedGrowth } from './missing-image.js';

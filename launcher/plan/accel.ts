@@ -2,7 +2,7 @@
 // Note: a /dev/kvm that opens but does not work (nested setups) cannot be told apart here;
 // such machines pass --accel tcg (see README).
 import { existsSync } from 'node:fs';
-import type { Accel } from '../../domain/model/vm-spec.js';
+import type { Accel } from '../../domain/model/index.js';
 import type { AccelChoice } from './plan.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 

@@ -1,7 +1,7 @@
 // Where `run` creates the disks it makes itself, decided once: KubeVirt's layout under the ephemeral dir.
 // A volume name only reaches a path after its DNS-1123 check (again here, as in volume-paths.ts).
 import { join } from 'node:path';
-import type { CreatedDiskSpec } from '../../domain/model/vm-spec.js';
+import type { CreatedDiskSpec } from '../../domain/model/index.js';
 import { isSafeVolumeName } from './volume-paths.js';
 
 export interface CreatedDiskLocation {

@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import { link, lstat, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VolumeChange } from '../../domain/model/vm-spec.js';
+import type { VolumeChange } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { sizeImage } from './image-tools.js';
 import { chmodFd } from '../common/safe-files.js';

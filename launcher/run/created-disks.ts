@@ -7,7 +7,7 @@ import { chown, mkdir, rm, rmdir } from 'node:fs/promises';
 import { execa } from 'execa';
 import { fail } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
-import type { CreatedDiskFacts, VolumeFacts } from '../../domain/model/vm-spec.js';
+import type { CreatedDiskFacts, VolumeFacts } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { createdDiskLocation, type CreatedDiskLocation } from '../plan/created-disk-paths.js';
 

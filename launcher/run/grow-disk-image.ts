@@ -3,7 +3,7 @@
 // allocated image is extended with fallocate, so it stays fully allocated. Block volumes are never planned here.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { VolumeChange } from '../../domain/model/vm-spec.js';
+import type { VolumeChange } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { sizeImage } from './image-tools.js';
 

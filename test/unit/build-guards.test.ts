@@ -8,8 +8,7 @@ import { interfaceNode } from '../../domain/libvirt/interface-xml.js';
 import { addDefaultDisks } from '../../domain/manifest/kubevirt-defaults.js';
 import type { Problem } from '../../domain/problem.js';
 import { REASONS } from '../../domain/reasons.js';
-import type { InterfaceSpec } from '../../domain/manifest/vmi-networks.js';
-import type { FilesystemSpec } from '../../domain/manifest/vmi-filesystems.js';
+import type { InterfaceSpec, FilesystemSpec } from '../../domain/model/index.js';
 import type { ParsedDisk } from '../../domain/manifest/vmi-disks.js';
 
 const iface = (extra: Partial<InterfaceSpec> = {}): InterfaceSpec => ({

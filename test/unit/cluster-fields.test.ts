@@ -3,7 +3,7 @@
 // these check every entry's texts and that the scheduler's fields become notes only when they hold a value.
 import test from 'ava';
 import { clusterFieldProblem, HOTPLUG, NEEDS_CLUSTER, SCHEDULER_FIELDS } from '../../domain/manifest/cluster-fields.js';
-import { parseVmi } from '../../domain/manifest/vmi.js';
+import { parseVmi } from '../../domain/manifest/index.js';
 
 test('every field that needs the cluster says what it needs, and what to do instead', (t) => {
   const entries = Object.entries(NEEDS_CLUSTER);

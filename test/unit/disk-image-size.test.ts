@@ -1,9 +1,10 @@
 // The size rules for a created or grown disk.img (KubeVirt's pkg/host-disk and ExpandDisks), and the annotations that
 // carry a claim's size and preallocation into the VMI: tables of plain numbers.
 import test from 'ava';
-import { MIB, VOLUME_RESERVE_BYTES, decideCreateSize, decideGrowth, growthChange } from '../../domain/convert/disk-image-size.js';
-import { parseVmi } from '../../domain/manifest/vmi.js';
-import type { DiskSpec, VolumeFacts } from '../../domain/model/vm-spec.js';
+import { MIB, decideCreateSize, growthChange } from '../../domain/convert/index.js';
+import { VOLUME_RESERVE_BYTES, decideGrowth } from '../../domain/convert/disk-image-size.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import type { DiskSpec, VolumeFacts } from '../../domain/model/index.js';
 
 const wanted = (mib: number, source = 'hostDisk.capacity') => ({ bytes: mib * MIB, source });
 

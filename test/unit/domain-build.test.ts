@@ -1,11 +1,10 @@
 // buildDomain + domainToXml: assertions on the parsed XML structure, not on strings.
 import test from 'ava';
-import { buildDomain, domainName } from '../../domain/convert/build-domain.js';
-import { domainToXml } from '../../domain/libvirt/domain-xml.js';
+import { buildDomain, domainName, domainUuid, uuidV5 } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
 import { parseDomainXml } from './parse-domain-xml.js';
-import { domainUuid, uuidV5 } from '../../domain/convert/uuid.js';
-import { parseVmiText } from '../../domain/manifest/vmi.js';
-import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/model/vm-spec.js';
+import { parseVmiText } from '../../domain/manifest/index.js';
+import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/model/index.js';
 
 type Xml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed XML is loosely typed
 

@@ -1,12 +1,12 @@
 // cloudInitNoCloud and cloudInitConfigDrive volumes: every accepted form (plain, base64, Secret, network data), the
 // seed's files as KubeVirt lays them out, its stable instance id, and every refusal with its reason and path.
 import test from 'ava';
-import { parseVmi } from '../../domain/manifest/vmi.js';
+import { parseVmi, CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/manifest/index.js';
 import { assertRefused, errorsOf } from './refusal-checks.js';
-import { describeSeed, planSeed, seedHostname } from '../../domain/convert/cloud-init-seed.js';
-import { domainUuid } from '../../domain/convert/uuid.js';
-import type { VmSpec } from '../../domain/model/vm-spec.js';
-import { CLOUD_INIT_INLINE_MAX_BYTES, CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/manifest/vmi-cloud-init.js';
+import { describeSeed, planSeed, domainUuid } from '../../domain/convert/index.js';
+import { seedHostname } from '../../domain/convert/cloud-init-seed.js';
+import type { VmSpec } from '../../domain/model/index.js';
+import { CLOUD_INIT_INLINE_MAX_BYTES } from '../../domain/manifest/vmi-cloud-init.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -1,10 +1,9 @@
 // Decisions no other test pinned (found alive by `npm run mutation`): a claim's readOnly, the vCPU count with
 // threads, io for a block device whatever its allocation, and the text of every refusal's message and fix.
 import test from 'ava';
-import { buildDomain } from '../../domain/convert/build-domain.js';
-import { decideCache, decideIo, diskSuffix, type Decision } from '../../domain/convert/disk-policy.js';
-import { parseVmi } from '../../domain/manifest/vmi.js';
-import type { CacheMode, IoMode, VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/vm-spec.js';
+import { buildDomain, decideCache, decideIo, diskSuffix } from '../../domain/convert/index.js';
+import type { Decision, CacheMode, IoMode, VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
+import { parseVmi } from '../../domain/manifest/index.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -5,11 +5,10 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildDomain } from '../../domain/convert/build-domain.js';
-import { domainToXml } from '../../domain/libvirt/domain-xml.js';
-import type { Accel, DomainOptions, VolumeFacts, VolumeKind } from '../../domain/model/vm-spec.js';
-import type { NetworkOptions } from '../../domain/convert/build-interfaces.js';
-import { parseVmiText } from '../../domain/manifest/vmi.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
+import type { Accel, DomainOptions, VolumeFacts, VolumeKind, NetworkOptions } from '../../domain/model/index.js';
+import { parseVmiText } from '../../domain/manifest/index.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const goldenDir = `${repo}test/golden/`;

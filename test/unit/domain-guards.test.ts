@@ -1,9 +1,7 @@
 // The input guards of the pure core, one table each: quantities and hostDisk paths. Written to kill the mutants
 // `npm run mutation` found alive (docs/mutation-equivalents.md lists the ones that cannot be killed).
 import test from 'ava';
-import { parseQuantity } from '../../domain/manifest/quantity.js';
-import { hostDiskPathProblem } from '../../domain/manifest/vmi-volumes.js';
-import { parseVmi } from '../../domain/manifest/vmi.js';
+import { parseQuantity, hostDiskPathProblem, parseVmi } from '../../domain/manifest/index.js';
 
 // [input, bytes] (undefined: refused). Each row pins a part of the grammar or the arithmetic.
 const quantities: Array<[string | number | unknown[], number | undefined]> = [

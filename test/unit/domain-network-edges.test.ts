@@ -3,8 +3,9 @@
 // wrong type, and what parseNetworking itself returns when problems were reported (parseVmi then hides the spec,
 // so only a direct call shows that a refused NIC is not handed on).
 import test from 'ava';
-import { parseVmi } from '../../domain/manifest/vmi.js';
-import { parseNetworking, type InterfaceSpec } from '../../domain/manifest/vmi-networks.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { parseNetworking } from '../../domain/manifest/vmi-networks.js';
+import type { InterfaceSpec } from '../../domain/model/index.js';
 import type { Problems } from '../../domain/manifest/manifest-reader.js';
 
 type Doc = Record<string, unknown>;

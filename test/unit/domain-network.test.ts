@@ -2,15 +2,12 @@
 // addressing, MAC, model, ports) and every refusal with its reason and exact path; the decision tables
 // (addressing, backend, port forwards, socket path) and the domain XML they make.
 import test from 'ava';
-import { parseVmi } from '../../domain/manifest/vmi.js';
+import { parseVmi } from '../../domain/manifest/index.js';
 import { assertRefused } from './refusal-checks.js';
-import { buildDomain } from '../../domain/convert/build-domain.js';
-import { domainToXml } from '../../domain/libvirt/domain-xml.js';
-import {
-  choosePasstBackend, FORWARD_ALL_OPEN_FILES, masqueradeAddressing, passtSocketPath, portForwards,
-} from '../../domain/convert/network-policy.js';
-import type { VolumeFacts } from '../../domain/model/vm-spec.js';
-import type { PortSpec } from '../../domain/manifest/vmi-networks.js';
+import { buildDomain, choosePasstBackend, FORWARD_ALL_OPEN_FILES, passtSocketPath, portForwards } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
+import { masqueradeAddressing } from '../../domain/manifest/masquerade-addressing.js';
+import type { VolumeFacts, PortSpec } from '../../domain/model/index.js';
 import { parseDomainXml } from './parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests

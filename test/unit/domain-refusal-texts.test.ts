@@ -1,7 +1,7 @@
 // What a refused manifest tells the user at 3 a.m.: not only the reason code and field (domain-vmi-refusals pins
 // those) but a message that starts with the field and says what is wrong, and a fix that says what to do.
 import test from 'ava';
-import { parseVmi } from '../../domain/manifest/vmi.js';
+import { parseVmi } from '../../domain/manifest/index.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseVmiText } from '../../domain/manifest/vmi.js';
+import { parseVmiText } from '../../domain/manifest/index.js';
 
 const dir = fileURLToPath(new URL('../../../examples/vmi/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();

@@ -1,6 +1,6 @@
 // Every refusal: its reason code and the exact manifest path it points at. Each row changes a valid VMI.
 import test from 'ava';
-import { parseVmi, parseVmiText } from '../../domain/manifest/vmi.js';
+import { parseVmi, parseVmiText } from '../../domain/manifest/index.js';
 import { ALL_REASONS as DOMAIN_REASON_CODES } from '../../domain/reasons.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests

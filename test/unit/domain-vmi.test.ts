@@ -1,7 +1,7 @@
 // The manifest forms vm-launcher accepts, and what VmSpec each becomes.
 import test from 'ava';
-import { parseVmi, parseVmiText } from '../../domain/manifest/vmi.js';
-import type { VmSpec } from '../../domain/model/vm-spec.js';
+import { parseVmi, parseVmiText } from '../../domain/manifest/index.js';
+import type { VmSpec } from '../../domain/model/index.js';
 
 const MiB = 2 ** 20;
 

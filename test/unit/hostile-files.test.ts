@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { readTrusted, writeFileSafely } from '../../launcher/common/safe-files.js';
 import { ConsoleTail } from '../../launcher/run/console-tail.js';
-import { longTimeout, MAX_TIMER_MS } from '../../hooks/index.js';
+import { longTimeout, MAX_TIMER_MS } from '../../common/long-timer.js';
 import { RuntimeDir } from '../../launcher/stack/runtime-dir.js';
 import { runtimeLayout } from '../../launcher/plan/runtime-layout.js';
 import { isRoot } from '../../harness/requirements.js';

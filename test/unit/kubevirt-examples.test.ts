@@ -3,12 +3,11 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseVmiText } from '../../domain/manifest/vmi.js';
-import { startRefusals } from '../../domain/manifest/vm-run-strategy.js';
-import { buildDomain } from '../../domain/convert/build-domain.js';
-import { domainToXml } from '../../domain/libvirt/domain-xml.js';
+import { parseVmiText, startRefusals } from '../../domain/manifest/index.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
 import { parseDomainXml } from './parse-domain-xml.js';
-import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/vm-spec.js';
+import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
 
 // dist/test/unit/ -> dist/test -> dist -> repo -> its parent, where shared/ lives.
 const examplesDir = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));

@@ -3,10 +3,10 @@
 // accepted, and the domain tree holds no element for what the model does not have.
 import test from 'ava';
 import { readStringMap, type Problems } from '../../domain/manifest/manifest-reader.js';
-import { parseVmi } from '../../domain/manifest/vmi.js';
-import { buildDomain } from '../../domain/convert/build-domain.js';
-import { domainToXmlTree } from '../../domain/libvirt/domain-xml.js';
-import type { VolumeFacts } from '../../domain/model/vm-spec.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { domainToXmlTree } from '../../domain/libvirt/index.js';
+import type { VolumeFacts } from '../../domain/model/index.js';
 
 test('readStringMap: an ordinary record (writable, deletable) even for __proto__; a value that is not a string says to quote it', (t) => {
   const problems: Problems = [];

@@ -4,9 +4,10 @@
 // --passt-mode values, and when every port is forwarded.
 import test from 'ava';
 import {
-  choosePasstBackend, forwardsAll, masqueradeAddressing, PASST_MODES, type LibvirtPasstSupport, type PasstMode,
-} from '../../domain/convert/network-policy.js';
-import type { InterfaceModel, PortSpec } from '../../domain/manifest/vmi-networks.js';
+  choosePasstBackend, forwardsAll, PASST_MODES, type LibvirtPasstSupport, type PasstMode,
+} from '../../domain/convert/index.js';
+import { masqueradeAddressing } from '../../domain/manifest/masquerade-addressing.js';
+import type { InterfaceModel, PortSpec } from '../../domain/model/index.js';
 
 // ---------------------------------------------------------------------------------------------- the VM network CIDR
 const CIDR_FIX = 'write an IPv4 CIDR with room for a gateway and the guest, such as 10.0.2.0/24 (at most /30)';

@@ -1,7 +1,7 @@
 // Test-only: domain XML back into the tree shape domain-xml.ts builds (attributes `@_x`, text `#text`, all values
 // strings), so unit tests can assert on structure. Kept here, not in domain/, which holds only what ships.
 import { XMLParser } from 'fast-xml-parser';
-import { ATTR, TEXT } from '../../domain/libvirt/domain-xml.js';
+import { ATTR, TEXT } from '../../domain/libvirt/index.js';
 
 // Elements that may repeat are always arrays, so tests can index them without guessing.
 const REPEATED = new Set(['domain.devices.disk', 'domain.devices.controller', 'domain.devices.serial', 'domain.devices.console']);

@@ -1,7 +1,7 @@
 // What every table of manifest refusals checks, in one place: the errors as sorted [reason, field] pairs, and that
 // each problem has a fix and a message of the form "<field>: <what is wrong>" (never a bare field).
 import type { ExecutionContext } from 'ava';
-import { parseVmi } from '../../domain/manifest/vmi.js';
+import { parseVmi } from '../../domain/manifest/index.js';
 
 type Doc = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { checkSecureBoot, parseFirmware } from '../../domain/manifest/vmi-firmware.js';
 import type { Problems } from '../../domain/manifest/manifest-reader.js';
-import type { FeaturesSpec, FirmwareSpec } from '../../domain/model/hardware.js';
+import type { FeaturesSpec, FirmwareSpec } from '../../domain/model/index.js';
 
 const P = 'spec.domain.firmware';
 const parse = (firmware: Record<string, unknown>) => {

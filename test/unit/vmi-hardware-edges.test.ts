@@ -5,8 +5,8 @@
 // nobody gave (parseVmi compares the result with the defaults to decide whether a VMI asked for any hardware).
 import test from 'ava';
 import { parseHardware } from '../../domain/manifest/vmi-hardware.js';
-import { parseVmi } from '../../domain/manifest/vmi.js';
-import { defaultHardware, type HardwareSpec } from '../../domain/model/hardware.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { defaultHardware, type HardwareSpec } from '../../domain/model/index.js';
 import type { Problems } from '../../domain/manifest/manifest-reader.js';
 
 type Doc = Record<string, unknown>;

@@ -4,10 +4,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../harness/guest-disk.js';
-import { parseVmi, parseVmiText } from '../../domain/manifest/vmi.js';
-import { startRefusals } from '../../domain/manifest/vm-run-strategy.js';
+import { parseVmi, parseVmiText, startRefusals, parseQuantity } from '../../domain/manifest/index.js';
 import { COMPACT_DEFAULT_MEMORY, nameFromSource } from '../../domain/manifest/compact-form.js';
-import { parseQuantity } from '../../domain/manifest/quantity.js';
 import type { Problem } from '../../domain/problem.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
