@@ -6,7 +6,7 @@ import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts, Decision } from '../
 import type { Domain, DomainController, DomainDisk, DomainSerial } from '../libvirt/index.js';
 import { assignTargets, decideCache, decideDiscard, decideIo, domainTypeFor } from './disk-policy.js';
 import { placeDisk } from './disk-source.js';
-import { applyHardware } from './build-hardware.js';
+import { applyHardware, decideDiskHardware, type DiskHardware } from './build-hardware.js';
 import { domainUuid } from './uuid.js';
 import { buildInterfaces } from './build-interfaces.js';
 import { buildFilesystems } from './build-filesystems.js';
@@ -23,8 +23,11 @@ export const domainName = (spec: Pick<VmSpec, 'namespace' | 'name'>): string => 
 export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts>, opts: DomainOptions): BuildDomainResult {
   const problems: Problem[] = [];
   const targets = assignTargets(spec.disks.map((d) => d.bus));
+  const { sockets, cores, threads } = spec.cpu;
+  const vcpu = sockets * cores * threads;
+  const hardware = decideDiskHardware(spec, vcpu);
   const disks = spec.disks.flatMap((disk, i) => {
-    const built = buildDisk(problems, disk, facts.get(disk.volumeName), targets[i] ?? '');
+    const built = buildDisk(problems, disk, facts.get(disk.volumeName), targets[i] ?? '', hardware.perDisk[i]!);
     return built ? [built] : [];
   });
   const network = buildInterfaces(problems, spec.interfaces ?? [], opts.network);
@@ -33,7 +36,6 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
   const memoryBacking = network.memoryBacking ?? shares.memoryBacking;
   if (problems.length > 0) return { problems };
 
-  const { sockets, cores, threads } = spec.cpu;
   const type = domainTypeFor(opts.accel);
   const controllers: DomainController[] = [
     // No USB: nothing uses it, and libvirt's default controller costs the firmware about a second of
@@ -47,7 +49,8 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
     uuid: domainUuid(spec),
     memory: spec.memoryBytes,
     ...(memoryBacking && { memoryBacking }),
-    vcpu: sockets * cores * threads,
+    vcpu,
+    ...(hardware.iothreads > 0 && { iothreads: hardware.iothreads }),
     // host-model is KubeVirt's default CPU under KVM; under TCG there is no host CPU to model.
     cpu: { ...(type === 'kvm' && { mode: 'host-model' as const }), topology: { sockets, cores, threads } },
     os: { arch: 'x86_64', type: 'hvm', ...(spec.machineType !== undefined && { machine: spec.machineType }) },
@@ -77,7 +80,7 @@ function serialPort(opts: DomainOptions): DomainSerial {
     : { type: 'unix', sourcePath: opts.consoleSocketPath, logFile: opts.consoleLogPath, port: 0 };
 }
 
-function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | undefined, target: string): DomainDisk | undefined {
+function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | undefined, target: string, hw: DiskHardware['perDisk'][number]): DomainDisk | undefined {
   if (!facts) {
     problems.push(problem(Reason.VolumeFactsMissing, `disk ${disk.name}: nothing is known about volume ${disk.volumeName}`, {
       field: disk.field, volume: disk.volumeName, fix: 'inspect the volume before building the domain',
@@ -90,14 +93,17 @@ function buildDisk(problems: Problem[], disk: DiskSpec, facts: VolumeFacts | und
   const { format, ...placed } = placeDisk(facts);
   // A preallocated claim keeps its allocation even when the image has holes (KubeVirt's VolumesDiscardIgnore).
   const discard = decideDiscard(facts.fullyAllocated || disk.storage?.preallocate === true);
+  const { errorPolicy = 'stop', ...tuning } = hw.driver;
   return {
     ...placed,
     device: disk.device,
-    driver: { name: 'qemu', type: format, cache, io, ...(discard && { discard }), errorPolicy: 'stop' },
+    driver: { name: 'qemu', type: format, cache, io, ...(discard && { discard }), errorPolicy, ...tuning },
     target: { dev: target, bus: disk.bus },
     ...(disk.bootOrder !== undefined && { bootOrder: disk.bootOrder }),
     ...(disk.serial !== undefined && { serial: disk.serial }),
     readonly: disk.readonly || disk.device === 'cdrom',
+    ...(hw.blockio && { blockio: hw.blockio }),
+    ...(hw.shareable && { shareable: true }),
   };
 }
 

@@ -1,9 +1,10 @@
 // The hardware part of the converter: VmSpec.hardware (devices, features, clock, CPU model, I/O threads, firmware,
-// SMBIOS) applied to a domain whose disks are already built. Pure; each decision is made here once.
+// SMBIOS) applied to the built domain, and each disk's part decided before the disks are built. Pure; each decision
+// is made here once.
 import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import { type DomainOptions, type VmSpec, defaultHardware, type FirmwareSpec, type HardwareSpec } from '../model/index.js';
-import type { Domain, DomainController, DomainCPU, DomainDisk, DomainOS, DomainSysinfo } from '../libvirt/index.js';
+import type { Domain, DomainController, DomainCPU, DomainDisk, DomainDiskDriver, DomainOS, DomainSysinfo } from '../libvirt/index.js';
 
 /** The SMBIOS system strings KubeVirt sets by default (its cluster config's SMBIOS defaults). */
 export const SMBIOS_DEFAULTS = { manufacturer: 'KubeVirt', family: 'KubeVirt', product: 'None' } as const;
@@ -13,7 +14,6 @@ const EFI_MACHINE = 'q35';
 
 export function applyHardware(domain: Domain, spec: VmSpec, opts: DomainOptions, problems: Problem[]): void {
   const hw = spec.hardware ?? defaultHardware();
-  const vcpus = domain.vcpu;
   if (hw.firmware.uuid) domain.uuid = hw.firmware.uuid;
   domain.os = { ...domain.os, ...firmwareOs(hw.firmware, spec, opts, problems) };
   domain.sysinfo = sysinfo(domain.uuid, hw);
@@ -38,7 +38,7 @@ export function applyHardware(domain: Domain, spec: VmSpec, opts: DomainOptions,
     dev.serials = [];
     dev.consoles = [];
   }
-  applyDiskExtras(domain, spec, hw, vcpus, problems);
+  checkShareable(domain, spec, problems);
 }
 
 const usbController = (c: DomainController): DomainController => (c.type === 'usb' ? { type: 'usb', index: c.index, model: 'qemu-xhci' } : c);
@@ -98,28 +98,40 @@ function cpu(current: DomainCPU, spec: VmSpec, hw: HardwareSpec, opts: DomainOpt
   return { mode: 'maximum', topology };
 }
 
-/** Per-disk settings: queues, I/O threads, block sizes, error policy, sharing. */
-function applyDiskExtras(domain: Domain, spec: VmSpec, hw: HardwareSpec, vcpus: number, problems: Problem[]): void {
-  const disks = domain.devices.disks;
-  const threads = assignIoThreads(spec.disks.map((d, i) => ({ virtio: disks[i]?.target.bus === 'virtio', dedicated: d.extras?.dedicatedIOThread === true })), hw.ioThreadsPolicy);
-  if (threads.count > 0) domain.iothreads = threads.count;
-  spec.disks.forEach((d, i) => {
-    const disk = disks[i];
-    if (!disk) return;
+/** The hardware's part of each disk (queues, I/O thread, block size, error policy), taken as each disk is built. */
+export interface DiskHardware {
+  iothreads: number;
+  perDisk: Array<{ driver: Partial<Pick<DomainDiskDriver, 'queues' | 'iothread' | 'errorPolicy'>>; blockio?: DomainDisk['blockio']; shareable?: true }>;
+}
+
+/** Per-disk settings, decided for every disk of the spec before any is built: queues, I/O threads, block sizes, error policy, sharing. */
+export function decideDiskHardware(spec: VmSpec, vcpus: number): DiskHardware {
+  const hw = spec.hardware ?? defaultHardware();
+  const threads = assignIoThreads(spec.disks.map((d) => ({ virtio: d.bus === 'virtio', dedicated: d.extras?.dedicatedIOThread === true })), hw.ioThreadsPolicy);
+  const perDisk = spec.disks.map((d, i) => {
     const x = d.extras ?? {};
-    const virtio = disk.target.bus === 'virtio';
-    const driver = { ...disk.driver };
-    if (hw.blockMultiQueue && virtio) driver.queues = vcpus;
     const thread = threads.perDisk[i];
-    if (thread !== undefined) driver.iothread = thread;
-    if (x.errorPolicy) driver.errorPolicy = x.errorPolicy;
-    const built: DomainDisk = { ...disk, driver, ...(x.blockSize && { blockio: x.blockSize }), ...(x.shareable && { shareable: true }) };
-    if (x.shareable && driver.cache !== 'none') {
-      problems.push(problem(Reason.FieldInvalid, `${d.field}.shareable: disk ${d.name} is shareable, which needs cache none (O_DIRECT), but its cache is ${driver.cache}`, {
-        field: `${d.field}.shareable`, volume: d.volumeName, fix: 'remove cache (or set cache: none) on a volume whose filesystem accepts O_DIRECT',
-      }));
-    }
-    disks[i] = built;
+    return {
+      driver: {
+        ...(hw.blockMultiQueue && d.bus === 'virtio' && { queues: vcpus }),
+        ...(thread !== undefined && { iothread: thread }),
+        ...(x.errorPolicy && { errorPolicy: x.errorPolicy }),
+      },
+      ...(x.blockSize && { blockio: x.blockSize }),
+      ...(x.shareable && { shareable: true as const }),
+    };
+  });
+  return { iothreads: threads.count, perDisk };
+}
+
+/** A shareable disk needs cache none (O_DIRECT); read from the disks as built, never changing them. */
+function checkShareable(domain: Domain, spec: VmSpec, problems: Problem[]): void {
+  spec.disks.forEach((d, i) => {
+    const cache = domain.devices.disks[i]?.driver.cache;
+    if (!d.extras?.shareable || cache === undefined || cache === 'none') return;
+    problems.push(problem(Reason.FieldInvalid, `${d.field}.shareable: disk ${d.name} is shareable, which needs cache none (O_DIRECT), but its cache is ${cache}`, {
+      field: `${d.field}.shareable`, volume: d.volumeName, fix: 'remove cache (or set cache: none) on a volume whose filesystem accepts O_DIRECT',
+    }));
   });
 }
 

@@ -1,7 +1,7 @@
 // Pairs disks with volumes under the filesystem-PV design's rule: one volume backs exactly one disk (1:1).
 import { problem, type ProblemReason } from '../problem.js';
 import { Reason } from '../reasons.js';
-import type { DiskSpec, DiskStorage, VolumeSource } from '../model/index.js';
+import type { DiskSource, DiskSpec, DiskStorage, VolumeSource } from '../model/index.js';
 import type { Problems } from './manifest-reader.js';
 import type { ParsedDisk } from './vmi-disks.js';
 import type { ParsedVolume } from './vmi-volumes.js';
@@ -51,20 +51,21 @@ function toDiskSpec(disk: ParsedDisk, volume: ParsedVolume): DiskSpec | undefine
   return {
     ...rest,
     readonly: readonly || source.kind === 'cloudInit',
-    ...sourceFields(source, readonly || disk.device === 'cdrom'),
+    source,
+    ...storageOf(source, readonly || disk.device === 'cdrom'),
   };
 }
 
-/** What each source adds to the disk: its claim or path, the seed, or the disk run creates; what storage may do. */
-function sourceFields(source: Exclude<VolumeSource, { kind: 'refused' }>, readonly: boolean): Partial<DiskSpec> {
+/** What storage may do with the image: only a PVC's or a hostDisk's image may be created or grown. */
+function storageOf(source: DiskSource, readonly: boolean): Pick<DiskSpec, 'storage'> {
   switch (source.kind) {
-    case 'pvc': return { claimName: source.claimName, storage: baseStorage(source, readonly) };
-    case 'hostDisk': return { hostDiskPath: source.path, storage: baseStorage(source, readonly) };
+    case 'pvc':
+    case 'hostDisk': return { storage: baseStorage(source, readonly) };
     // The seed is built by the launcher in the runtime dir and attached read-only: no storage to decide.
-    case 'cloudInit': return { cloudInit: source.cloudInit.dataSource };
+    case 'cloudInit': return {};
     // Made fresh by run in the ephemeral dir; an ephemeral disk's image is only ever read: never created or grown.
-    case 'emptyDisk': return { created: { kind: 'emptyDisk', capacityBytes: source.capacityBytes } };
-    case 'ephemeral': return { claimName: source.claimName, created: { kind: 'ephemeral' } };
+    case 'emptyDisk':
+    case 'ephemeral': return {};
   }
 }
 

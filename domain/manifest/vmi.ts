@@ -106,7 +106,7 @@ export function parseVmi(input: unknown, opts: CompactOptions = {}): VmiParseRes
   // volumes inspected, so that one run of `check` reports every problem.
   if (hasErrors(problems) || !identity || !body) {
     // Only names that passed the DNS-1123 check may become paths.
-    return { problems, disks: disks.filter((d) => isDns1123Label(d.volumeName) && (d.hostDiskPath === undefined || hostDiskPathProblem(d.hostDiskPath) === undefined)) };
+    return { problems, disks: disks.filter((d) => isDns1123Label(d.volumeName) && (d.source.kind !== 'hostDisk' || hostDiskPathProblem(d.source.path) === undefined)) };
   }
   return { spec: { ...identity, labels, annotations, ...body, ...(source.runStrategy && { runStrategy: source.runStrategy }), ...(source.specPath !== 'spec' && { specPath: source.specPath }) }, problems };
 }

@@ -29,7 +29,7 @@ export function applyStorageAnnotations(problems: Problems, disks: DiskSpec[], a
     }
     if (prefix === CLAIM_SIZE_PREFIX) {
       const bytes = parseQuantity(value);
-      if (disk.hostDiskPath !== undefined) bad('a hostDisk has no claim', 'set hostDisk.capacity instead');
+      if (disk.source.kind === 'hostDisk') bad('a hostDisk has no claim', 'set hostDisk.capacity instead');
       else if (bytes === undefined) bad(`${JSON.stringify(value)} is not a quantity`, 'write the PVC\'s size as a Kubernetes quantity such as 10Gi');
       else disk.storage = { ...disk.storage, size: { bytes, source: `annotation ${key}` } };
     } else if (value === 'true' || value === 'false') {

@@ -1,7 +1,8 @@
 // The typed, normalized view of a VMI that the rest of the launcher works from,
 // and the facts the launcher learns about each volume from the pod's filesystem.
 
-import type { CloudInitDataSource, CloudInitSpec } from './cloud-init.js';
+import type { CloudInitSpec } from './cloud-init.js';
+import type { DiskSource } from './volume-source.js';
 import type { InterfaceSpec, NetworkOptions } from './network.js';
 import type { FilesystemSpec } from './filesystem.js';
 
@@ -27,16 +28,14 @@ export interface DiskSpec {
   /** dedicatedIOThread, blockSize, errorPolicy, shareable. */
   extras?: import('./hardware.js').DiskExtras;
   readonly: boolean;
-  /** PVC claim name (informational: the pod decides where it is mounted). */
-  claimName?: string;
-  /** hostDisk volumes: an absolute, normalized path to the image inside the pod. */
-  hostDiskPath?: string;
-  /** What the launcher may do with the volume's image (domain/volume-storage.ts). */
+  /**
+   * The volume's source as it was read (volume-source.ts): a PVC (the pod decides where it is mounted), a hostDisk
+   * path, a cloud-init seed the launcher builds, or a disk the launcher creates at run (emptyDisk, ephemeral).
+   * Inspection and conversion switch on its kind; nothing derives it again.
+   */
+  source: DiskSource;
+  /** pvc and hostDisk: what the launcher may do with the volume's image (manifest/volume-storage.ts). */
   storage?: DiskStorage;
-  /** cloud-init volumes: the seed the launcher builds (no volume in the pod to inspect). */
-  cloudInit?: CloudInitDataSource;
-  /** A disk the launcher creates at run (emptyDisk, or an ephemeral overlay on the PVC's image). */
-  created?: CreatedDiskSpec;
 }
 
 /** A filesystem volume's image: may it be created when missing, at what size, fully allocated or sparse. */
@@ -48,8 +47,6 @@ export interface DiskStorage {
   /** preallocation.vm-launcher.io/<volume>: "true": created fully allocated (fallocate), no discard. */
   preallocate: boolean;
 }
-
-export type CreatedDiskSpec = { kind: 'emptyDisk'; capacityBytes: number } | { kind: 'ephemeral' };
 
 export interface VmSpec {
   name: string;
@@ -69,7 +66,7 @@ export interface VmSpec {
   interfaces?: InterfaceSpec[];
   /** The cloud-init volume, if any (KubeVirt reads one). */
   cloudInit?: CloudInitSpec;
-  /** Devices, features, clock, CPU model, firmware, chassis (domain/hardware.ts); absent: the defaults. */
+  /** Devices, features, clock, CPU model, firmware, chassis (hardware.ts); absent: the defaults. */
   hardware?: import('./hardware.js').HardwareSpec;
   /** A VirtualMachine's run strategy (spec.runStrategy, or spec.running); a VMI has none. */
   runStrategy?: RunStrategy;

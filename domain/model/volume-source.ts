@@ -15,3 +15,6 @@ export type VolumeSource =
   | CreatedSource
   /** A source vm-launcher refused (already reported); the volume still exists for matching. */
   | { kind: 'refused' };
+
+/** What a disk is backed by once its volume was matched: every source but a refused one. */
+export type DiskSource = Exclude<VolumeSource, { kind: 'refused' }>;

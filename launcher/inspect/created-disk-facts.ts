@@ -45,9 +45,9 @@ export async function inspectEphemeralDir(dir: string): Promise<EphemeralDirFact
 }
 
 /** An emptyDisk has no volume in the pod: its facts are where `run` will create it and how large. */
-export function emptyDiskFacts(disk: DiskSpec & { created: { kind: 'emptyDisk' } }, ephemeralDir: string, dir: EphemeralDirFacts): { facts: VolumeFacts; problems: Problem[] } {
+export function emptyDiskFacts(disk: DiskSpec & { source: { kind: 'emptyDisk' } }, ephemeralDir: string, dir: EphemeralDirFacts): { facts: VolumeFacts; problems: Problem[] } {
   const { path } = createdDiskLocation(ephemeralDir, disk.volumeName, 'emptyDisk');
-  const sizeBytes = disk.created.capacityBytes;
+  const sizeBytes = disk.source.capacityBytes;
   const problems: Problem[] = [];
   if (dir.free !== undefined && sizeBytes > dir.free) {
     problems.push(problem('DiskImageMayNotFit', `emptyDisk ${disk.volumeName} may grow to ${mib(sizeBytes)}; the ephemeral dir has ${mib(dir.free)} free`, {

@@ -69,7 +69,7 @@ export async function inspectMissingImage(disk: DiskSpec, opts: MissingImageOpti
   // that does not exist: assumed here, probed for real when run inspects the created image before the start.
   const facts: VolumeFacts = {
     volume: disk.volumeName,
-    kind: disk.hostDiskPath ? 'hostDisk' : 'filesystem',
+    kind: disk.source.kind === 'hostDisk' ? 'hostDisk' : 'filesystem',
     path,
     format: 'raw',
     virtualSize: sizeBytes,
@@ -86,7 +86,7 @@ export async function inspectMissingImage(disk: DiskSpec, opts: MissingImageOpti
  * mount point: in a plain directory, "what the volume holds" would be the free space of the container's own disk.
  */
 export async function plannedGrowth(v: VolumeInspection, layout: VolumeLayout, allowPlainDir: boolean): Promise<VolumeChange | undefined> {
-  if (hasErrors(v.problems) || v.disk.hostDiskPath !== undefined) return undefined;
+  if (hasErrors(v.problems) || v.disk.source.kind === 'hostDisk') return undefined;
   const change = growthChange(v.disk, v.facts);
   if (!change || allowPlainDir) return change;
   return (await isMountPoint(await realpath(volumePaths(layout, v.disk.volumeName).dirPath))) ? change : undefined;
@@ -96,9 +96,9 @@ export async function plannedGrowth(v: VolumeInspection, layout: VolumeLayout, a
 async function missingTarget(disk: DiskSpec, layout: VolumeLayout): Promise<{ dir: string; name: string; shown: string } | undefined> {
   let shown: string;
   let name: string;
-  if (disk.hostDiskPath !== undefined) {
-    shown = dirname(disk.hostDiskPath);
-    name = basename(disk.hostDiskPath);
+  if (disk.source.kind === 'hostDisk') {
+    shown = dirname(disk.source.path);
+    name = basename(disk.source.path);
   } else {
     const { blockPath, dirPath } = volumePaths(layout, disk.volumeName);
     if (await exists(blockPath)) return undefined; // a block volume, or an ambiguous one: the ordinary rules

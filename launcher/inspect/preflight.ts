@@ -60,7 +60,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   const spec = manifest.spec;
   const disks = spec?.disks ?? manifest.disks ?? [];
   // The ephemeral dir matters only when some disk is created there (emptyDisk, ephemeral).
-  const ephemeralFacts = disks.some((d) => d.created) ? await inspectEphemeralDir(plan.ephemeralDir.value) : undefined;
+  const ephemeralFacts = disks.some((d) => d.source.kind === 'emptyDisk' || d.source.kind === 'ephemeral') ? await inspectEphemeralDir(plan.ephemeralDir.value) : undefined;
   if (ephemeralFacts) report.problems.push(...ephemeralFacts.problems);
   const inspect = {
     layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg,
@@ -68,7 +68,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   };
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
-  const inspectOne = async (disk: DiskSpec) => (disk.cloudInit ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
+  const inspectOne = async (disk: DiskSpec) => (disk.source.kind === 'cloudInit' ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
   const [volumes, network, cloudInit, limits, shares] = await Promise.all([
     Promise.all(disks.map(inspectOne)),
     spec ? inspectNetwork(spec, plan) : undefined,

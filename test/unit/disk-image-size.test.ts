@@ -51,7 +51,7 @@ test('growth: to what the volume holds, capped by the claim, never shrinking', (
   t.is(decideGrowth({ virtualSize: 32 * MIB, allocatedSize: 4 * MIB }), undefined, 'a filesystem without a size');
 });
 
-const disk = (extra: Partial<DiskSpec> = {}): DiskSpec => ({ name: 'd', volumeName: 'd', field: 'f', device: 'disk', bus: 'virtio', readonly: false, ...extra });
+const disk = (extra: Partial<DiskSpec> = {}): DiskSpec => ({ name: 'd', volumeName: 'd', field: 'f', device: 'disk', bus: 'virtio', readonly: false, source: { kind: 'pvc', claimName: 'c', readOnly: false }, ...extra });
 const facts = (extra: Partial<VolumeFacts> = {}): VolumeFacts => ({
   volume: 'd', kind: 'filesystem', path: '/v/d/disk.img', virtualSize: 32 * MIB, allocatedSize: 32 * MIB, fullyAllocated: true, directIo: true, filesystemFree: 64 * MIB, ...extra,
 });

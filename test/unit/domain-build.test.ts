@@ -11,7 +11,8 @@ type Xml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const opts: DomainOptions = { accel: 'qemu', consoleLogPath: '/var/run/vm/console.log' };
 
 const diskSpec = (name: string, extra: Partial<DiskSpec> = {}): DiskSpec => ({
-  name, volumeName: name, field: `spec.domain.devices.disks[0]`, device: 'disk', bus: 'virtio', readonly: false, ...extra,
+  name, volumeName: name, field: `spec.domain.devices.disks[0]`, device: 'disk', bus: 'virtio', readonly: false,
+  source: { kind: 'pvc', claimName: `${name}-claim`, readOnly: false }, ...extra,
 });
 
 const vm = (disks: DiskSpec[], extra: Partial<VmSpec> = {}): VmSpec => ({
@@ -127,7 +128,7 @@ test('30 virtio disks are vda..vdz, vdaa..vdad', (t) => {
 
 test('names, paths and serials are escaped, and read back unchanged', (t) => {
   const nasty = `/var/data/a&b<c>"d'e.img`;
-  const d = xmlOf(vm([diskSpec('host', { hostDiskPath: nasty })]), factsMap(fileFacts('host', { kind: 'hostDisk', path: nasty })),
+  const d = xmlOf(vm([diskSpec('host', { source: { kind: 'hostDisk', path: nasty, create: false } })]), factsMap(fileFacts('host', { kind: 'hostDisk', path: nasty })),
     { ...opts, consoleLogPath: '/tmp/<log>&.txt' });
   t.is(d.devices.disk[0].source['@_file'], nasty);
   t.is(d.devices.serial[0].source['@_path'], '/tmp/<log>&.txt');

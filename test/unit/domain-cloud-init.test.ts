@@ -7,6 +7,7 @@ import { describeSeed, planSeed, domainUuid } from '../../domain/convert/index.j
 import { seedHostname } from '../../domain/convert/cloud-init-seed.js';
 import type { VmSpec } from '../../domain/model/index.js';
 import { CLOUD_INIT_INLINE_MAX_BYTES } from '../../domain/manifest/vmi-cloud-init.js';
+import { seedOf } from '../helpers/disk-source.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 
@@ -30,7 +31,7 @@ const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 test('userData: the disk is the seed, read-only, on the bus its disk names', (t) => {
   const spec = accepted(base({ userData: '#cloud-config\n' }));
   const disk = spec.disks[1]!;
-  t.like(disk, { volumeName: 'cloudinit', cloudInit: 'noCloud', readonly: true, bus: 'sata' });
+  t.like(disk, { volumeName: 'cloudinit', source: { kind: 'cloudInit', cloudInit: { dataSource: 'noCloud' } }, readonly: true, bus: 'sata' });
   t.like(spec.cloudInit, { volumeName: 'cloudinit', dataSource: 'noCloud', field: 'spec.volumes[1].cloudInitNoCloud' });
   t.deepEqual(spec.cloudInit!.userData, { from: 'inline', data: Buffer.from('#cloud-config\n'), field: 'spec.volumes[1].cloudInitNoCloud.userData' });
 });
@@ -46,7 +47,7 @@ test('secretRef and networkDataSecretRef name the Secret (read by inspect from t
   const spec = accepted(base({ secretRef: { name: 'my-ud' }, networkDataSecretRef: { name: 'my-nd' } }, 'cloudInitConfigDrive'));
   t.deepEqual(spec.cloudInit!.userData, { from: 'secret', secretName: 'my-ud', field: 'spec.volumes[1].cloudInitConfigDrive.secretRef' });
   t.deepEqual(spec.cloudInit!.networkData, { from: 'secret', secretName: 'my-nd', field: 'spec.volumes[1].cloudInitConfigDrive.networkDataSecretRef' });
-  t.is(spec.disks[1]!.cloudInit, 'configDrive');
+  t.is(seedOf(spec.disks[1]!), 'configDrive');
 });
 
 test('network data alone is enough', (t) => {

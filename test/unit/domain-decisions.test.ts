@@ -36,12 +36,12 @@ for (const [what, disk, volume, readonly] of readOnlyTable) {
 }
 
 test('the short form names the claim', (t) => {
-  t.is(parseVmi(vmi({}, { persistentVolumeClaim: 'my-claim' })).spec?.disks[0]?.claimName, 'my-claim');
+  t.deepEqual(parseVmi(vmi({}, { persistentVolumeClaim: 'my-claim' })).spec?.disks[0]?.source, { kind: 'pvc', claimName: 'my-claim', readOnly: false });
 });
 
 const spec = (cpu: VmSpec['cpu']): VmSpec => ({
   name: 'vm1', namespace: 'default', annotations: {}, labels: {}, cpu, memoryBytes: 2 ** 27, terminationGracePeriodSeconds: 30,
-  disks: [{ name: 'data', volumeName: 'data', field: 'spec.domain.devices.disks[0]', device: 'disk', bus: 'virtio', readonly: false }],
+  disks: [{ name: 'data', volumeName: 'data', field: 'spec.domain.devices.disks[0]', device: 'disk', bus: 'virtio', readonly: false, source: { kind: 'pvc', claimName: 'data', readOnly: false } }],
 });
 const facts = (kind: VolumeKind, fullyAllocated: boolean, directIo = true): Map<string, VolumeFacts> =>
   new Map([['data', { volume: 'data', kind, path: kind === 'block' ? '/dev/data' : '/v/data/disk.img', fullyAllocated, directIo }]]);

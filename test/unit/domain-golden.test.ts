@@ -9,6 +9,7 @@ import { buildDomain } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
 import type { Accel, DomainOptions, VolumeFacts, VolumeKind, NetworkOptions } from '../../domain/model/index.js';
 import { parseVmiText } from '../../domain/manifest/index.js';
+import { hostDiskPathOf } from '../helpers/disk-source.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const goldenDir = `${repo}test/golden/`;
@@ -90,7 +91,7 @@ export function goldenXml(c: GoldenCase): string {
   const facts = new Map(parsed.spec.disks.map((d) => {
     const shape = c.volumes[d.volumeName];
     if (!shape) throw new Error(`case ${c.name} gives no volume shape for ${d.volumeName}`);
-    return [d.volumeName, factsFor(d.volumeName, shape, d.hostDiskPath)] as const;
+    return [d.volumeName, factsFor(d.volumeName, shape, hostDiskPathOf(d))] as const;
   }));
   const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log', consoleSocketPath: '/var/run/vm-launcher/console.sock', ...(c.network && { network: c.network }), ...c.opts });
   if (!built.domain) throw new Error(`case ${c.name} builds no domain: ${JSON.stringify(built.problems)}`);

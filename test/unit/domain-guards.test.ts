@@ -2,6 +2,7 @@
 // `npm run mutation` found alive (docs/mutation-equivalents.md lists the ones that cannot be killed).
 import test from 'ava';
 import { parseQuantity, hostDiskPathProblem, parseVmi } from '../../domain/manifest/index.js';
+import { hostDiskPathOf } from '../helpers/disk-source.js';
 
 // [input, bytes] (undefined: refused). Each row pins a part of the grammar or the arithmetic.
 const quantities: Array<[string | number | unknown[], number | undefined]> = [
@@ -102,5 +103,5 @@ for (const [path, why] of hostDiskPaths.filter(([, w]) => w !== undefined)) {
 test('an accepted hostDisk path reaches the disk spec unchanged', (t) => {
   const r = parseVmi(hostDiskVmi('/var/data/disk.img'));
   t.deepEqual(r.problems, []);
-  t.is(r.spec?.disks[1]?.hostDiskPath, '/var/data/disk.img');
+  t.is(r.spec && hostDiskPathOf(r.spec.disks[1]!), '/var/data/disk.img');
 });

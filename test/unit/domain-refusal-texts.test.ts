@@ -2,6 +2,7 @@
 // those) but a message that starts with the field and says what is wrong, and a fix that says what to do.
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
+import { claimOf, hostDiskPathOf } from '../helpers/disk-source.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 
@@ -171,7 +172,7 @@ for (const [what, hostDisk] of acceptedHostDisks) {
     volumes(doc)[1] = { name: 'data', hostDisk };
     const r = parseVmi(doc);
     t.deepEqual(r.problems, []);
-    t.is(r.spec?.disks[1]?.hostDiskPath, '/a/b.img');
+    t.is(r.spec && hostDiskPathOf(r.spec.disks[1]!), '/a/b.img');
   });
 }
 
@@ -259,7 +260,7 @@ for (const [what, volume, expected, inspected] of dataVolumes) {
     const r = parseVmi(doc);
     t.deepEqual(r.problems.map((p) => [p.reason, p.field]), expected);
     t.deepEqual(r.disks?.map((d) => d.name), inspected);
-    if (inspected === undefined) t.is(r.spec?.disks[1]?.claimName, 'c');
+    if (inspected === undefined) t.is(r.spec && claimOf(r.spec.disks[1]!), 'c');
   });
 }
 

@@ -8,6 +8,7 @@ import { buildDomain } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
 import { parseDomainXml } from './parse-domain-xml.js';
 import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
+import { hostDiskPathOf } from '../helpers/disk-source.js';
 
 // dist/test/unit/ -> dist/test -> dist -> repo -> its parent, where shared/ lives.
 const examplesDir = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));
@@ -50,7 +51,7 @@ const expectations: Record<string, Expectation> = {
 /** Facts a launcher could have found for each disk's volume. */
 function syntheticFacts(spec: VmSpec, kind: VolumeKind): Map<string, VolumeFacts> {
   return new Map(spec.disks.map((d): [string, VolumeFacts] => {
-    const path = d.hostDiskPath ?? (kind === 'block' ? `/dev/${d.volumeName}` : `/var/run/kubevirt-private/vmi-disks/${d.volumeName}/disk.img`);
+    const path = hostDiskPathOf(d) ?? (kind === 'block' ? `/dev/${d.volumeName}` : `/var/run/kubevirt-private/vmi-disks/${d.volumeName}/disk.img`);
     return [d.volumeName, { volume: d.volumeName, kind, path, fullyAllocated: kind === 'block', directIo: true }];
   }));
 }
