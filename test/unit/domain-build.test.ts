@@ -2,7 +2,7 @@
 import test from 'ava';
 import { buildDomain, domainName, domainUuid, uuidV5 } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 import { parseVmiText } from '../../domain/manifest/index.js';
 import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/model/index.js';
 

@@ -2,7 +2,7 @@
 // seed's files as KubeVirt lays them out, its stable instance id, and every refusal with its reason and path.
 import test from 'ava';
 import { parseVmi, CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/manifest/index.js';
-import { assertRefused, errorsOf } from './refusal-checks.js';
+import { assertRefused, errorsOf } from '../helpers/refusal-checks.js';
 import { describeSeed, planSeed, domainUuid } from '../../domain/convert/index.js';
 import { seedHostname } from '../../domain/convert/cloud-init-seed.js';
 import type { VmSpec } from '../../domain/model/index.js';

@@ -3,12 +3,12 @@
 // (addressing, backend, port forwards, socket path) and the domain XML they make.
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
-import { assertRefused } from './refusal-checks.js';
+import { assertRefused } from '../helpers/refusal-checks.js';
 import { buildDomain, choosePasstBackend, FORWARD_ALL_OPEN_FILES, passtSocketPath, portForwards } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
 import { masqueradeAddressing } from '../../domain/manifest/masquerade-addressing.js';
 import type { VolumeFacts, PortSpec } from '../../domain/model/index.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -5,7 +5,7 @@ import { parseVmi } from '../../domain/manifest/index.js';
 import { buildDomain } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
 import type { VolumeFacts } from '../../domain/model/index.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

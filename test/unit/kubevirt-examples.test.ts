@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseVmiText, startRefusals } from '../../domain/manifest/index.js';
 import { buildDomain } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
 import { hostDiskPathOf } from '../helpers/disk-source.js';
 

@@ -6,7 +6,7 @@ import { buildDomain } from '../../domain/convert/index.js';
 import { assignIoThreads } from '../../domain/convert/build-hardware.js';
 import { domainToXml, type Domain } from '../../domain/libvirt/index.js';
 import type { Accel, VmSpec, VolumeFacts } from '../../domain/model/index.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -3,7 +3,7 @@ import test, { type ExecutionContext } from 'ava';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
-import { VM_UID, allProblemsOf, changed, cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, snapshot, vmiJson, type CheckJson, type Scene } from './check-fixture.js';
+import { VM_UID, allProblemsOf, changed, cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, snapshot, vmiJson, type CheckJson, type Scene } from '../helpers/check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
 
