@@ -1,6 +1,6 @@
 // The guest's NIC in the domain: libvirt's passt backend as KubeVirt emits it (`<interface type='vhostuser'>` with
 // `<backend type='passt'/>` and shared memfd memory), or `type='user'` with the passt backend where vhost-user was
-// not chosen (launcher/inspect decides, domain/network-policy.ts says how).
+// not chosen (launcher/inspect decides, convert/network-policy.ts says how).
 import { problem, type Problem } from '../problem.js';
 import type { Domain, DomainInterface } from '../libvirt/index.js';
 import { interfaceAlias, portForwards } from './network-policy.js';

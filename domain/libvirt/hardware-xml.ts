@@ -1,4 +1,4 @@
-// XML for the virtual hardware beyond disks (domain/hardware.ts): <os> with firmware and SMBIOS, <features>,
+// XML for the virtual hardware beyond disks (model/hardware.ts): <os> with firmware and SMBIOS, <features>,
 // <cpu>, <clock>, <sysinfo>, <rng>, <input>. Element and attribute names are libvirt's.
 import type { Domain, DomainClock, DomainCPU, DomainFeatures, DomainOS, DomainSysinfo } from './domain-model.js';
 import type { HypervSpec } from '../model/index.js';

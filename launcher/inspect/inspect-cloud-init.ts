@@ -1,6 +1,6 @@
 // A cloud-init volume's data, read-only: inline data comes from the manifest; secretRef data from where KubeVirt's
 // pod mounts the Secret (`<secrets-dir>/<volume>/userdata` or `userData`; `networkdata` or `networkData`). The
-// seed is planned here (domain/cloud-init-seed.ts) and built by `run` only; `check` explains it.
+// seed is planned here (domain/convert/cloud-init-seed.ts) and built by `run` only; `check` explains it.
 import { access, constants, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';

@@ -2,7 +2,7 @@
 // big? And (--expand-disks) may run grow an existing one? Read-only like all of inspect/: the answer is a planned change (`create`) that check reports and only run
 // carries out (launcher/run/create-disk-image.ts). The safety rules: the directory is a mount point (a plain
 // directory in a pod is the container's own disk), holds nothing but lost+found and dotfiles, and the VM user may
-// create files in it; the size follows KubeVirt's rules (domain/disk-image-size.ts).
+// create files in it; the size follows KubeVirt's rules (domain/convert/disk-image-size.ts).
 import { lstat, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decideCreateSize, growthChange } from '../../domain/convert/index.js';
@@ -82,7 +82,7 @@ export async function inspectMissingImage(disk: DiskSpec, opts: MissingImageOpti
 }
 
 /**
- * The growth run makes to a PVC's existing image (domain/disk-image-size.ts decides), only on a volume that is a
+ * The growth run makes to a PVC's existing image (domain/convert/disk-image-size.ts decides), only on a volume that is a
  * mount point: in a plain directory, "what the volume holds" would be the free space of the container's own disk.
  */
 export async function plannedGrowth(v: VolumeInspection, layout: VolumeLayout, allowPlainDir: boolean): Promise<VolumeChange | undefined> {

@@ -1,4 +1,4 @@
-// applyHardware through buildDomain (domain/build-hardware.ts): what the domain model holds, including what it must
+// applyHardware through buildDomain (domain/convert/build-hardware.ts): what the domain model holds, including what it must
 // NOT hold (no key set to undefined, no device nobody asked for), every problem word for word, the EFI machine and
 // NVRAM rules, and the I/O thread pool's edges.
 import test from 'ava';

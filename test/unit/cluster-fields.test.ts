@@ -1,4 +1,4 @@
-// The two tables of fields that belong to the cluster (domain/cluster-fields.ts): every entry must tell the user
+// The two tables of fields that belong to the cluster (domain/manifest/cluster-fields.ts): every entry must tell the user
 // something. A refusal that reads "needs undefined" or a fix that is empty leaves someone at 3 a.m. with nothing;
 // these check every entry's texts and that the scheduler's fields become notes only when they hold a value.
 import test from 'ava';

@@ -10,10 +10,11 @@ import { domainToXml } from '../../domain/libvirt/index.js';
 import type { Accel, DomainOptions, VolumeFacts, VolumeKind, NetworkOptions } from '../../domain/model/index.js';
 import { parseVmiText } from '../../domain/manifest/index.js';
 import { hostDiskPathOf } from '../helpers/disk-source.js';
+import { SHARED_EXAMPLES, sharedExamplesAbsent, sharedExamplesPresent } from '../helpers/shared-examples.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const goldenDir = `${repo}test/golden/`;
-const sharedExamples = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));
+const sharedExamples = SHARED_EXAMPLES;
 
 /** created: a disk run makes (an emptyDisk, or an overlay on this volume's image) in the ephemeral dir. */
 interface VolumeShape { kind: VolumeKind; sparse?: boolean; noDirectIo?: boolean; created?: 'emptyDisk' | 'overlay' }
@@ -100,12 +101,9 @@ export function goldenXml(c: GoldenCase): string {
 
 for (const c of GOLDEN_CASES) {
   test(`golden ${c.name}`, (t) => {
-    // KubeVirt's examples live outside the repository (../shared, beside CI's clone): a clone without them (a
-    // user's fresh clone) skips these cases, as kubevirt-examples.test.ts does; a missing file in a present dir fails.
-    if (c.manifest.startsWith(sharedExamples) && !existsSync(sharedExamples)) {
-      t.log(`skipped: ${sharedExamples} does not exist (it lives outside the repository, in ../shared)`);
-      return t.pass();
-    }
+    // KubeVirt's examples live outside the repository (../shared, beside CI's clone): without them these cases fail
+    // unless VM_LAUNCHER_SKIP_SHARED=1 (test/helpers/shared-examples.ts); a missing file in a present dir fails.
+    if (c.manifest.startsWith(sharedExamples) && !sharedExamplesPresent()) return sharedExamplesAbsent(t);
     if (!existsSync(c.manifest)) return t.fail(`${c.manifest} is missing (../shared must sit beside the checkout)`);
     const xml = goldenXml(c);
     const file = `${goldenDir}${c.name}.xml`;

@@ -71,7 +71,7 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'VolumeNameDuplicate', 'spec.volumes[1].name', /^another volume is already named root$/, /every volume a unique name/],
   ['two disks with one boot order', (d) => { disks(d)[0]!['bootOrder'] = 1; disks(d)[1]!['bootOrder'] = 1; },
     'BootOrderDuplicate', 'spec.domain.devices.disks[1].bootOrder', /^disk root already has boot order 1$/, /different bootOrder/],
-  // per-volume storage annotations (domain/volume-storage.ts)
+  // per-volume storage annotations (domain/manifest/volume-storage.ts)
   ['a claim size for a volume no disk uses', (d) => { d['metadata'].annotations = { 'claim-size.vm-launcher.io/nosuch': '1Gi' }; },
     'FieldInvalid', 'metadata.annotations["claim-size.vm-launcher.io/nosuch"]', /^no disk uses a volume named "nosuch"$/,
     /^name a volume of spec.volumes after the \/, e.g. claim-size.vm-launcher.io\/rootdisk$/],
@@ -100,7 +100,7 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'FieldNotSupported', 'spec.domain.devices.disks[0].disk.bus', /^usb is not supported$/, /^use one of: virtio, sata, scsi$/],
   ['threads of 0', (d) => { d['spec'].domain.cpu = { threads: 0 }; },
     'FieldInvalid', 'spec.domain.cpu.threads', /^must be an integer >= 1, not 0$/, /whole number >= 1/],
-  // the document itself (domain/vmi.ts)
+  // the document itself (domain/manifest/vmi.ts)
   ['an unsupported apiVersion', (d) => { d['apiVersion'] = 'kubevirt.io/v2'; },
     'ApiVersionUnsupported', 'apiVersion', /^"kubevirt.io\/v2" is not supported$/, /^use apiVersion: kubevirt.io\/v1$/],
   ['no apiVersion', (d) => { delete d['apiVersion']; },

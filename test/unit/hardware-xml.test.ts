@@ -1,4 +1,4 @@
-// The XML nodes of the hardware beyond disks (domain/hardware-xml.ts), called directly: each optional element is
+// The XML nodes of the hardware beyond disks (domain/libvirt/hardware-xml.ts), called directly: each optional element is
 // there exactly when the model holds it (no element, and no key holding undefined, otherwise), with libvirt's names.
 import test from 'ava';
 import { clockNode, cpuNode, extraDeviceNodes, featuresNode, osNode } from '../../domain/libvirt/hardware-xml.js';

@@ -1,4 +1,4 @@
-// domain/network-policy.ts called directly, at the edges the main table (domain-network.test.ts) leaves open, found
+// domain/convert/network-policy.ts (and manifest/masquerade-addressing.ts) called directly, at the edges the main table (domain-network.test.ts) leaves open, found
 // by mutation testing: the VM network CIDR's bounds (255 in an octet, /0, /30 to /33, networks that are not unicast, text around the CIDR) with
 // every refusal word for word, the passt backend choice with its reason (`why`) and refusals word for word, the
 // --passt-mode values, and when every port is forwarded.

@@ -1,4 +1,4 @@
-// spec.domain.devices.disks (domain/vmi-disks.ts) at its edges: a name that is empty, null or of the wrong type,
+// spec.domain.devices.disks (domain/manifest/vmi-disks.ts) at its edges: a name that is empty, null or of the wrong type,
 // CD-ROM buses and read-only, the defaults a bare disk gets, and the texts of its problems word for word.
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';

@@ -1,4 +1,4 @@
-// spec.domain's memory and machine (domain/vmi-domain.ts) at their edges: where the bytes come from and which field
+// spec.domain's memory and machine (domain/manifest/vmi-domain.ts) at their edges: where the bytes come from and which field
 // a problem names, the limit's boundary, null as absent, and no key holding undefined in what parseDomain returns.
 import test from 'ava';
 import { parseDomain } from '../../domain/manifest/vmi-domain.js';
