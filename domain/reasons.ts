@@ -115,7 +115,7 @@ export const REASONS = {
   MachineTypeUnknown: refuse('manifest', 'a machine type the installed QEMU does not offer', 'use one QEMU lists (q35, pc...) or remove machine.type'),
   HostDiskMissing: refuse('volume', 'a hostDisk path that does not exist in the pod', 'mount the host path into the pod, or create the image first'),
 
-  // ---- the pod network and cloud-init (domain/vmi-networks.ts, domain/vmi-cloud-init.ts, launcher/inspect)
+  // ---- the pod network and cloud-init (domain/manifest/vmi-networks.ts, domain/manifest/vmi-cloud-init.ts, launcher/inspect)
   InterfaceBindingUnsupported: refuse('manifest', 'a binding passt cannot give: bridge, sriov, macvtap, slirp, or a binding plugin other than passt (they need KubeVirt\'s privileged node agent, a device plugin or a CNI plugin)', 'use passtBinding: {} or masquerade: {} (both through passt, unprivileged)'),
   NetworkMultusUnsupported: refuse('manifest', 'a Multus network: it needs Multus and KubeVirt\'s privileged node agent', 'use the pod network (pod: {})'),
   NetworkTooMany: refuse('manifest', 'more than one network or interface: the guest gets one NIC, on the pod network', 'keep one pod network and its one interface'),

@@ -10,6 +10,3 @@ export { runHook, type HookOutcome, type HookResult, type RunHookOptions } from 
 export { runOnDefineDomain, runPreStart, runPostStop } from './run-chain.js';
 export { HookError, HookReason } from './errors.js';
 export { checkDomainXml } from './check-domain-xml.js';
-export { killGroup, signalGroup } from './process-group.js';
-export { followLines } from './stderr-lines.js';
-export { longTimeout, MAX_TIMER_MS, type LongTimer } from './long-timer.js';

@@ -3,9 +3,9 @@
 import { execa } from 'execa';
 import type { HookInfo } from './discover.js';
 import type { HookPoint } from './hook-points.js';
-import { killGroup, trackGroup } from './process-group.js';
-import { followLines } from './stderr-lines.js';
-import { longTimeout } from './long-timer.js';
+import { killGroup, trackGroup } from '../common/process-group.js';
+import { followLines } from '../common/stderr-lines.js';
+import { longTimeout } from '../common/long-timer.js';
 
 export type HookOutcome = 'ok' | 'failed' | 'timedOut' | 'notExecutable' | 'outputTooLarge' | 'cancelled';
 

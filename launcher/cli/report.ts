@@ -1,13 +1,13 @@
 // `check`'s report: one line per volume for people, the whole report for machines (--json). It shows what
 // preflight decided (the built domain's disks); it never decides again.
 import type { Problem } from '../../domain/problem.js';
-import type { DomainDisk } from '../../domain/domain-model.js';
-import type { VolumeChange } from '../../domain/types.js';
+import type { DomainDisk } from '../../domain/libvirt/index.js';
+import type { VolumeChange } from '../../domain/model/index.js';
 import { allProblems, type PreflightReport } from '../inspect/preflight.js';
 import type { VolumeInspection } from '../inspect/inspect-volume.js';
 import { explainPlan, type Plan } from '../plan/plan.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
-import { describeSeed } from '../../domain/cloud-init-seed.js';
+import { describeSeed } from '../../domain/convert/index.js';
 import { describeShare, type ShareInspection } from '../inspect/inspect-shares.js';
 
 const size = (n: number | undefined): string => {

@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { access, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeFacts } from '../../domain/types.js';
+import type { DiskSpec, VolumeFacts } from '../../domain/model/index.js';
 import { createdDiskLocation } from '../plan/created-disk-paths.js';
 
 const TMPFS_MAGIC = 0x01021994;
@@ -45,9 +45,9 @@ export async function inspectEphemeralDir(dir: string): Promise<EphemeralDirFact
 }
 
 /** An emptyDisk has no volume in the pod: its facts are where `run` will create it and how large. */
-export function emptyDiskFacts(disk: DiskSpec & { created: { kind: 'emptyDisk' } }, ephemeralDir: string, dir: EphemeralDirFacts): { facts: VolumeFacts; problems: Problem[] } {
+export function emptyDiskFacts(disk: DiskSpec & { source: { kind: 'emptyDisk' } }, ephemeralDir: string, dir: EphemeralDirFacts): { facts: VolumeFacts; problems: Problem[] } {
   const { path } = createdDiskLocation(ephemeralDir, disk.volumeName, 'emptyDisk');
-  const sizeBytes = disk.created.capacityBytes;
+  const sizeBytes = disk.source.capacityBytes;
   const problems: Problem[] = [];
   if (dir.size !== undefined && sizeBytes > dir.size) {
     // Never fillable, and beyond some filesystems' largest file (ext4: 16 TiB - 4 KiB): qemu-img create then fails at run.

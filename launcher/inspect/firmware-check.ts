@@ -4,7 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';
-import type { FirmwareSpec, HardwareSpec } from '../../domain/hardware.js';
+import type { FirmwareSpec, HardwareSpec } from '../../domain/model/index.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 
 /** Where QEMU's firmware descriptors are (the package's, then the admin's). */

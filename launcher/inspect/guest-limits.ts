@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { problem, type Problem } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
-import type { VmSpec } from '../../domain/types.js';
+import type { VmSpec } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 
 const QEMU = '/usr/bin/qemu-system-x86_64';

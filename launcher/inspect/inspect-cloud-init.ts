@@ -1,13 +1,13 @@
 // A cloud-init volume's data, read-only: inline data comes from the manifest; secretRef data from where KubeVirt's
 // pod mounts the Secret (`<secrets-dir>/<volume>/userdata` or `userData`; `networkdata` or `networkData`). The
-// seed is planned here (domain/cloud-init-seed.ts) and built by `run` only; `check` explains it.
+// seed is planned here (domain/convert/cloud-init-seed.ts) and built by `run` only; `check` explains it.
 // eslint-disable-next-line no-restricted-syntax -- the secrets dir holds the kubelet's read-only Secret volumes, not the VM user's files
 import { access, constants, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';
-import { CLOUD_INIT_SECRET_MAX_BYTES, type CloudInitDatum } from '../../domain/vmi-cloud-init.js';
-import { planSeed, type SeedPlan } from '../../domain/cloud-init-seed.js';
-import type { VmSpec } from '../../domain/types.js';
+import { CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/manifest/index.js';
+import type { CloudInitDatum, VmSpec } from '../../domain/model/index.js';
+import { planSeed, type SeedPlan } from '../../domain/convert/index.js';
 import { isSafeVolumeName } from '../plan/volume-paths.js';
 import { seedPath } from '../plan/runtime-layout.js';
 import type { Plan } from '../plan/plan.js';

@@ -4,13 +4,10 @@
 // `run` carries it out.
 import { access, constants, readFile } from 'node:fs/promises';
 import { problem, type Problem } from '../../domain/problem.js';
-import { domainName } from '../../domain/build-domain.js';
 import {
-  choosePasstBackend, FORWARD_ALL_OPEN_FILES, forwardsAll, interfaceAlias, MAX_UNIX_SOCKET_PATH, passtSocketPath,
-  portForwards, type BackendChoice,
-} from '../../domain/network-policy.js';
-import type { VmSpec } from '../../domain/types.js';
-import type { InterfaceSpec } from '../../domain/vmi-networks.js';
+  domainName, choosePasstBackend, FORWARD_ALL_OPEN_FILES, forwardsAll, interfaceAlias, MAX_UNIX_SOCKET_PATH, passtSocketPath, portForwards, type BackendChoice,
+} from '../../domain/convert/index.js';
+import type { VmSpec, InterfaceSpec } from '../../domain/model/index.js';
 import type { Plan } from '../plan/plan.js';
 import { probeLibvirtPasst } from './libvirt-passt.js';
 

@@ -5,10 +5,8 @@
 import { access, constants, lstat, realpath, stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { problem, type Problem } from '../../domain/problem.js';
-import { MAX_UNIX_SOCKET_PATH } from '../../domain/network-policy.js';
-import { virtiofsSocketPath } from '../../domain/build-filesystems.js';
-import type { FilesystemSpec } from '../../domain/vmi-filesystems.js';
-import type { VmSpec } from '../../domain/types.js';
+import { MAX_UNIX_SOCKET_PATH, virtiofsSocketPath } from '../../domain/convert/index.js';
+import type { FilesystemSpec, VmSpec } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 import type { Plan } from '../plan/plan.js';
 import { volumePaths } from '../plan/volume-paths.js';

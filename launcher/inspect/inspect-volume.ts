@@ -6,7 +6,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, realpath, stat, statfs } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { LauncherError, problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import type { DiskSpec, VolumeChange, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
 import { imageLockHolder } from './image-locks.js';
 import { emptyDiskFacts, withOverlay, type EphemeralDirFacts } from './created-disk-facts.js';
 import { qemuImgInfo } from './qemu-img.js';
@@ -56,18 +56,19 @@ export async function inspectDisk(disk: DiskSpec, opts: InspectOptions): Promise
   const volume = disk.volumeName;
   const problems: Problem[] = [];
   const at = { volume, field: disk.field };
-  if (disk.created?.kind === 'emptyDisk' && opts.ephemeral) {
-    return { disk, ...emptyDiskFacts({ ...disk, created: disk.created }, opts.ephemeral.dir, opts.ephemeral.facts) };
+  const { source } = disk;
+  if (source.kind === 'emptyDisk' && opts.ephemeral) {
+    return { disk, ...emptyDiskFacts({ ...disk, source }, opts.ephemeral.dir, opts.ephemeral.facts) };
   }
   try {
-    const located = disk.hostDiskPath
-      ? await locateHostDisk(disk.hostDiskPath, at, problems)
+    const located = source.kind === 'hostDisk'
+      ? await locateHostDisk(source.path, at, problems)
       : await locateVolume(volume, opts.layout, at, problems);
     if (!located) return { disk, problems };
     const facts = await examineImage(disk, located.kind, located.path, located.st, opts, problems);
     if (located.kind === 'filesystem' && facts) await checkFits(facts, located.dir ?? located.path, at, problems);
     const identity = { volume, path: located.path, block: located.st.isBlockDevice(), dev: located.st.dev, ino: located.st.ino, rdev: located.st.rdev };
-    if (disk.created?.kind === 'ephemeral' && facts && opts.ephemeral) return { disk, facts: withOverlay(facts, opts.ephemeral.dir, opts.ephemeral.facts), problems, identity };
+    if (source.kind === 'ephemeral' && facts && opts.ephemeral) return { disk, facts: withOverlay(facts, opts.ephemeral.dir, opts.ephemeral.facts), problems, identity };
     return { disk, facts, problems, identity };
   } catch (e) {
     problems.push(problem('VolumeInspectFailed', `could not inspect volume ${volume}: ${(e as Error).message}`, {
@@ -190,7 +191,7 @@ async function locateImageInDirectory(volume: string, dirPath: string, at: At, p
 async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: Stats, opts: InspectOptions, problems: Problem[]): Promise<VolumeFacts | undefined> {
   const at = { volume: disk.volumeName, field: disk.field };
   // An ephemeral disk's image is only ever the read-only backing of the launcher's overlay.
-  const ephemeral = disk.created?.kind === 'ephemeral';
+  const ephemeral = disk.source.kind === 'ephemeral';
   const write = !disk.readonly && disk.device !== 'cdrom' && !ephemeral;
   const who = opts.runAs ? `uid ${opts.runAs.uid}` : `uid ${process.getuid?.()}`;
   // A read-only filesystem or an append-only/immutable file is not a matter of ownership: say what it is.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { SYSTEM_PATH } from '../../domain/system.js';
-import type { LibvirtPasstSupport } from '../../domain/network-policy.js';
+import type { LibvirtPasstSupport } from '../../domain/convert/index.js';
 import type { RunAs } from '../common/run-as.js';
 
 const probeXml = (type: 'user' | 'vhostuser'): string => [

@@ -2,12 +2,12 @@
 // big? And (--expand-disks) may run grow an existing one? Read-only like all of inspect/: the answer is a planned change (`create`) that check reports and only run
 // carries out (launcher/run/create-disk-image.ts). The safety rules: the directory is a mount point (a plain
 // directory in a pod is the container's own disk), holds nothing but lost+found and dotfiles, and the VM user may
-// create files in it; the size follows KubeVirt's rules (domain/disk-image-size.ts).
+// create files in it; the size follows KubeVirt's rules (domain/convert/disk-image-size.ts).
 import { lstat, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { decideCreateSize, growthChange } from '../../domain/disk-image-size.js';
+import { decideCreateSize, growthChange } from '../../domain/convert/index.js';
 import { hasErrors, problem, type Problem } from '../../domain/problem.js';
-import type { DiskSpec, VolumeChange, VolumeFacts } from '../../domain/types.js';
+import type { DiskSpec, VolumeChange, VolumeFacts } from '../../domain/model/index.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 import type { ImagePolicy } from '../plan/plan.js';
 import { DISK_IMAGE_NAME, volumePaths, type VolumeLayout } from '../plan/volume-paths.js';
@@ -69,7 +69,7 @@ export async function inspectMissingImage(disk: DiskSpec, opts: MissingImageOpti
   // that does not exist: assumed here, probed for real when run inspects the created image before the start.
   const facts: VolumeFacts = {
     volume: disk.volumeName,
-    kind: disk.hostDiskPath ? 'hostDisk' : 'filesystem',
+    kind: disk.source.kind === 'hostDisk' ? 'hostDisk' : 'filesystem',
     path,
     format: 'raw',
     virtualSize: sizeBytes,
@@ -82,11 +82,11 @@ export async function inspectMissingImage(disk: DiskSpec, opts: MissingImageOpti
 }
 
 /**
- * The growth run makes to a PVC's existing image (domain/disk-image-size.ts decides), only on a volume that is a
+ * The growth run makes to a PVC's existing image (domain/convert/disk-image-size.ts decides), only on a volume that is a
  * mount point: in a plain directory, "what the volume holds" would be the free space of the container's own disk.
  */
 export async function plannedGrowth(v: VolumeInspection, layout: VolumeLayout, allowPlainDir: boolean): Promise<VolumeChange | undefined> {
-  if (hasErrors(v.problems) || v.disk.hostDiskPath !== undefined) return undefined;
+  if (hasErrors(v.problems) || v.disk.source.kind === 'hostDisk') return undefined;
   const change = growthChange(v.disk, v.facts);
   if (!change || allowPlainDir) return change;
   return (await isMountPoint(await realpath(volumePaths(layout, v.disk.volumeName).dirPath))) ? change : undefined;
@@ -96,9 +96,9 @@ export async function plannedGrowth(v: VolumeInspection, layout: VolumeLayout, a
 async function missingTarget(disk: DiskSpec, layout: VolumeLayout): Promise<{ dir: string; name: string; shown: string } | undefined> {
   let shown: string;
   let name: string;
-  if (disk.hostDiskPath !== undefined) {
-    shown = dirname(disk.hostDiskPath);
-    name = basename(disk.hostDiskPath);
+  if (disk.source.kind === 'hostDisk') {
+    shown = dirname(disk.source.path);
+    name = basename(disk.source.path);
   } else {
     const { blockPath, dirPath } = volumePaths(layout, disk.volumeName);
     if (await exists(blockPath)) return undefined; // a block volume, or an ambiguous one: the ordinary rules

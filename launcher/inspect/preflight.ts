@@ -6,11 +6,10 @@
 // report, so the report and the run never decide again.
 import { performance } from 'node:perf_hooks';
 import { hasErrors, type Problem } from '../../domain/problem.js';
-import { buildDomain, domainToXml } from '../../domain/index.js';
-import { startRefusals } from '../../domain/vm-run-strategy.js';
-import type { Domain } from '../../domain/domain-model.js';
-import type { SeedPlan } from '../../domain/cloud-init-seed.js';
-import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/types.js';
+import { buildDomain, type SeedPlan } from '../../domain/convert/index.js';
+import { domainToXml, type Domain } from '../../domain/libvirt/index.js';
+import { startRefusals } from '../../domain/manifest/index.js';
+import type { DiskSpec, VmSpec, VolumeFacts } from '../../domain/model/index.js';
 import type { ImagePolicy, Plan } from '../plan/plan.js';
 import { seedPath } from '../plan/runtime-layout.js';
 import { inspectMissingImage, plannedGrowth } from './missing-image.js';
@@ -25,7 +24,7 @@ import type { ManifestResult } from './read-manifest.js';
 import { checkGuestLimits } from './guest-limits.js';
 import { sharedImages } from './disk-conflicts.js';
 import { runtimeDirLengthProblem } from '../plan/runtime-dir-length.js';
-import { fileNameProblems } from '../../domain/file-name-limits.js';
+import { fileNameProblems } from '../../domain/convert/index.js';
 
 export interface PreflightReport {
   spec?: VmSpec;
@@ -66,7 +65,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   const spec = manifest.spec;
   const disks = spec?.disks ?? manifest.disks ?? [];
   // The ephemeral dir matters only when some disk is created there (emptyDisk, ephemeral).
-  const ephemeralFacts = disks.some((d) => d.created) ? await inspectEphemeralDir(plan.ephemeralDir.value) : undefined;
+  const ephemeralFacts = disks.some((d) => d.source.kind === 'emptyDisk' || d.source.kind === 'ephemeral') ? await inspectEphemeralDir(plan.ephemeralDir.value) : undefined;
   if (ephemeralFacts) report.problems.push(...ephemeralFacts.problems);
   const inspect = {
     layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg,
@@ -74,7 +73,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   };
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
-  const inspectOne = async (disk: DiskSpec) => (disk.cloudInit ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
+  const inspectOne = async (disk: DiskSpec) => (disk.source.kind === 'cloudInit' ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
   const [volumes, network, cloudInit, limits, shares] = await Promise.all([
     Promise.all(disks.map(inspectOne)),
     spec ? inspectNetwork(spec, plan) : undefined,

@@ -3,8 +3,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { problem, type Problem, type ProblemReason } from '../../domain/problem.js';
-import { parseVmiText } from '../../domain/index.js';
-import type { DiskSpec, VmSpec } from '../../domain/types.js';
+import { parseVmiText } from '../../domain/manifest/index.js';
+import type { DiskSpec, VmSpec } from '../../domain/model/index.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 

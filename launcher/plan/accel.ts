@@ -2,7 +2,7 @@
 // A /dev/kvm that opens is also asked to create a VM (kvm-probe.ts); one that creates VMs but cannot run them
 // (broken nested setups) cannot be told apart: such machines pass --accel tcg (see docs/operations.md).
 import { existsSync } from 'node:fs';
-import type { Accel } from '../../domain/types.js';
+import type { Accel } from '../../domain/model/index.js';
 import type { AccelChoice } from './plan.js';
 import { canAccess, type RunAs } from '../common/run-as.js';
 import { probeKvm } from './kvm-probe.js';

@@ -1,7 +1,7 @@
 // Where `run` creates the disks it makes itself, decided once: KubeVirt's layout under the ephemeral dir.
 // A volume name only reaches a path after its DNS-1123 check (again here, as in volume-paths.ts).
 import { join } from 'node:path';
-import type { CreatedDiskSpec } from '../../domain/types.js';
+import type { CreatedSource } from '../../domain/model/index.js';
 import { isSafeVolumeName } from './volume-paths.js';
 
 export interface CreatedDiskLocation {
@@ -13,7 +13,7 @@ export interface CreatedDiskLocation {
 }
 
 /** emptyDisk: `<dir>/empty-disks/<volume>.img`; ephemeral overlay: `<dir>/disk-data/<volume>/disk.qcow2`. */
-export function createdDiskLocation(ephemeralDir: string, volume: string, kind: CreatedDiskSpec['kind']): CreatedDiskLocation {
+export function createdDiskLocation(ephemeralDir: string, volume: string, kind: CreatedSource['kind']): CreatedDiskLocation {
   if (!isSafeVolumeName(volume)) throw new Error(`unsafe volume name reached createdDiskLocation: ${JSON.stringify(volume)}`);
   const dirNames = kind === 'emptyDisk' ? ['empty-disks'] : ['disk-data', volume];
   const fileName = kind === 'emptyDisk' ? `${volume}.img` : 'disk.qcow2';

@@ -1,8 +1,8 @@
 // launcher/plan/: the one resolved plan. The command line, the environment and the manifest are merged here,
 // once, into every value a later stage needs, each with where it came from. Later stages take the plan (or the
 // part of it they need), never the command line. `check --json` prints it with its sources.
-import type { Accel } from '../../domain/types.js';
-import type { PasstMode } from '../../domain/network-policy.js';
+import type { Accel } from '../../domain/model/index.js';
+import type { PasstMode } from '../../domain/convert/index.js';
 import type { RunAs } from '../common/run-as.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { VolumeLayout } from './volume-paths.js';

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { fail } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
-import type { SeedPlan } from '../../domain/cloud-init-seed.js';
+import type { SeedPlan } from '../../domain/convert/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { removeAs } from '../common/remove-as.js';
 import { chownFd } from '../common/safe-files.js';

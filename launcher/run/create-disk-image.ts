@@ -3,7 +3,7 @@
 // temporary file (a dotfile the volume rules ignore, removed by the next attempt), never a partial disk.img, and an
 // image that appeared meanwhile is never replaced.
 import { constants } from 'node:fs';
-import type { VolumeChange } from '../../domain/types.js';
+import type { VolumeChange } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { sizeImage } from './image-tools.js';
 import { chmodFd } from '../common/safe-files.js';

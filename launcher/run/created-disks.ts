@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { fail } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
-import type { CreatedDiskFacts, VolumeFacts } from '../../domain/types.js';
+import type { CreatedDiskFacts, VolumeFacts } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { createdDiskLocation, type CreatedDiskLocation } from '../plan/created-disk-paths.js';
 import { UnsafeEntryError, UserDir } from '../common/user-dir.js';

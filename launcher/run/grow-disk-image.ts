@@ -3,7 +3,7 @@
 // allocated image is extended with fallocate, so it stays fully allocated. Block volumes are never planned here.
 import { constants } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { VolumeChange } from '../../domain/types.js';
+import type { VolumeChange } from '../../domain/model/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { sizeImage } from './image-tools.js';
 import { UserDir, withUserDir } from '../common/user-dir.js';

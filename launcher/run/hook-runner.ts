@@ -1,7 +1,7 @@
 // The launcher's side of hooks/: finds the hooks of a point and runs them with the VM's identity, the
 // unprivileged user, the plan's timeout and libvirt's schema check.
 import { discoverHooks, runOnDefineDomain, runPostStop, runPreStart, type HookContext, type StopInfo } from '../../hooks/index.js';
-import type { VmSpec } from '../../domain/types.js';
+import type { VmSpec } from '../../domain/model/index.js';
 import { withComponent, type Logger } from '../common/log.js';
 import { validateDomainXml } from '../common/xml-validate.js';
 import type { Plan } from '../plan/plan.js';

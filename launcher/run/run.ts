@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fail, LauncherError, problem } from '../../domain/problem.js';
 import { logProblems } from '../common/log-problems.js';
-import { domainName } from '../../domain/index.js';
+import { domainName, describeSeed, type SeedPlan } from '../../domain/convert/index.js';
 import { ConsoleBroker } from './console-broker.js';
 import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
 import { HookRunner } from './hook-runner.js';
@@ -31,7 +31,6 @@ import { buildSeed } from './cloud-init-seed.js';
 import { ensurePasstGone, readPasstPids } from './passt-process.js';
 import { raiseOpenFileLimit } from './open-files.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
-import { describeSeed, type SeedPlan } from '../../domain/cloud-init-seed.js';
 import { dirname } from 'node:path';
 import { ShutdownSignals } from './signals.js';
 import { signalsDecidedAtMs } from '../common/signal-policy.js';
@@ -41,7 +40,7 @@ import { supervise, type Outcome } from './supervise.js';
 import { createDisks, removeCreatedDisks, type CreatedDisks } from './created-disks.js';
 import { startVirtiofsd, stopVirtiofsd, type VirtiofsdProcess } from './virtiofsd-process.js';
 import type { ShareInspection, Virtiofsd } from '../inspect/inspect-shares.js';
-import type { VolumeFacts } from '../../domain/types.js';
+import type { VolumeFacts } from '../../domain/model/index.js';
 
 
 export interface RunOptions {

@@ -10,7 +10,8 @@ import { ExitCode } from '../../domain/reasons.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ShutdownSignals } from './signals.js';
 import type { DaemonExit } from '../stack/daemon.js';
-import { longTimeout, type StopReason } from '../../hooks/index.js';
+import type { StopReason } from '../../hooks/index.js';
+import { longTimeout } from '../../common/long-timer.js';
 import { ensureQemuGone, qemuExited } from './qemu-process.js';
 import { IoPause, type SpaceCheck } from './io-pause.js';
 

@@ -7,7 +7,8 @@
 import { lstat } from 'node:fs/promises';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { fail } from '../../domain/problem.js';
-import { followLines, signalGroup } from '../../hooks/index.js';
+import { signalGroup } from '../../common/process-group.js';
+import { followLines } from '../../common/stderr-lines.js';
 import { withBindings, withComponent, type Logger } from '../common/log.js';
 import type { RunAs } from '../common/run-as.js';
 import { dieWithLauncher } from '../stack/daemon.js';

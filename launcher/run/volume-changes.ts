@@ -3,7 +3,7 @@
 // from the images as they now are and every ordinary rule (qemu-img, access, O_DIRECT) applies to a created one.
 import { performance } from 'node:perf_hooks';
 import { fail, LauncherError } from '../../domain/problem.js';
-import { MIB } from '../../domain/disk-image-size.js';
+import { MIB } from '../../domain/convert/index.js';
 import type { Logger } from '../common/log.js';
 import type { Plan } from '../plan/plan.js';
 import { preflight, type PreflightReport } from '../inspect/preflight.js';

@@ -3,7 +3,8 @@
 // in a log file and, line by line, in the launcher's debug log.
 import { existsSync, type WriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { followLines, signalGroup } from '../../hooks/index.js';
+import { signalGroup } from '../../common/process-group.js';
+import { followLines } from '../../common/stderr-lines.js';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { withComponent, type Logger } from '../common/log.js';
 import type { RunAs } from '../common/run-as.js';

@@ -22,7 +22,7 @@ import {
 } from '../helpers/debian-guest.js';
 import {
   consoleHas, ensureImage, freePort, IMAGE, must, podman, podmanUnavailable, readLog, running, stop, tail, VOLUME_DIR, waitForLog,
-} from './podman-helpers.js';
+} from '../helpers/podman.js';
 
 const noPodman = podmanUnavailable();
 const noDebian = noPodman ?? debianGuestUnavailable();

@@ -20,7 +20,7 @@ import { parseAllDocuments } from 'yaml';
 import { buildTestDisk, guestBuildUnavailable, readBootCount, repoRoot, sha256 } from '../../harness/guest-disk.js';
 import {
   consoleHas, CONTAINERS_CONF, hasCommand, IMAGE, must, podman, readLog, running, stop, tail, VOLUME_DIR, waitForLog, type LogLine,
-} from './podman-helpers.js';
+} from '../helpers/podman.js';
 
 const BASE_IMAGE = 'docker.io/library/debian:trixie-slim';
 const VMI_FS = join(repoRoot, 'examples', 'vmi', 'vmi-filesystem-pvc.yaml');

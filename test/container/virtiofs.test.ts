@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { execa, execaSync } from 'execa';
 import { stringify } from 'yaml';
 import { buildTestDisk, guestBuildUnavailable } from '../../harness/guest-disk.js';
-import { CONTAINERS_CONF, ensureImage, IMAGE, must, podman, podmanUnavailable, VOLUME_DIR, type LogLine } from './podman-helpers.js';
+import { CONTAINERS_CONF, ensureImage, IMAGE, must, podman, podmanUnavailable, VOLUME_DIR, type LogLine } from '../helpers/podman.js';
 
 const noPodman = podmanUnavailable();
 const noGuest = noPodman ?? guestBuildUnavailable();

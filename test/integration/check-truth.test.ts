@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
 import { cliPath } from '../../harness/launcher-process.js';
-import { allProblemsOf, cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, vmiJson, type CheckJson, type Scene } from './check-fixture.js';
+import { allProblemsOf, cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, vmiJson, type CheckJson, type Scene } from '../helpers/check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
 test.after.always(() => cleanupAll());

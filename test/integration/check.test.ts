@@ -11,7 +11,7 @@ import {
   VM_GID, VM_UID, allProblemsOf, allReasons, attachLoop, blockNode, changed, cleanupAll, directIoWorks, fsVolume, giveToVm,
   mountNoDirectIo, mountTmpfs, qemuImg, scene, snapshot, virtXmlValidate, vmiJson, xmlDisks,
   type CheckJson, type Scene, type XmlDisk,
-} from './check-fixture.js';
+} from '../helpers/check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
 const noValidator = validatorUnavailable();

@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { bootUnavailable, isRoot } from '../../harness/requirements.js';
 import { LauncherRun, sharedCacheDir } from '../../harness/launcher-process.js';
 import { buildTestDisk } from '../../harness/guest-disk.js';
-import { VM_UID, cleanupAll, mountTmpfs, runCli, scene, type CheckJson, type Scene, type VolumeJson } from './check-fixture.js';
+import { VM_UID, cleanupAll, mountTmpfs, runCli, scene, type CheckJson, type Scene, type VolumeJson } from '../helpers/check-fixture.js';
 import { readManifest } from '../../launcher/inspect/read-manifest.js';
 import { resolvePlan } from '../../launcher/plan/resolve-plan.js';
 import { preflight } from '../../launcher/inspect/preflight.js';

@@ -11,7 +11,7 @@ import { loopUnavailable, qemuImgUnavailable, validatorUnavailable } from '../..
 import {
   VM_GID, VM_UID, attachLoop, blockNode, cleanupAll, fsVolume, giveToVm, parseDomain, qemuImg, runCli, scene, virtXmlValidate,
   vmiJson, xmlDisks, type DiskDef, type Scene,
-} from './check-fixture.js';
+} from '../helpers/check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
 const noValidator = validatorUnavailable();

@@ -78,7 +78,7 @@ boot('efi.persistent: the EFI variables survive the pod (two runs), in --nvram-d
 test('efi.persistent without an NVRAM dir: check refuses it (NvramDirMissing)', async (t) => {
   const fx = vmFixture({ name: 'efi-nodir', withDisk: false });
   writeFileSync(fx.vmiPath, efiVmi('efi-nodir', '{ secureBoot: false, persistent: true }', false));
-  const { runCli } = await import('./check-fixture.js');
+  const { runCli } = await import('../helpers/check-fixture.js');
   const args = fx.args('--nvram-dir', join(fx.dir, 'absent')).map((a) => (a === 'run' ? 'check' : a));
   const r = await runCli([...args, '--json']);
   t.is(r.code, 3);

@@ -6,7 +6,7 @@ import { constants, existsSync, mkdirSync, openSync, writeFileSync } from 'node:
 import { cliPath } from '../../harness/launcher-process.js';
 import { join } from 'node:path';
 import { isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
-import { allProblemsOf, cleanupAll, fsVolume, giveToVm, mountTmpfs, qemuImg, runCli, scene, vmiJson, type CheckJson, type Scene } from './check-fixture.js';
+import { allProblemsOf, cleanupAll, fsVolume, giveToVm, mountTmpfs, qemuImg, runCli, scene, vmiJson, type CheckJson, type Scene } from '../helpers/check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
 test.after.always(() => cleanupAll());

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../harness/guest-disk.js';
 import { efiUnavailable, isRoot } from '../../harness/requirements.js';
-import { VM_GID, VM_UID } from './check-fixture.js';
+import { VM_GID, VM_UID } from '../helpers/check-fixture.js';
 
 const VIRSH = '/usr/bin/virsh';
 const goldenDir = join(repoRoot, 'test', 'golden');

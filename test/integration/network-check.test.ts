@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { cliPath, LauncherRun, processesMentioning, sharedCacheDir } from '../../harness/launcher-process.js';
 import { buildTestDisk, chownTree } from '../../harness/guest-disk.js';
 import { bootUnavailable, qemuImgUnavailable } from '../../harness/requirements.js';
-import { cleanupAll, fsVolume, giveToVm, qemuImg, scene, type CheckJson, type Scene } from './check-fixture.js';
+import { cleanupAll, fsVolume, giveToVm, qemuImg, scene, type CheckJson, type Scene } from '../helpers/check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
 test.after.always(() => cleanupAll());

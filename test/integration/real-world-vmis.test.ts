@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LauncherRun, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
 import { readBootCount, repoRoot, sha256 } from '../../harness/guest-disk.js';
 import { bootUnavailable } from '../../harness/requirements.js';
-import { runCli, type CheckJson } from './check-fixture.js';
+import { runCli, type CheckJson } from '../helpers/check-fixture.js';
 
 const skip = bootUnavailable();
 const boot = skip ? test.skip : test.serial;

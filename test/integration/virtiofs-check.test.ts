@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { LauncherRun, processesMentioning, sharedCacheDir } from '../../harness/launcher-process.js';
 import { qemuImgUnavailable } from '../../harness/requirements.js';
-import { allProblemsOf, cleanupAll, fsVolume, giveToVm, qemuImg, scene, type Scene } from './check-fixture.js';
+import { allProblemsOf, cleanupAll, fsVolume, giveToVm, qemuImg, scene, type Scene } from '../helpers/check-fixture.js';
 
 const noQemuImg = qemuImgUnavailable();
 const isRoot = process.getuid?.() === 0;

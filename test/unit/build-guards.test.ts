@@ -2,15 +2,14 @@
 // stage forgot to decide something (an InternalError naming the field, nothing built), and that an absent option
 // leaves no key behind (a key holding undefined would reach the XML writer).
 import test from 'ava';
-import { buildInterfaces } from '../../domain/build-interfaces.js';
-import { buildFilesystems } from '../../domain/build-filesystems.js';
-import { interfaceNode } from '../../domain/interface-xml.js';
-import { addDefaultDisks } from '../../domain/kubevirt-defaults.js';
+import { buildInterfaces } from '../../domain/convert/build-interfaces.js';
+import { buildFilesystems } from '../../domain/convert/build-filesystems.js';
+import { interfaceNode } from '../../domain/libvirt/interface-xml.js';
+import { addDefaultDisks } from '../../domain/manifest/kubevirt-defaults.js';
 import type { Problem } from '../../domain/problem.js';
 import { REASONS } from '../../domain/reasons.js';
-import type { InterfaceSpec } from '../../domain/vmi-networks.js';
-import type { FilesystemSpec } from '../../domain/vmi-filesystems.js';
-import type { ParsedDisk } from '../../domain/vmi-disks.js';
+import type { InterfaceSpec, FilesystemSpec } from '../../domain/model/index.js';
+import type { ParsedDisk } from '../../domain/manifest/vmi-disks.js';
 
 const iface = (extra: Partial<InterfaceSpec> = {}): InterfaceSpec => ({
   name: 'default', field: 'spec.domain.devices.interfaces[0]', binding: 'passt', bindingAsked: 'passtBinding',

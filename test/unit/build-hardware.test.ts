@@ -1,11 +1,11 @@
-// applyHardware through buildDomain (domain/build-hardware.ts): what the domain model holds, including what it must
+// applyHardware through buildDomain (domain/convert/build-hardware.ts): what the domain model holds, including what it must
 // NOT hold (no key set to undefined, no device nobody asked for), every problem word for word, the EFI machine and
 // NVRAM rules, and the I/O thread pool's edges.
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { assignIoThreads } from '../../domain/build-hardware.js';
-import type { Accel, DomainOptions, VolumeFacts } from '../../domain/types.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { assignIoThreads } from '../../domain/convert/build-hardware.js';
+import type { Accel, DomainOptions, VolumeFacts } from '../../domain/model/index.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -1,9 +1,9 @@
-// The two tables of fields that belong to the cluster (domain/cluster-fields.ts): every entry must tell the user
+// The two tables of fields that belong to the cluster (domain/manifest/cluster-fields.ts): every entry must tell the user
 // something. A refusal that reads "needs undefined" or a fix that is empty leaves someone at 3 a.m. with nothing;
 // these check every entry's texts and that the scheduler's fields become notes only when they hold a value.
 import test from 'ava';
-import { clusterFieldProblem, HOTPLUG, NEEDS_CLUSTER, SCHEDULER_FIELDS } from '../../domain/cluster-fields.js';
-import { parseVmi } from '../../domain/vmi.js';
+import { clusterFieldProblem, HOTPLUG, NEEDS_CLUSTER, SCHEDULER_FIELDS } from '../../domain/manifest/cluster-fields.js';
+import { parseVmi } from '../../domain/manifest/index.js';
 
 test('every field that needs the cluster says what it needs, and what to do instead', (t) => {
   const entries = Object.entries(NEEDS_CLUSTER);

@@ -1,7 +1,7 @@
 // The compact form's expansion as a table: which document gets which default, the name taken from the file, and
 // each note word for word (pinned after mutation testing found the name rules and the notes unchecked).
 import test from 'ava';
-import { expandCompactForm, nameFromSource } from '../../domain/compact-form.js';
+import { expandCompactForm, nameFromSource } from '../../domain/manifest/compact-form.js';
 import type { Problem } from '../../domain/problem.js';
 
 const names: Array<[string | undefined, string, string]> = [

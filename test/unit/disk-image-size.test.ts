@@ -1,9 +1,10 @@
 // The size rules for a created or grown disk.img (KubeVirt's pkg/host-disk and ExpandDisks), and the annotations that
 // carry a claim's size and preallocation into the VMI: tables of plain numbers.
 import test from 'ava';
-import { MIB, VOLUME_RESERVE_BYTES, decideCreateSize, decideGrowth, growthChange } from '../../domain/disk-image-size.js';
-import { parseVmi } from '../../domain/vmi.js';
-import type { DiskSpec, VolumeFacts } from '../../domain/types.js';
+import { MIB, decideCreateSize, growthChange } from '../../domain/convert/index.js';
+import { VOLUME_RESERVE_BYTES, decideGrowth } from '../../domain/convert/disk-image-size.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import type { DiskSpec, VolumeFacts } from '../../domain/model/index.js';
 
 const wanted = (mib: number, source = 'hostDisk.capacity') => ({ bytes: mib * MIB, source });
 
@@ -50,7 +51,7 @@ test('growth: to what the volume holds, capped by the claim, never shrinking', (
   t.is(decideGrowth({ virtualSize: 32 * MIB, allocatedSize: 4 * MIB }), undefined, 'a filesystem without a size');
 });
 
-const disk = (extra: Partial<DiskSpec> = {}): DiskSpec => ({ name: 'd', volumeName: 'd', field: 'f', device: 'disk', bus: 'virtio', readonly: false, ...extra });
+const disk = (extra: Partial<DiskSpec> = {}): DiskSpec => ({ name: 'd', volumeName: 'd', field: 'f', device: 'disk', bus: 'virtio', readonly: false, source: { kind: 'pvc', claimName: 'c', readOnly: false }, ...extra });
 const facts = (extra: Partial<VolumeFacts> = {}): VolumeFacts => ({
   volume: 'd', kind: 'filesystem', path: '/v/d/disk.img', virtualSize: 32 * MIB, allocatedSize: 32 * MIB, fullyAllocated: true, directIo: true, filesystemFree: 64 * MIB, ...extra,
 });
@@ -100,7 +101,7 @@ test('annotations: an unknown volume, a bad size, a bad flag and a claim size on
 });
 
 test('a preallocated claim gets no discard even when its image has holes (KubeVirt drops discard=unmap for it)', async (t) => {
-  const { buildDomain } = await import('../../domain/build-domain.js');
+  const { buildDomain } = await import('../../domain/convert/build-domain.js');
   const spec = { name: 'v', namespace: 'n', annotations: {}, labels: {}, cpu: { sockets: 1, cores: 1, threads: 1 }, memoryBytes: 64 * MIB, terminationGracePeriodSeconds: 30 };
   const sparse = facts({ fullyAllocated: false });
   const withAnnotation = buildDomain({ ...spec, disks: [disk({ storage: { mayCreate: true, preallocate: true } })] }, new Map([['d', sparse]]), { accel: 'qemu', consoleLogPath: '/c' });

@@ -1,18 +1,18 @@
 // buildDomain + domainToXml: assertions on the parsed XML structure, not on strings.
 import test from 'ava';
-import { buildDomain, domainName } from '../../domain/build-domain.js';
-import { domainToXml } from '../../domain/domain-xml.js';
-import { parseDomainXml } from './parse-domain-xml.js';
-import { domainUuid, uuidV5 } from '../../domain/uuid.js';
-import { parseVmiText } from '../../domain/vmi.js';
-import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/types.js';
+import { buildDomain, domainName, domainUuid, uuidV5 } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
+import { parseVmiText } from '../../domain/manifest/index.js';
+import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts } from '../../domain/model/index.js';
 
 type Xml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed XML is loosely typed
 
 const opts: DomainOptions = { accel: 'qemu', consoleLogPath: '/var/run/vm/console.log' };
 
 const diskSpec = (name: string, extra: Partial<DiskSpec> = {}): DiskSpec => ({
-  name, volumeName: name, field: `spec.domain.devices.disks[0]`, device: 'disk', bus: 'virtio', readonly: false, ...extra,
+  name, volumeName: name, field: `spec.domain.devices.disks[0]`, device: 'disk', bus: 'virtio', readonly: false,
+  source: { kind: 'pvc', claimName: `${name}-claim`, readOnly: false }, ...extra,
 });
 
 const vm = (disks: DiskSpec[], extra: Partial<VmSpec> = {}): VmSpec => ({
@@ -128,7 +128,7 @@ test('30 virtio disks are vda..vdz, vdaa..vdad', (t) => {
 
 test('names, paths and serials are escaped, and read back unchanged', (t) => {
   const nasty = `/var/data/a&b<c>"d'e.img`;
-  const d = xmlOf(vm([diskSpec('host', { hostDiskPath: nasty })]), factsMap(fileFacts('host', { kind: 'hostDisk', path: nasty })),
+  const d = xmlOf(vm([diskSpec('host', { source: { kind: 'hostDisk', path: nasty, create: false } })]), factsMap(fileFacts('host', { kind: 'hostDisk', path: nasty })),
     { ...opts, consoleLogPath: '/tmp/<log>&.txt' });
   t.is(d.devices.disk[0].source['@_file'], nasty);
   t.is(d.devices.serial[0].source['@_path'], '/tmp/<log>&.txt');

@@ -1,12 +1,13 @@
 // cloudInitNoCloud and cloudInitConfigDrive volumes: every accepted form (plain, base64, Secret, network data), the
 // seed's files as KubeVirt lays them out, its stable instance id, and every refusal with its reason and path.
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
-import { assertRefused, errorsOf } from './refusal-checks.js';
-import { describeSeed, planSeed, seedHostname } from '../../domain/cloud-init-seed.js';
-import { domainUuid } from '../../domain/uuid.js';
-import type { VmSpec } from '../../domain/types.js';
-import { CLOUD_INIT_INLINE_MAX_BYTES, CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/vmi-cloud-init.js';
+import { parseVmi, CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/manifest/index.js';
+import { assertRefused, errorsOf } from '../helpers/refusal-checks.js';
+import { describeSeed, planSeed, domainUuid } from '../../domain/convert/index.js';
+import { seedHostname } from '../../domain/convert/cloud-init-seed.js';
+import type { VmSpec } from '../../domain/model/index.js';
+import { CLOUD_INIT_INLINE_MAX_BYTES } from '../../domain/manifest/vmi-cloud-init.js';
+import { seedOf } from '../helpers/disk-source.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 
@@ -30,7 +31,7 @@ const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 test('userData: the disk is the seed, read-only, on the bus its disk names', (t) => {
   const spec = accepted(base({ userData: '#cloud-config\n' }));
   const disk = spec.disks[1]!;
-  t.like(disk, { volumeName: 'cloudinit', cloudInit: 'noCloud', readonly: true, bus: 'sata' });
+  t.like(disk, { volumeName: 'cloudinit', source: { kind: 'cloudInit', cloudInit: { dataSource: 'noCloud' } }, readonly: true, bus: 'sata' });
   t.like(spec.cloudInit, { volumeName: 'cloudinit', dataSource: 'noCloud', field: 'spec.volumes[1].cloudInitNoCloud' });
   t.deepEqual(spec.cloudInit!.userData, { from: 'inline', data: Buffer.from('#cloud-config\n'), field: 'spec.volumes[1].cloudInitNoCloud.userData' });
 });
@@ -46,7 +47,7 @@ test('secretRef and networkDataSecretRef name the Secret (read by inspect from t
   const spec = accepted(base({ secretRef: { name: 'my-ud' }, networkDataSecretRef: { name: 'my-nd' } }, 'cloudInitConfigDrive'));
   t.deepEqual(spec.cloudInit!.userData, { from: 'secret', secretName: 'my-ud', field: 'spec.volumes[1].cloudInitConfigDrive.secretRef' });
   t.deepEqual(spec.cloudInit!.networkData, { from: 'secret', secretName: 'my-nd', field: 'spec.volumes[1].cloudInitConfigDrive.networkDataSecretRef' });
-  t.is(spec.disks[1]!.cloudInit, 'configDrive');
+  t.is(seedOf(spec.disks[1]!), 'configDrive');
 });
 
 test('network data alone is enough', (t) => {

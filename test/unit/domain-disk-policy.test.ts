@@ -2,8 +2,8 @@
 import test from 'ava';
 import {
   assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, diskSuffix, domainTypeFor, targetPrefix,
-} from '../../domain/disk-policy.js';
-import type { Bus, CacheMode, IoMode, VolumeKind } from '../../domain/types.js';
+} from '../../domain/convert/index.js';
+import type { Bus, CacheMode, IoMode, VolumeKind } from '../../domain/model/index.js';
 
 // [requested, directIo, expected value or reason]
 const cacheTable: Array<[CacheMode | undefined, boolean, CacheMode | `!${string}`]> = [

@@ -5,15 +5,16 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildDomain } from '../../domain/build-domain.js';
-import { domainToXml } from '../../domain/domain-xml.js';
-import type { Accel, DomainOptions, VolumeFacts, VolumeKind } from '../../domain/types.js';
-import type { NetworkOptions } from '../../domain/build-interfaces.js';
-import { parseVmiText } from '../../domain/vmi.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
+import type { Accel, DomainOptions, VolumeFacts, VolumeKind, NetworkOptions } from '../../domain/model/index.js';
+import { parseVmiText } from '../../domain/manifest/index.js';
+import { hostDiskPathOf } from '../helpers/disk-source.js';
+import { SHARED_EXAMPLES, sharedExamplesAbsent, sharedExamplesPresent } from '../helpers/shared-examples.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const goldenDir = `${repo}test/golden/`;
-const sharedExamples = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));
+const sharedExamples = SHARED_EXAMPLES;
 
 /** created: a disk run makes (an emptyDisk, or an overlay on this volume's image) in the ephemeral dir. */
 interface VolumeShape { kind: VolumeKind; sparse?: boolean; noDirectIo?: boolean; created?: 'emptyDisk' | 'overlay' }
@@ -91,7 +92,7 @@ export function goldenXml(c: GoldenCase): string {
   const facts = new Map(parsed.spec.disks.map((d) => {
     const shape = c.volumes[d.volumeName];
     if (!shape) throw new Error(`case ${c.name} gives no volume shape for ${d.volumeName}`);
-    return [d.volumeName, factsFor(d.volumeName, shape, d.hostDiskPath)] as const;
+    return [d.volumeName, factsFor(d.volumeName, shape, hostDiskPathOf(d))] as const;
   }));
   const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log', consoleSocketPath: '/var/run/vm-launcher/console.sock', ...(c.network && { network: c.network }), ...c.opts });
   if (!built.domain) throw new Error(`case ${c.name} builds no domain: ${JSON.stringify(built.problems)}`);
@@ -100,12 +101,9 @@ export function goldenXml(c: GoldenCase): string {
 
 for (const c of GOLDEN_CASES) {
   test(`golden ${c.name}`, (t) => {
-    // KubeVirt's examples live outside the repository (../shared, beside CI's clone): a clone without them (a
-    // user's fresh clone) skips these cases, as kubevirt-examples.test.ts does; a missing file in a present dir fails.
-    if (c.manifest.startsWith(sharedExamples) && !existsSync(sharedExamples)) {
-      t.log(`skipped: ${sharedExamples} does not exist (it lives outside the repository, in ../shared)`);
-      return t.pass();
-    }
+    // KubeVirt's examples live outside the repository (../shared, beside CI's clone): without them these cases fail
+    // unless VM_LAUNCHER_SKIP_SHARED=1 (test/helpers/shared-examples.ts); a missing file in a present dir fails.
+    if (c.manifest.startsWith(sharedExamples) && !sharedExamplesPresent()) return sharedExamplesAbsent(t);
     if (!existsSync(c.manifest)) return t.fail(`${c.manifest} is missing (../shared must sit beside the checkout)`);
     const xml = goldenXml(c);
     const file = `${goldenDir}${c.name}.xml`;

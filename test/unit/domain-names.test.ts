@@ -1,7 +1,7 @@
-// The name rules of domain/names.ts, one table per rule: every row pins an anchor, a character class, a quantifier
+// The name rules of domain/manifest/names.ts, one table per rule: every row pins an anchor, a character class, a quantifier
 // or a length bound that `npm run mutation` could otherwise change without a test failing.
 import test from 'ava';
-import { isDiskSerial, isDns1123Label, isDns1123Subdomain, isUuid } from '../../domain/names.js';
+import { isDiskSerial, isDns1123Label, isDns1123Subdomain, isUuid } from '../../domain/manifest/index.js';
 
 // `unknown`: under mutation a rule may be instrumented as `() => undefined`, which must still compile.
 type Rule = [string, (s: string) => unknown, Array<[string, boolean]>];

@@ -2,16 +2,13 @@
 // addressing, MAC, model, ports) and every refusal with its reason and exact path; the decision tables
 // (addressing, backend, port forwards, socket path) and the domain XML they make.
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
-import { assertRefused } from './refusal-checks.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { domainToXml } from '../../domain/domain-xml.js';
-import {
-  choosePasstBackend, FORWARD_ALL_OPEN_FILES, masqueradeAddressing, passtSocketPath, portForwards,
-} from '../../domain/network-policy.js';
-import type { VolumeFacts } from '../../domain/types.js';
-import type { PortSpec } from '../../domain/vmi-networks.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { assertRefused } from '../helpers/refusal-checks.js';
+import { buildDomain, choosePasstBackend, FORWARD_ALL_OPEN_FILES, passtSocketPath, portForwards } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
+import { masqueradeAddressing } from '../../domain/manifest/masquerade-addressing.js';
+import type { VolumeFacts, PortSpec } from '../../domain/model/index.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseQuantity } from '../../domain/quantity.js';
+import { parseQuantity } from '../../domain/manifest/index.js';
 
 const good: Array<[string | number, number]> = [
   ['128Mi', 128 * 2 ** 20],

@@ -1,7 +1,8 @@
 // What a refused manifest tells the user at 3 a.m.: not only the reason code and field (domain-vmi-refusals pins
 // those) but a message that starts with the field and says what is wrong, and a fix that says what to do.
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { claimOf, hostDiskPathOf } from '../helpers/disk-source.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 
@@ -70,7 +71,7 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'VolumeNameDuplicate', 'spec.volumes[1].name', /^another volume is already named root$/, /every volume a unique name/],
   ['two disks with one boot order', (d) => { disks(d)[0]!['bootOrder'] = 1; disks(d)[1]!['bootOrder'] = 1; },
     'BootOrderDuplicate', 'spec.domain.devices.disks[1].bootOrder', /^disk root already has boot order 1$/, /different bootOrder/],
-  // per-volume storage annotations (domain/volume-storage.ts)
+  // per-volume storage annotations (domain/manifest/volume-storage.ts)
   ['a claim size for a volume no disk uses', (d) => { d['metadata'].annotations = { 'claim-size.vm-launcher.io/nosuch': '1Gi' }; },
     'FieldInvalid', 'metadata.annotations["claim-size.vm-launcher.io/nosuch"]', /^no disk uses a volume named "nosuch"$/,
     /^name a volume of spec.volumes after the \/, e.g. claim-size.vm-launcher.io\/rootdisk$/],
@@ -99,7 +100,7 @@ const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> =
     'FieldNotSupported', 'spec.domain.devices.disks[0].disk.bus', /^usb is not supported$/, /^use one of: virtio, sata, scsi$/],
   ['threads of 0', (d) => { d['spec'].domain.cpu = { threads: 0 }; },
     'FieldInvalid', 'spec.domain.cpu.threads', /^must be an integer >= 1, not 0$/, /whole number >= 1/],
-  // the document itself (domain/vmi.ts)
+  // the document itself (domain/manifest/vmi.ts)
   ['an unsupported apiVersion', (d) => { d['apiVersion'] = 'kubevirt.io/v2'; },
     'ApiVersionUnsupported', 'apiVersion', /^"kubevirt.io\/v2" is not supported$/, /^use apiVersion: kubevirt.io\/v1$/],
   ['no apiVersion', (d) => { delete d['apiVersion']; },
@@ -171,7 +172,7 @@ for (const [what, hostDisk] of acceptedHostDisks) {
     volumes(doc)[1] = { name: 'data', hostDisk };
     const r = parseVmi(doc);
     t.deepEqual(r.problems, []);
-    t.is(r.spec?.disks[1]?.hostDiskPath, '/a/b.img');
+    t.is(r.spec && hostDiskPathOf(r.spec.disks[1]!), '/a/b.img');
   });
 }
 
@@ -259,7 +260,7 @@ for (const [what, volume, expected, inspected] of dataVolumes) {
     const r = parseVmi(doc);
     t.deepEqual(r.problems.map((p) => [p.reason, p.field]), expected);
     t.deepEqual(r.disks?.map((d) => d.name), inspected);
-    if (inspected === undefined) t.is(r.spec?.disks[1]?.claimName, 'c');
+    if (inspected === undefined) t.is(r.spec && claimOf(r.spec.disks[1]!), 'c');
   });
 }
 

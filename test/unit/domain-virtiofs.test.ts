@@ -1,11 +1,11 @@
 // virtiofs shares (spec.domain.devices.filesystems): parsed and paired with their PVC, refused by exact path when
 // they cannot be served, and built into the domain as an externally launched virtiofsd's socket.
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { domainToXml } from '../../domain/domain-xml.js';
-import type { VolumeFacts } from '../../domain/types.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
+import type { VolumeFacts } from '../../domain/model/index.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

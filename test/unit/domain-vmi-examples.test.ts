@@ -2,7 +2,8 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseVmiText } from '../../domain/vmi.js';
+import { parseVmiText } from '../../domain/manifest/index.js';
+import { seedOf } from '../helpers/disk-source.js';
 
 const dir = fileURLToPath(new URL('../../../examples/vmi/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -39,5 +40,5 @@ test('the Debian example: a masquerade NIC forwarding SSH, a NoCloud seed on its
   const { spec } = parseVmiText(readFileSync(dir + 'vmi-debian-ssh.yaml', 'utf8'));
   t.like(spec?.interfaces?.[0], { name: 'default', binding: 'masquerade', ports: [{ name: 'ssh', protocol: 'tcp', port: 22 }] });
   t.like(spec?.cloudInit, { volumeName: 'cloudinit', dataSource: 'noCloud' });
-  t.deepEqual(spec?.disks.map((d) => [d.volumeName, d.cloudInit, d.readonly]), [['rootdisk', undefined, false], ['cloudinit', 'noCloud', true]]);
+  t.deepEqual(spec?.disks.map((d) => [d.volumeName, seedOf(d), d.readonly]), [['rootdisk', undefined, false], ['cloudinit', 'noCloud', true]]);
 });

@@ -1,6 +1,6 @@
 // Every refusal: its reason code and the exact manifest path it points at. Each row changes a valid VMI.
 import test from 'ava';
-import { parseVmi, parseVmiText } from '../../domain/vmi.js';
+import { parseVmi, parseVmiText } from '../../domain/manifest/index.js';
 import { ALL_REASONS as DOMAIN_REASON_CODES } from '../../domain/reasons.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
@@ -162,7 +162,7 @@ const cases: Array<[string, (d: Doc) => void, Array<[string, string]>]> = [
     [['FieldInvalid', 'spec.template.metadata']]],
   ['VirtualMachine template labels that are not a map', (d) => { d['kind'] = 'VirtualMachine'; d['spec'] = { template: { metadata: { labels: 'x' }, spec: d['spec'] } }; },
     [['FieldInvalid', 'spec.template.metadata.labels']]],
-  // the document's own fields (domain/vmi.ts)
+  // the document's own fields (domain/manifest/vmi.ts)
   ['an unsupported kind (nothing else is read)', (d) => { d['kind'] = 'Pod'; d['spec'] = { containers: [] }; d['metadata'] = { name: 'Bad_Name' }; },
     [['KindUnsupported', 'kind']]],
   ['metadata that is not an object', (d) => { d['metadata'] = 'vm1'; }, [['FieldInvalid', 'metadata'], ['FieldMissing', 'metadata.name']]],

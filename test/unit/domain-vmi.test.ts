@@ -1,7 +1,8 @@
 // The manifest forms vm-launcher accepts, and what VmSpec each becomes.
 import test from 'ava';
-import { parseVmi, parseVmiText } from '../../domain/vmi.js';
-import type { VmSpec } from '../../domain/types.js';
+import { parseVmi, parseVmiText } from '../../domain/manifest/index.js';
+import type { VmSpec } from '../../domain/model/index.js';
+import { claimOf } from '../helpers/disk-source.js';
 
 const MiB = 2 ** 20;
 
@@ -72,12 +73,13 @@ status:
     disks: [
       {
         name: 'rootdisk', volumeName: 'rootdisk', field: 'spec.domain.devices.disks[0]', device: 'disk', bus: 'virtio',
-        readonly: false, bootOrder: 1, serial: 'root-01', cache: 'writeback', io: 'threads', claimName: 'root-claim',
+        readonly: false, bootOrder: 1, serial: 'root-01', cache: 'writeback', io: 'threads', source: { kind: 'pvc', claimName: 'root-claim', readOnly: false },
         storage: { mayCreate: true, preallocate: false },
       },
-      { name: 'data', volumeName: 'data', field: 'spec.domain.devices.disks[1]', device: 'disk', bus: 'scsi', readonly: true, claimName: 'data-claim', storage: { mayCreate: false, preallocate: false } },
-      { name: 'iso', volumeName: 'iso', field: 'spec.domain.devices.disks[2]', device: 'cdrom', bus: 'sata', readonly: true, bootOrder: 2, claimName: 'iso-claim', storage: { mayCreate: false, preallocate: false } },
-      { name: 'host', volumeName: 'host', field: 'spec.domain.devices.disks[3]', device: 'disk', bus: 'sata', readonly: false, hostDiskPath: '/var/data/disk.img',
+      { name: 'data', volumeName: 'data', field: 'spec.domain.devices.disks[1]', device: 'disk', bus: 'scsi', readonly: true, source: { kind: 'pvc', claimName: 'data-claim', readOnly: false }, storage: { mayCreate: false, preallocate: false } },
+      { name: 'iso', volumeName: 'iso', field: 'spec.domain.devices.disks[2]', device: 'cdrom', bus: 'sata', readonly: true, bootOrder: 2, source: { kind: 'pvc', claimName: 'iso-claim', readOnly: true }, storage: { mayCreate: false, preallocate: false } },
+      { name: 'host', volumeName: 'host', field: 'spec.domain.devices.disks[3]', device: 'disk', bus: 'sata', readonly: false,
+        source: { kind: 'hostDisk', path: '/var/data/disk.img', create: true, capacityBytes: 1024 * MiB },
         storage: { mayCreate: true, size: { bytes: 1024 * MiB, source: 'hostDisk.capacity' }, preallocate: false } },
     ],
   });
@@ -167,7 +169,7 @@ spec:
     - { name: rootdisk, persistentVolumeClaim: my-claim }
     - { name: datadisk, persistentVolumeClaim: { claimName: other } }
 `);
-  t.deepEqual(spec.disks.map((d) => [d.name, d.volumeName, d.claimName, d.bus]), [
+  t.deepEqual(spec.disks.map((d) => [d.name, d.volumeName, claimOf(d), d.bus]), [
     ['root', 'rootdisk', 'my-claim', 'virtio'],
     ['data', 'datadisk', 'other', 'sata'],
   ]);

@@ -1,9 +1,9 @@
 // Files libvirt and the launcher name after the VMI (domain/file-name-limits.ts): a legal Kubernetes name that makes
 // one of them longer than 255 bytes is refused at check with the exact limit (issue 21; measured with libvirt 9.0).
 import test from 'ava';
-import { fileNameProblems } from '../../domain/file-name-limits.js';
-import { defaultHardware } from '../../domain/hardware.js';
-import type { HardwareSpec } from '../../domain/hardware.js';
+import { fileNameProblems } from '../../domain/convert/file-name-limits.js';
+import { defaultHardware } from '../../domain/model/hardware.js';
+import type { HardwareSpec } from '../../domain/model/hardware.js';
 
 const hw = (over: Partial<HardwareSpec> = {}, firmware: Partial<HardwareSpec['firmware']> = {}): HardwareSpec => {
   const d = defaultHardware();

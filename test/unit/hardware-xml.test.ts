@@ -1,8 +1,8 @@
-// The XML nodes of the hardware beyond disks (domain/hardware-xml.ts), called directly: each optional element is
+// The XML nodes of the hardware beyond disks (domain/libvirt/hardware-xml.ts), called directly: each optional element is
 // there exactly when the model holds it (no element, and no key holding undefined, otherwise), with libvirt's names.
 import test from 'ava';
-import { clockNode, cpuNode, extraDeviceNodes, featuresNode, osNode } from '../../domain/hardware-xml.js';
-import type { Domain } from '../../domain/domain-model.js';
+import { clockNode, cpuNode, extraDeviceNodes, featuresNode, osNode } from '../../domain/libvirt/hardware-xml.js';
+import type { Domain } from '../../domain/libvirt/index.js';
 
 test('hardware XML <os>: BIOS is type alone; EFI carries its features, NVRAM, SMBIOS mode and useserial only when set', (t) => {
   t.deepEqual(osNode({ arch: 'x86_64', type: 'hvm' }), { type: { '@_arch': 'x86_64', '#text': 'hvm' } });

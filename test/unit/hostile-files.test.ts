@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { readTrusted, writeFileSafely } from '../../launcher/common/safe-files.js';
-import { longTimeout, MAX_TIMER_MS } from '../../hooks/index.js';
+import { longTimeout, MAX_TIMER_MS } from '../../common/long-timer.js';
 import { RuntimeDir } from '../../launcher/stack/runtime-dir.js';
 import { runtimeLayout } from '../../launcher/plan/runtime-layout.js';
 import { isRoot } from '../../harness/requirements.js';

@@ -1,17 +1,16 @@
 // KubeVirt's own example manifests (kept unchanged in ../shared/kubevirt-examples): each is either accepted and
 // built into a domain, or refused with exactly the field paths pinned here.
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseVmiText } from '../../domain/vmi.js';
-import { startRefusals } from '../../domain/vm-run-strategy.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { domainToXml } from '../../domain/domain-xml.js';
-import { parseDomainXml } from './parse-domain-xml.js';
-import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/types.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseVmiText, startRefusals } from '../../domain/manifest/index.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { domainToXml } from '../../domain/libvirt/index.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
+import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
+import { hostDiskPathOf } from '../helpers/disk-source.js';
+import { SHARED_EXAMPLES, sharedExamplesAbsent, sharedExamplesPresent } from '../helpers/shared-examples.js';
 
-// dist/test/unit/ -> dist/test -> dist -> repo -> its parent, where shared/ lives.
-const examplesDir = fileURLToPath(new URL('../../../../shared/kubevirt-examples/', import.meta.url));
+const examplesDir = SHARED_EXAMPLES;
 
 type Expectation =
   /** Built into a domain; `halted`: a VirtualMachine whose runStrategy check and run refuse (VmHalted). */
@@ -51,19 +50,16 @@ const expectations: Record<string, Expectation> = {
 /** Facts a launcher could have found for each disk's volume. */
 function syntheticFacts(spec: VmSpec, kind: VolumeKind): Map<string, VolumeFacts> {
   return new Map(spec.disks.map((d): [string, VolumeFacts] => {
-    const path = d.hostDiskPath ?? (kind === 'block' ? `/dev/${d.volumeName}` : `/var/run/kubevirt-private/vmi-disks/${d.volumeName}/disk.img`);
+    const path = hostDiskPathOf(d) ?? (kind === 'block' ? `/dev/${d.volumeName}` : `/var/run/kubevirt-private/vmi-disks/${d.volumeName}/disk.img`);
     return [d.volumeName, { volume: d.volumeName, kind, path, fullyAllocated: kind === 'block', directIo: true }];
   }));
 }
 
-const present = existsSync(examplesDir);
+const present = sharedExamplesPresent();
 const files = present ? readdirSync(examplesDir).filter((f) => f.endsWith('.yaml')).sort() : [];
 
 if (!present) {
-  test('KubeVirt examples', (t) => {
-    t.log(`skipped: ${examplesDir} does not exist (it lives outside the repository, in ../shared)`);
-    t.pass();
-  });
+  test('KubeVirt examples', (t) => sharedExamplesAbsent(t));
 }
 
 if (present) {

@@ -1,7 +1,7 @@
 // flowDepth: the [ / { nesting a manifest's text asks of the YAML parser, counted before parsing (manifest-limits.ts).
 // Each row is a case the scan must get right: quotes, escapes, comments and stray closers all change the count.
 import test from 'ava';
-import { flowDepth, MAX_FLOW_DEPTH } from '../../domain/manifest-limits.js';
+import { flowDepth, MAX_FLOW_DEPTH } from '../../domain/manifest/manifest-limits.js';
 
 // [text, deepest nesting outside strings and comments, why]
 const depthTable: Array<[string, number, string]> = [

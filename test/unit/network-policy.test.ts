@@ -1,12 +1,13 @@
-// domain/network-policy.ts called directly, at the edges the main table (domain-network.test.ts) leaves open, found
+// domain/convert/network-policy.ts (and manifest/masquerade-addressing.ts) called directly, at the edges the main table (domain-network.test.ts) leaves open, found
 // by mutation testing: the VM network CIDR's bounds (255 in an octet, /0, /30 to /33, networks that are not unicast, text around the CIDR) with
 // every refusal word for word, the passt backend choice with its reason (`why`) and refusals word for word, the
 // --passt-mode values, and when every port is forwarded.
 import test from 'ava';
 import {
-  choosePasstBackend, forwardsAll, masqueradeAddressing, PASST_MODES, type LibvirtPasstSupport, type PasstMode,
-} from '../../domain/network-policy.js';
-import type { InterfaceModel, PortSpec } from '../../domain/vmi-networks.js';
+  choosePasstBackend, forwardsAll, PASST_MODES, type LibvirtPasstSupport, type PasstMode,
+} from '../../domain/convert/index.js';
+import { masqueradeAddressing } from '../../domain/manifest/masquerade-addressing.js';
+import type { InterfaceModel, PortSpec } from '../../domain/model/index.js';
 
 // ---------------------------------------------------------------------------------------------- the VM network CIDR
 const CIDR_FIX = 'write an IPv4 CIDR with room for a gateway and the guest, such as 10.0.2.0/24 (at most /30)';

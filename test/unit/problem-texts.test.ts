@@ -1,10 +1,10 @@
 // problem() and fail(), the one way problems are made, and the run-strategy problems, word for word: severity and
 // default fix come from the catalogue, a given fix wins, and a reason without a fix leaves no fix key.
 import test from 'ava';
-import { fail, LauncherError, problem } from '../../domain/problem.js';
+import { fail, LauncherError, problem, type Problem } from '../../domain/problem.js';
 import { REASONS } from '../../domain/reasons.js';
-import { readRunStrategy, startRefusals } from '../../domain/vm-run-strategy.js';
-import type { Problem } from '../../domain/problem.js';
+import { readRunStrategy } from '../../domain/manifest/vm-run-strategy.js';
+import { startRefusals } from '../../domain/manifest/index.js';
 
 test('problem-texts › a problem gets its severity and fix from the catalogue', (t) => {
   t.deepEqual(problem('VmHalted', 'm', { field: 'spec.x' }), {

@@ -1,10 +1,10 @@
-// emptyDisk and ephemeral volumes (domain/vmi-created-disks.ts) read by parseEmptyDisk and parseEphemeral
+// emptyDisk and ephemeral volumes (domain/manifest/vmi-created-disks.ts) read by parseEmptyDisk and parseEphemeral
 // directly: a source that is not an object, a capacity that is missing, null, of the wrong type or below 1Mi, a
 // missing or null persistentVolumeClaim, every problem word for word (with its volume), and when the PVC parser
 // is asked at all.
 import test from 'ava';
-import { parseEmptyDisk, parseEphemeral } from '../../domain/vmi-created-disks.js';
-import type { Obj, Problems } from '../../domain/manifest-reader.js';
+import { parseEmptyDisk, parseEphemeral } from '../../domain/manifest/vmi-created-disks.js';
+import type { Obj, Problems } from '../../domain/manifest/manifest-reader.js';
 
 const V = 'spec.volumes[1]';
 const CAP = `${V}.emptyDisk.capacity`;

@@ -1,9 +1,9 @@
-// A disk's extras (domain/vmi-disk-extras.ts) read by parseDiskExtras directly: blockSize.custom at its bounds
+// A disk's extras (domain/manifest/vmi-disk-extras.ts) read by parseDiskExtras directly: blockSize.custom at its bounds
 // (512 and 2 MiB, powers of two, physical at least logical), missing versus null versus a wrong value, matchVolume,
 // and every problem word for word; which keys are set only when given (blockSize, discardGranularity).
 import test from 'ava';
-import { parseDiskExtras } from '../../domain/vmi-disk-extras.js';
-import type { Problems } from '../../domain/manifest-reader.js';
+import { parseDiskExtras } from '../../domain/manifest/vmi-disk-extras.js';
+import type { Problems } from '../../domain/manifest/manifest-reader.js';
 
 const D = 'spec.domain.devices.disks[0]';
 const C = `${D}.blockSize.custom`;

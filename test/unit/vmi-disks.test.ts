@@ -1,9 +1,9 @@
-// spec.domain.devices.disks (domain/vmi-disks.ts) at its edges: a name that is empty, null or of the wrong type,
+// spec.domain.devices.disks (domain/manifest/vmi-disks.ts) at its edges: a name that is empty, null or of the wrong type,
 // CD-ROM buses and read-only, the defaults a bare disk gets, and the texts of its problems word for word.
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
-import { parseDisks } from '../../domain/vmi-disks.js';
-import type { Problems } from '../../domain/manifest-reader.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { parseDisks } from '../../domain/manifest/vmi-disks.js';
+import type { Problems } from '../../domain/manifest/manifest-reader.js';
 
 const D = 'spec.domain.devices.disks[0]';
 const vmi = (disk: unknown, volume: Record<string, unknown> = { name: 'root', persistentVolumeClaim: { claimName: 'root' } }) => ({

@@ -1,8 +1,8 @@
-// spec.domain's memory and machine (domain/vmi-domain.ts) at their edges: where the bytes come from and which field
+// spec.domain's memory and machine (domain/manifest/vmi-domain.ts) at their edges: where the bytes come from and which field
 // a problem names, the limit's boundary, null as absent, and no key holding undefined in what parseDomain returns.
 import test from 'ava';
-import { parseDomain } from '../../domain/vmi-domain.js';
-import type { Problems } from '../../domain/manifest-reader.js';
+import { parseDomain } from '../../domain/manifest/vmi-domain.js';
+import type { Problems } from '../../domain/manifest/manifest-reader.js';
 
 const parse = (domain: Record<string, unknown>) => {
   const problems: Problems = [];

@@ -1,9 +1,9 @@
 // spec.domain.firmware read by parseFirmware directly: the serial's bounds, every problem word for word, which
 // values are set only when asked (useSerial, persistent), the secure-boot default note, and when SMM is required.
 import test from 'ava';
-import { checkSecureBoot, parseFirmware } from '../../domain/vmi-firmware.js';
-import type { Problems } from '../../domain/manifest-reader.js';
-import type { FeaturesSpec, FirmwareSpec } from '../../domain/hardware.js';
+import { checkSecureBoot, parseFirmware } from '../../domain/manifest/vmi-firmware.js';
+import type { Problems } from '../../domain/manifest/manifest-reader.js';
+import type { FeaturesSpec, FirmwareSpec } from '../../domain/model/index.js';
 
 const P = 'spec.domain.firmware';
 const parse = (firmware: Record<string, unknown>) => {

@@ -1,13 +1,12 @@
 // Devices, features, clock, CPU model, I/O threads, disk extras, firmware and SMBIOS: each field's accepted forms
 // (what the domain gets) and its refusals (reason and path).
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
-import { buildDomain } from '../../domain/build-domain.js';
-import { assignIoThreads } from '../../domain/build-hardware.js';
-import { domainToXml } from '../../domain/domain-xml.js';
-import type { Domain } from '../../domain/domain-model.js';
-import type { Accel, VmSpec, VolumeFacts } from '../../domain/types.js';
-import { parseDomainXml } from './parse-domain-xml.js';
+import { parseVmi } from '../../domain/manifest/index.js';
+import { buildDomain } from '../../domain/convert/index.js';
+import { assignIoThreads } from '../../domain/convert/build-hardware.js';
+import { domainToXml, type Domain } from '../../domain/libvirt/index.js';
+import type { Accel, VmSpec, VolumeFacts } from '../../domain/model/index.js';
+import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 

@@ -1,7 +1,7 @@
-// Pairing disks with volumes (domain/vmi-match.ts) at its edges: duplicate names word for word (a volume's names the
+// Pairing disks with volumes (domain/manifest/vmi-match.ts) at its edges: duplicate names word for word (a volume's names the
 // volume, a disk's does not), which sources make a read-only disk, and no storage size out of nothing.
 import test from 'ava';
-import { parseVmi } from '../../domain/vmi.js';
+import { parseVmi } from '../../domain/manifest/index.js';
 
 const vmi = (disks: unknown[], volumes: unknown[]) => ({
   apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1', namespace: 'ns' },

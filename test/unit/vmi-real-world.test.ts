@@ -4,11 +4,10 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../harness/guest-disk.js';
-import { parseVmi, parseVmiText } from '../../domain/vmi.js';
-import { startRefusals } from '../../domain/vm-run-strategy.js';
-import { COMPACT_DEFAULT_MEMORY, nameFromSource } from '../../domain/compact-form.js';
-import { parseQuantity } from '../../domain/quantity.js';
+import { parseVmi, parseVmiText, startRefusals, parseQuantity } from '../../domain/manifest/index.js';
+import { COMPACT_DEFAULT_MEMORY, nameFromSource } from '../../domain/manifest/compact-form.js';
 import type { Problem } from '../../domain/problem.js';
+import { claimOf } from '../helpers/disk-source.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 
@@ -43,7 +42,7 @@ test('the seed example passes, with each default it needs shown as a note', (t) 
   ]);
   t.regex(problems[0]!.message, /my-vm .*file name my-vm\.yaml/);
   t.like(spec, { name: 'my-vm', namespace: 'default', memoryBytes: parseQuantity(COMPACT_DEFAULT_MEMORY), cpu: { sockets: 1, cores: 1, threads: 1 } });
-  t.deepEqual(spec!.disks.map((d) => [d.name, d.volumeName, d.claimName, d.bus, d.device]), [['root-disk', 'my-fs-store', 'my-fs-claim', 'virtio', 'disk']]);
+  t.deepEqual(spec!.disks.map((d) => [d.name, d.volumeName, claimOf(d), d.bus, d.device]), [['root-disk', 'my-fs-store', 'my-fs-claim', 'virtio', 'disk']]);
 });
 
 test('the compact form: a name from the file when usable, else the fixed default', (t) => {
@@ -232,7 +231,7 @@ test('emptyDisk: its capacity, rounded down to a whole MiB as KubeVirt does', (t
   doc['spec'].domain.devices.disks.push({ name: 'scratch', disk: { bus: 'sata' } }, { name: 'odd' });
   const { spec, problems } = parseVmi(doc);
   t.deepEqual(problems, []);
-  t.deepEqual(spec?.disks.slice(1).map((d) => [d.name, d.bus, d.created, d.claimName]), [
+  t.deepEqual(spec?.disks.slice(1).map((d) => [d.name, d.bus, d.source, claimOf(d)]), [
     ['scratch', 'sata', { kind: 'emptyDisk', capacityBytes: 2 * 2 ** 30 }, undefined],
     ['odd', 'virtio', { kind: 'emptyDisk', capacityBytes: 5 * 2 ** 20 }, undefined],
   ]);
@@ -243,7 +242,7 @@ test('ephemeral: the PVC that backs the overlay', (t) => {
   doc['spec'].volumes[0] = { name: 'rootdisk', ephemeral: { persistentVolumeClaim: { claimName: 'golden', readOnly: true } } };
   const { spec, problems } = parseVmi(doc);
   t.deepEqual(problems, []);
-  t.like(spec?.disks[0], { name: 'rootdisk', claimName: 'golden', created: { kind: 'ephemeral' }, readonly: false });
+  t.like(spec?.disks[0], { name: 'rootdisk', source: { kind: 'ephemeral', claimName: 'golden' }, readonly: false });
 });
 
 const createdRefusals: Array<[string, Doc, Array<[string, string]>]> = [
