@@ -11,7 +11,7 @@ const IO = ['node:fs*', 'node:child_process', 'execa', 'node:net', 'dbus-next', 
 const INSIDE_DOMAIN = ['**/domain/*/*', '!**/domain/*/index.js'];
 
 // As root, the launcher must never create, open, chown or remove by path inside a directory another user can write
-// (docs/threat-model.md). launcher/common/user-dir.ts (by descriptor), safe-files.ts (fresh names, O_PATH checks) and
+// (docs/threat-model.md). launcher/common/user-dir.ts (by descriptor), private-dir.ts (the launcher's own 0700 dir, by descriptor), safe-files.ts (fresh names, O_PATH checks) and
 // remove-as.ts (as the owner), verified-socket.ts (O_PATH, checked, connected through the descriptor) are the ways to do it; any other file that calls these by path says, on the import,
 // why the directory it acts in is not another user's.
 const FS_BY_PATH = 'mkdir|mkdtemp|chown|lchown|chmod|lchmod|rm|rmdir|unlink|rename|link|symlink|writeFile|appendFile|copyFile|cp|truncate|open|createWriteStream|utimes|lutimes';
@@ -53,7 +53,7 @@ export default tseslint.config(
   forbid(['launcher/plan/**/*.ts'], ['../cli/*', '../run/*', '../stack/*', '../inspect/*', ...INSIDE_DOMAIN]),
   forbid(['launcher/common/**/*.ts'], ['../cli/*', '../run/*', '../stack/*', '../inspect/*', '../plan/*', ...INSIDE_DOMAIN]),
   { files: ['launcher/**/*.ts', 'hooks/**/*.ts'], rules: FS_RULE },
-  { files: ['launcher/common/user-dir.ts', 'launcher/common/safe-files.ts', 'launcher/common/remove-as.ts', 'launcher/common/verified-socket.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['launcher/common/user-dir.ts', 'launcher/common/private-dir.ts', 'launcher/common/safe-files.ts', 'launcher/common/remove-as.ts', 'launcher/common/verified-socket.ts'], rules: { 'no-restricted-syntax': 'off' } },
   forbid(['bench/**/*.ts'], ['../test/*', ...INSIDE_DOMAIN]),
   forbid(['harness/**/*.ts'], ['../test/*', '../bench/*', ...INSIDE_DOMAIN]),
 );

@@ -103,6 +103,27 @@ export function processesMentioning(marker: string): number[] {
   return pids;
 }
 
+/** The direct children of `pid` named `comm` (Linux lists a thread's children in /proc). */
+export function childrenNamed(pid: number, comm: string): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+      .filter((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm; } catch { return false; } });
+  } catch {
+    return [];
+  }
+}
+
+/** Waits for a child `comm` of `pid` and stops it (SIGSTOP): it now takes as long as the test likes. */
+export async function freezeChild(pid: number, comm: string, timeoutMs: number): Promise<number> {
+  const giveUp = Date.now() + timeoutMs;
+  while (Date.now() < giveUp) {
+    const [c] = childrenNamed(pid, comm);
+    if (c) { process.kill(c, 'SIGSTOP'); return c; }
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`no ${comm} child of ${pid} within ${timeoutMs} ms`);
+}
+
 export interface VmFixture {
   dir: string;
   volumesDir: string;

@@ -13,7 +13,7 @@ export const OWNER_MARKER_NAME = 'vm-launcher.owner';
  */
 export const RUNTIME_DIR_NAMES = [
   OWNER_MARKER_NAME, 'status.json', 'console.log', 'console.log.1', 'console.sock', 'serial0.sock', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
-  'home', 'run', 'config', 'logs', 'cache', 'cloud-init', 'virtiofs',
+  'home', 'run', 'config', 'logs', 'cache', 'cloud-init', 'seed-staging', 'virtiofs',
 ] as const;
 
 export interface RuntimeLayout {
@@ -40,6 +40,8 @@ export interface RuntimeLayout {
   logsDir: string;
   /** cloud-init seeds: `<seedDir>/<volume>.iso`, built by run as the VM user. */
   seedDir: string;
+  /** The seed's files before xorrisofs reads them: the launcher's own (0700), made before the hand-over (common/private-dir.ts). */
+  seedStaging: string;
   /** passt's own log (it runs daemonized, so it has no stderr to follow). */
   passtLog: string;
   /** The sockets of the launcher's virtiofsd processes: `<virtiofsDir>/<volume>.sock`. */
@@ -71,6 +73,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     qemuPidDir: join(xdgRuntime, 'libvirt', 'qemu', 'run'),
     logsDir: join(root, 'logs'),
     seedDir: join(root, 'cloud-init'),
+    seedStaging: join(root, 'seed-staging'),
     passtLog: join(root, 'logs', 'passt.log'),
     virtiofsDir: join(root, 'virtiofs'),
     cacheDir,

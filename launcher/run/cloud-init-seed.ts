@@ -1,14 +1,15 @@
 // Builds the cloud-init seed `check` planned: the files in a private staging dir, then an ISO9660 image with Joliet
 // and Rock Ridge by Debian's xorrisofs (KubeVirt's own tool and options), as the VM user, under a timeout, in the
 // runtime dir (removed at exit with everything else). QEMU attaches it read-only.
-// The runtime dir is the VM user's: a root launcher writes the files in a staging dir of its own (mkdtemp, 0700),
-// hands the finished tree over, and lets the VM user build the ISO into the seed dir the launcher created before
-// the runtime dir was handed over (stack/runtime-dir.ts). No path the VM user can change is written to by root.
-// eslint-disable-next-line no-restricted-syntax -- the staging dir is the launcher's own mkdtemp; the seed dir is made before the runtime dir is handed over (mkdir never follows a last link)
-import { chown, mkdir, mkdtemp, open, stat, writeFile } from 'node:fs/promises';
+// User data can hold secrets, so the staging dir is in the runtime dir too (0700, never in /tmp): a launcher killed
+// with SIGKILL leaves it where the next launcher removes it as a dead launcher's leftover. The runtime dir is the VM
+// user's: the staging dir is the launcher's own, made before the hand-over and written through its descriptor
+// (common/private-dir.ts), then handed over, and the VM user builds the ISO into the seed dir the launcher created
+// before the hand-over (stack/runtime-dir.ts). No path the VM user can change is written to by root.
+// eslint-disable-next-line no-restricted-syntax -- the seed dir is made before the runtime dir is handed over (mkdir never follows a last link)
+import { mkdir, open, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { fail } from '../../domain/problem.js';
@@ -17,28 +18,22 @@ import type { SeedPlan } from '../../domain/convert/index.js';
 import type { RunAs } from '../common/run-as.js';
 import { removeAs } from '../common/remove-as.js';
 import { chownFd } from '../common/safe-files.js';
+import type { PrivateDir } from '../common/private-dir.js';
 
-/** `signal` (the launcher's shutdown) stops xorrisofs at once: Aborted, the staging and any partial ISO removed. */
-export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeoutMs: number, signal?: AbortSignal): Promise<{ path: string; ms: number; bytes: number }> {
+/**
+ * `staging`: the launcher's private dir for the seed's files (one use: it is removed afterwards, whatever happens).
+ * `signal` (the launcher's shutdown) stops xorrisofs at once: Aborted, the staging and any partial ISO removed.
+ */
+export async function buildSeed(seed: SeedPlan, staging: PrivateDir, runAs: RunAs | undefined, timeoutMs: number, signal?: AbortSignal): Promise<{ path: string; ms: number; bytes: number }> {
   const t0 = performance.now();
-  const own = async (p: string) => { if (runAs) await chown(p, runAs.uid, runAs.gid); };
-  // Private: user data may hold secrets. Written where only root (or the launcher's own user) can reach, then given
-  // to the VM user, the staging dir itself last.
   const seedDir = dirname(seed.path);
   await ensureSeedDir(seedDir, runAs);
-  const staging = await mkdtemp(join(tmpdir(), `vml-seed-${seed.volume}-`));
+  let handedOver = false;
   try {
-    for (const f of seed.files) {
-      const file = join(staging, f.path);
-      for (let d = dirname(file); d !== staging; d = dirname(d)) {
-        await mkdir(d, { recursive: true, mode: 0o700 });
-        await own(d);
-      }
-      await writeFile(file, f.data, { mode: 0o600, flag: 'wx' });
-      await own(file);
-    }
-    await own(staging);
-    const r = await execa('xorrisofs', ['-output', seed.path, '-volid', seed.label, '-joliet', '-rock', '-partition_cyl_align', 'on', staging], {
+    for (const f of seed.files) await staging.writeFile(f.path, f.data);
+    await staging.handOver(runAs);
+    handedOver = true;
+    const r = await execa('xorrisofs', ['-output', seed.path, '-volid', seed.label, '-joliet', '-rock', '-partition_cyl_align', 'on', staging.path], {
       reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', all: true, stdin: 'ignore', cwd: seedDir,
       env: { PATH: SYSTEM_PATH, LC_ALL: 'C' }, extendEnv: false,
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
@@ -53,7 +48,10 @@ export async function buildSeed(seed: SeedPlan, runAs: RunAs | undefined, timeou
     const { size } = await stat(seed.path);
     return { path: seed.path, ms: Math.round(performance.now() - t0), bytes: size };
   } finally {
-    await removeAs([staging], runAs).catch(() => undefined);
+    // Still the launcher's: emptied through its descriptor; the VM user's: removed by the VM user.
+    if (!handedOver) await staging.empty().catch(() => undefined);
+    await staging.close();
+    if (handedOver) await removeAs([staging.path], runAs).catch(() => undefined);
   }
 }
 

@@ -196,7 +196,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   const recordRaw = () => { ran = true; return recordBootedRaw(c.identities, readonlyVolumes, c.plan.runAs.value, logger); };
 
   const makeSeed = async (seed: SeedPlan) => {
-    const built = await buildSeed(seed, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs, signals.abort.signal);
+    const built = await buildSeed(seed, c.rd.seedStaging, c.plan.runAs.value, c.plan.cloudInit.seedTimeoutMs, signals.abort.signal);
     timings.seedMs = built.ms;
     logger.info({ reason: 'CloudInitSeedBuilt', volume: seed.volume, path: built.path, bytes: built.bytes, ms: built.ms, instanceId: seed.instanceId }, describeSeed(seed));
   };

@@ -18,6 +18,7 @@ import { busConfig, qemuConf } from './config-files.js';
 import { runtimeDirLengthProblem } from '../plan/runtime-dir-length.js';
 import { launcherAlive, markerForThisProcess, readMarker, writeMarker, type OwnerMarker } from './ownership-marker.js';
 import { leftovers, stopLeftovers } from './leftovers.js';
+import { PrivateDir } from '../common/private-dir.js';
 
 export { MAX_RUNTIME_DIR_LENGTH } from '../plan/runtime-dir-length.js';
 
@@ -43,6 +44,8 @@ export class RuntimeDir {
     private readonly runAs: RunAs | undefined,
     /** Each daemon's log file, created before the hand-over. */
     readonly logFiles: ReadonlyMap<string, FileHandle>,
+    /** The cloud-init seed's staging dir: the launcher's own, held by descriptor (run/cloud-init-seed.ts). */
+    readonly seedStaging: PrivateDir,
   ) {}
 
   /**
@@ -56,6 +59,7 @@ export class RuntimeDir {
     await clearDeadLaunchersNames(l, runAs, logger);
     const dir = await takeOwnership(l.root);
     let logFiles = new Map<string, FileHandle>();
+    let staging: PrivateDir | undefined;
     try {
       const left = await readdir(l.root);
       if (left.length > 0) refuse('RuntimeDirNotEmpty', `runtime dir ${l.root} holds ${listed(left)}, which vm-launcher did not create`);
@@ -66,7 +70,9 @@ export class RuntimeDir {
       await writeFileSafely(layout.busConfig, busConfig(layout.busSocket, uids));
       await writeFileSafely(layout.qemuConf, qemuConf());
       for (const name of DAEMON_NAMES) logFiles.set(name, await createExclusive(join(layout.logsDir, `${name}.log`), 0o644, true));
-      const rd = new RuntimeDir(layout, runAs, logFiles);
+      // Not handed over: the launcher writes the seed's files (user data: secrets) there through its descriptor.
+      staging = await PrivateDir.create(layout.seedStaging);
+      const rd = new RuntimeDir(layout, runAs, logFiles, staging);
       await writeMarker(layout.ownerMarker, rd.marker);
       if (runAs) {
         // Hand-over, children first: the VM user can reach nothing before the top directory is its own.
@@ -78,8 +84,10 @@ export class RuntimeDir {
         await chownFd(dir, runAs.uid, runAs.gid);
       }
       logFiles = new Map();
+      staging = undefined;
       return rd;
     } finally {
+      await staging?.close();
       for (const fh of logFiles.values()) await fh.close().catch(() => undefined);
       await dir.close();
     }
@@ -101,6 +109,8 @@ export class RuntimeDir {
    */
   async release(logger: Logger): Promise<string[]> {
     await this.writes;
+    await this.seedStaging.close();
+    await emptyStaging(this.layout.seedStaging);
     const root = this.layout.root;
     let entries: string[];
     try {
@@ -148,9 +158,24 @@ async function clearDeadLaunchersNames(l: RuntimeLayout, runAs: RunAs | undefine
   const foreign = entries.filter((e) => !ours(e));
   if (foreign.length > 0) refuse('RuntimeDirNotEmpty', `runtime dir ${l.root} holds ${listed(foreign)}, which vm-launcher did not create; nothing was removed`);
   await stopLeftovers(read.marker, leftovers(read.marker, l.root, runAs?.uid ?? process.getuid?.() ?? 0), logger);
+  await emptyStaging(l.seedStaging);
   logger.info({ reason: 'RuntimeDirLeftoversRemoved', dir: l.root, deadLauncherPid: read.marker.pid }, `removing the leftovers of a dead launcher (pid ${read.marker.pid}) from ${l.root}`);
   await removeAs(entries.filter((e) => e !== RUNTIME_DIR_NAMES[0]).map((e) => join(l.root, e)), runAs && st.uid === runAs.uid ? runAs : undefined);
   await unlink(l.ownerMarker);
+}
+
+/**
+ * A seed staging dir still the launcher's (not handed over: a launcher killed while writing it, or a seed that
+ * failed) is emptied through its descriptor, so that the VM user's `rm` can remove it with the rest.
+ */
+async function emptyStaging(path: string): Promise<void> {
+  const staging = await PrivateDir.openOwn(path);
+  if (!staging) return;
+  try {
+    await staging.empty();
+  } finally {
+    await staging.close();
+  }
 }
 
 /** Creates or opens the directory itself (never through a link) and makes it the launcher's, mode 0700. */

@@ -11,32 +11,12 @@ import { planSeed } from '../../domain/convert/cloud-init-seed.js';
 import { parseVmi } from '../../domain/manifest/vmi.js';
 import { LauncherError } from '../../domain/problem.js';
 import { buildSeed } from '../../launcher/run/cloud-init-seed.js';
-import { cliPath, LauncherRun, processesMentioning, vmFixture } from '../../harness/launcher-process.js';
+import { PrivateDir } from '../../launcher/common/private-dir.js';
+import { cliPath, freezeChild, LauncherRun, processesMentioning, vmFixture } from '../../harness/launcher-process.js';
 import { bootUnavailable, isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
 
 const runAs = isRoot ? { uid: 107, gid: 107 } : undefined;
 const noXorriso = ['/usr/bin/xorrisofs', '/usr/local/bin/xorrisofs'].some((p) => existsSync(p)) ? undefined : 'xorrisofs is not installed (apt-get install xorriso)';
-
-/** The direct children of `pid` named `comm` (Linux lists a thread's children in /proc). */
-function childrenNamed(pid: number, comm: string): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-      .filter((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm; } catch { return false; } });
-  } catch {
-    return [];
-  }
-}
-
-/** Waits for a child `comm` of `pid` and stops it (SIGSTOP): it now takes as long as the test likes. */
-async function freezeChild(pid: number, comm: string, timeoutMs: number): Promise<number> {
-  const giveUp = Date.now() + timeoutMs;
-  while (Date.now() < giveUp) {
-    const [c] = childrenNamed(pid, comm);
-    if (c) { process.kill(c, 'SIGSTOP'); return c; }
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`no ${comm} child of ${pid} within ${timeoutMs} ms`);
-}
 
 test.serial('a FIFO as a cloud-init Secret file: check refuses it at once (not a regular file) instead of hanging', (t) => {
   const fx = vmFixture({ withDisk: false });
@@ -75,11 +55,13 @@ test.serial('xorrisofs hung (its output a FIFO): the shutdown signal stops it at
     const stop = new AbortController();
     setTimeout(() => stop.abort(new Error('SIGTERM received')), 300);
     const t0 = Date.now();
-    const e = await t.throwsAsync(buildSeed(seed, runAs, 10_000, stop.signal));
+    const staging = await PrivateDir.create(join(dir, 'seed-staging'));
+    const e = await t.throwsAsync(buildSeed(seed, staging, runAs, 10_000, stop.signal));
     const took = Date.now() - t0;
     t.true(took < 3000, `stopped ${took} ms after start (the old code waited out the 10 s timeout)`);
     t.is((e as LauncherError).reason, 'Aborted', String(e));
-    t.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('vml-seed-ci-')), [], 'no staging left');
+    t.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('vml-seed-ci-')), [], 'no staging left in the temp dir');
+    t.false(readdirSync(dir).includes('seed-staging'), 'no staging left in the runtime dir');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

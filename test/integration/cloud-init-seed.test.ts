@@ -1,6 +1,6 @@
 // The cloud-init seed as `run` builds it, with Debian's real xorrisofs: an ISO9660 image (Joliet, Rock Ridge)
-// labelled cidata or config-2, owned by the VM user and private, its staging files gone; a timeout is a clear
-// CloudInitSeedFailed. Read back with xorriso itself.
+// labelled cidata or config-2, owned by the VM user and private, its staging files (in the runtime dir, never in the
+// temp dir) gone; a timeout is a clear CloudInitSeedFailed. Read back with xorriso itself.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { planSeed } from '../../domain/convert/index.js';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { LauncherError } from '../../domain/problem.js';
 import { buildSeed } from '../../launcher/run/cloud-init-seed.js';
+import { PrivateDir } from '../../launcher/common/private-dir.js';
 import { isRoot } from '../../harness/requirements.js';
 
 const noXorriso = ['/usr/bin/xorrisofs', '/usr/local/bin/xorrisofs'].some((p) => existsSync(p)) ? undefined : 'xorrisofs is not installed (apt-get install xorriso)';
@@ -27,18 +28,24 @@ function spec(source: string) {
   return r.spec;
 }
 
-/** A scratch runtime dir with its seed dir, made (private, the VM user's) as stack/runtime-dir.ts makes it. */
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vml-seed-'));
+/**
+ * A scratch runtime dir with its seed dir (private, the VM user's) and the launcher's own staging dir, made as
+ * stack/runtime-dir.ts makes them.
+ */
+async function scratch(): Promise<{ dir: string; staging: PrivateDir }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vml-seedtest-'));
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'cloud-init'), { mode: 0o700 });
   if (runAs) execFileSync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, dir]);
-  return dir;
+  return { dir, staging: await PrivateDir.create(join(dir, 'seed-staging')) };
 }
 
-/** The launcher's staging dirs in the temp dir (none may be left). */
+/** Staging left: in the scratch dir, or (where the old launcher put it) in the temp dir. */
 // The tests run one at a time (test.serial): they look at the shared temp dir.
-const stagingLeft = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('vml-seed-ci-'));
+const stagingLeft = (dir: string): string[] => [
+  ...readdirSync(tmpdir()).filter((n) => n.startsWith('vml-seed-ci-')),
+  ...readdirSync(dir).filter((n) => n === 'seed-staging'),
+];
 
 const iso = (path: string, ...args: string[]) => execFileSync('xorriso', ['-osirrox', 'on', '-indev', path, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -48,7 +55,7 @@ for (const [source, label, files] of [
 ] as const) {
   test.serial(`${source}: an ISO labelled ${label} with KubeVirt's files, owned by the VM user, no staging left`, async (t) => {
     if (noXorriso) { t.log(`skipped: ${noXorriso}`); return t.pass(); }
-    const dir = scratch();
+    const { dir, staging } = await scratch();
     try {
       const s = spec(source);
       const seed = planSeed(s, s.cloudInit!, {
@@ -56,13 +63,13 @@ for (const [source, label, files] of [
         userData: { data: Buffer.from('#cloud-config\nruncmd: [true]\n'), from: 'inline' },
         networkData: { data: Buffer.from('version: 2\n'), from: 'inline' },
       });
-      const built = await buildSeed(seed, runAs, 10_000);
+      const built = await buildSeed(seed, staging, runAs, 10_000);
       t.log(`built in ${built.ms} ms, ${built.bytes} bytes`);
       const st = statSync(built.path);
       if (runAs) t.is(st.uid, runAs.uid);
       t.is(statSync(join(dir, 'cloud-init')).mode & 0o777, 0o700, 'the seed dir is private');
       t.deepEqual(readdirSync(join(dir, 'cloud-init')), ['ci.iso'], 'only the ISO in the seed dir');
-      t.deepEqual(stagingLeft(), [], 'the staging files are gone');
+      t.deepEqual(stagingLeft(dir), [], 'the staging files are gone');
       t.regex(iso(built.path, '-pvd_info'), new RegExp(`Volume Id\\s*:\\s*${label}`));
       const listed = iso(built.path, '-find', '/', '-type', 'f').trim().split('\n').map((l) => l.replace(/'/g, '')).sort();
       t.deepEqual(listed, [...files]);
@@ -77,7 +84,7 @@ for (const [source, label, files] of [
 
 test.serial('xorrisofs past its timeout: CloudInitSeedFailed, staging removed', async (t) => {
   if (noXorriso) { t.log(`skipped: ${noXorriso}`); return t.pass(); }
-  const dir = scratch();
+  const { dir, staging } = await scratch();
   try {
     const s = spec('cloudInitNoCloud');
     const out = join(dir, 'cloud-init', 'ci.iso');
@@ -87,11 +94,11 @@ test.serial('xorrisofs past its timeout: CloudInitSeedFailed, staging removed', 
     execFileSync('mkfifo', ['-m', '0600', out]);
     if (runAs) execFileSync('chown', [`${runAs.uid}:${runAs.gid}`, out]);
     const t0 = Date.now();
-    const e = await t.throwsAsync(buildSeed(seed, runAs, 500));
+    const e = await t.throwsAsync(buildSeed(seed, staging, runAs, 500));
     t.true(Date.now() - t0 >= 500, 'it waited for the timeout, not less');
     t.true(e instanceof LauncherError);
     t.is((e as LauncherError).reason, 'CloudInitSeedFailed');
-    t.deepEqual(stagingLeft(), [], 'the staging files are gone');
+    t.deepEqual(stagingLeft(dir), [], 'the staging files are gone');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
