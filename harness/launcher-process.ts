@@ -1,4 +1,4 @@
-// Runs the real launcher (dist/vm-launcher.mjs, the bundled bin) as a child process and reads its JSON log.
+// Runs the real launcher (dist/vm-launcher.mjs, the bundled bin, which loads dist/vm-launcher-main.mjs) as a child process and reads its JSON log.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

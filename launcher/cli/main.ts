@@ -1,10 +1,6 @@
-#!/usr/bin/env -S node --lite-mode --max-semi-space-size=1 --no-expose-wasm --experimental-permission --allow-fs-read=* --allow-fs-write=* --allow-child-process --disable-warning=ExperimentalWarning --disable-warning=SecurityWarning
-// (V8 flags: the launcher is a supervisor, not a hot path; lite mode keeps its RSS near 58 MiB instead of 76.
-// Node's permission model, with files and child processes allowed, is there for what it forbids: Node 20 then never
-// starts its inspector, so SIGUSR1 cannot open a debugger on 127.0.0.1:9229 (Node 20 has no --disable-sigusr1).)
 // Entry point: arguments, logger, command dispatch, exit code. Bad input never ends in a stack trace: it is a
 // reason code and a fix on one line, and the exit code comes from the reason's catalogue entry.
-// First import: every signal's meaning is installed before any other module loads.
+// First import: every signal's meaning is installed before any other module loads. The bin is cli/bin.ts.
 import { defaultShutdownSignals } from '../common/signal-policy.js';
 import { readFile } from 'node:fs/promises';
 import { fail, LauncherError } from '../../domain/problem.js';
