@@ -103,25 +103,31 @@ export function processesMentioning(marker: string): number[] {
   return pids;
 }
 
-/** The direct children of `pid` named `comm` (Linux lists a thread's children in /proc). */
-export function childrenNamed(pid: number, comm: string): number[] {
+/** The direct children of `pid` named `comm` (Linux lists a thread's children in /proc), with `arg` in their argv. */
+export function childrenNamed(pid: number, comm: string, arg?: string): number[] {
+  const is = (c: number) => {
+    try {
+      return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm && (arg === undefined || readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').includes(arg));
+    } catch {
+      return false;
+    }
+  };
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-      .filter((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === comm; } catch { return false; } });
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number).filter(is);
   } catch {
     return [];
   }
 }
 
-/** Waits for a child `comm` of `pid` and stops it (SIGSTOP): it now takes as long as the test likes. */
-export async function freezeChild(pid: number, comm: string, timeoutMs: number): Promise<number> {
+/** Waits for a child `comm` of `pid` (with `arg` in its argv) and stops it (SIGSTOP): it now takes as long as the test likes. */
+export async function freezeChild(pid: number, comm: string, timeoutMs: number, arg?: string): Promise<number> {
   const giveUp = Date.now() + timeoutMs;
   while (Date.now() < giveUp) {
-    const [c] = childrenNamed(pid, comm);
+    const [c] = childrenNamed(pid, comm, arg);
     if (c) { process.kill(c, 'SIGSTOP'); return c; }
     await new Promise((r) => setImmediate(r));
   }
-  throw new Error(`no ${comm} child of ${pid} within ${timeoutMs} ms`);
+  throw new Error(`no ${comm}${arg ? ` ${arg}` : ''} child of ${pid} within ${timeoutMs} ms`);
 }
 
 export interface VmFixture {

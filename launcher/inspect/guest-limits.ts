@@ -17,12 +17,15 @@ const DEFAULT_MACHINE_MIN_CPU_MAX = 255;
 export interface MachineType { name: string; alias?: string; cpuMax: number; isDefault: boolean }
 
 /** The machine types QEMU offers, or undefined when it cannot tell (QEMU missing: HostProgramMissing says so). */
-export async function qemuMachineTypes(runAs: RunAs | undefined, timeoutMs = 10_000): Promise<MachineType[] | undefined> {
+/** `signal` (run's shutdown) stops QEMU at once: undefined, as for any QEMU that could not answer. */
+export async function qemuMachineTypes(runAs: RunAs | undefined, timeoutMs = 10_000, signal?: AbortSignal): Promise<MachineType[] | undefined> {
   const input = ['qmp_capabilities', 'query-machines', 'quit'].map((c) => JSON.stringify({ execute: c })).join('\n') + '\n';
   const r = await execa(QEMU, ['-machine', 'none', '-nodefaults', '-display', 'none', '-qmp', 'stdio'], {
-    input, reject: false, timeout: timeoutMs, env: { PATH: SYSTEM_PATH, LANG: 'C' }, extendEnv: false, maxBuffer: 4 * 1024 * 1024,
+    input, reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', env: { PATH: SYSTEM_PATH, LANG: 'C' }, extendEnv: false, maxBuffer: 4 * 1024 * 1024,
     ...(runAs && { uid: runAs.uid, gid: runAs.gid }),
+    ...(signal && { cancelSignal: signal }),
   });
+  if (r.isCanceled) return undefined;
   for (const line of String(r.stdout ?? '').split('\n')) {
     try {
       const msg = JSON.parse(line) as { return?: unknown };
@@ -47,11 +50,11 @@ export async function nodeMemoryBytes(): Promise<number | undefined> {
   }
 }
 
-export async function checkGuestLimits(spec: VmSpec, runAs: RunAs | undefined): Promise<Problem[]> {
+export async function checkGuestLimits(spec: VmSpec, runAs: RunAs | undefined, signal?: AbortSignal): Promise<Problem[]> {
   const problems: Problem[] = [];
   const vcpus = spec.cpu.sockets * spec.cpu.cores * spec.cpu.threads;
   const askQemu = spec.machineType !== undefined || vcpus > DEFAULT_MACHINE_MIN_CPU_MAX;
-  const [machines, memory] = await Promise.all([askQemu ? qemuMachineTypes(runAs).catch(() => undefined) : undefined, nodeMemoryBytes()]);
+  const [machines, memory] = await Promise.all([askQemu ? qemuMachineTypes(runAs, undefined, signal).catch(() => undefined) : undefined, nodeMemoryBytes()]);
   const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
   if (memory !== undefined && spec.memoryBytes > memory) {
     problems.push(problem('GuestMemoryTooLarge', `the guest's memory (${spec.memoryBytes > 2 ** 60 ? spec.memoryBytes.toExponential(2) + ' bytes' : gib(spec.memoryBytes)}) is more than this node's RAM and swap (${gib(memory)})`, {

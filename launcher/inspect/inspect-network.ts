@@ -29,14 +29,14 @@ export interface NetworkInspection { plan?: NetworkPlan; problems: Problem[] }
 
 const executable = async (p: string) => access(p, constants.X_OK).then(() => true, () => false);
 
-export async function inspectNetwork(spec: VmSpec, plan: Plan): Promise<NetworkInspection> {
+export async function inspectNetwork(spec: VmSpec, plan: Plan, signal?: AbortSignal): Promise<NetworkInspection> {
   const iface = spec.interfaces?.[0];
   if (!iface) return { problems: [] };
   const problems: Problem[] = [];
   const at = { field: iface.field };
   const [hasPasst, probe, portStart, limits] = await Promise.all([
     Promise.all(PASST_PATHS.map(executable)).then((found) => found.some(Boolean)),
-    probeLibvirtPasst(plan.runAs.value),
+    probeLibvirtPasst(plan.runAs.value, signal),
     unprivilegedPortStart(),
     openFileLimits(),
   ]);

@@ -26,6 +26,8 @@ export interface InspectOptions {
   ephemeral?: { dir: string; facts: EphemeralDirFacts };
   runAs?: RunAs;
   qemuImg: QemuImgLimits;
+  /** `run`'s shutdown signal: stops qemu-img info at once. */
+  signal?: AbortSignal;
 }
 
 export interface VolumeInspection {
@@ -242,7 +244,7 @@ async function examineImage(disk: DiskSpec, kind: VolumeKind, path: string, st: 
   const raw = kind === 'block' ? 'block' : await knownRaw(path, st, opts.runAs);
   let info;
   try {
-    info = await qemuImgInfo(path, opts.qemuImg, raw ? 'raw' : undefined);
+    info = await qemuImgInfo(path, opts.qemuImg, raw ? 'raw' : undefined, opts.signal);
   } catch (e) {
     if (!(e instanceof LauncherError)) throw e;
     problems.push(problem(e.reason, `qemu-img info ${path}: ${e.message}`, {

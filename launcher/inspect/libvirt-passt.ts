@@ -20,15 +20,17 @@ const probeXml = (type: 'user' | 'vhostuser'): string => [
 
 export interface PasstProbe { support: LibvirtPasstSupport; /** virsh could not run at all. */ virshMissing?: boolean; detail?: string }
 
-export async function probeLibvirtPasst(runAs: RunAs | undefined): Promise<PasstProbe> {
+/** `signal` (run's shutdown) stops virsh at once; the answer is then meaningless, and run exits Aborted before reading it. */
+export async function probeLibvirtPasst(runAs: RunAs | undefined, signal?: AbortSignal): Promise<PasstProbe> {
   // Files, not stdin: node's stdio are sockets, which virsh cannot open as /dev/stdin. Readable by the VM user.
   const dir = await mkdtemp(join(tmpdir(), 'vml-passt-probe-'));
   try {
     await chmod(dir, 0o755);
     const virsh = (args: string[]) => execa('virsh', args, {
-      reject: false, timeout: 10_000, all: true, cwd: '/', stdin: 'ignore',
+      reject: false, timeout: 10_000, killSignal: 'SIGKILL', all: true, cwd: '/', stdin: 'ignore',
       env: { PATH: SYSTEM_PATH, LC_ALL: 'C', HOME: '/nonexistent' }, extendEnv: false,
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      ...(signal && { cancelSignal: signal }),
     });
     const define = async (type: 'user' | 'vhostuser') => {
       const file = join(dir, `${type}.xml`);

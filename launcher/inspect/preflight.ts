@@ -55,8 +55,12 @@ const IMAGES_UNTOUCHED: ImagePolicy = {
   allowPlainDir: { value: false, source: 'run: already applied' },
 };
 
-/** `changes: false`: plan no change to any image (run's second look, after it created or grew them). */
-export async function preflight(plan: Plan, manifest: ManifestResult, opts: { changes?: boolean } = {}): Promise<PreflightReport> {
+/**
+ * `changes: false`: plan no change to any image (run's second look, after it created or grew them). `signal`:
+ * run's shutdown, which stops every child preflight waits for (qemu-img info, virsh, QEMU's machine probe) at once;
+ * the report is then incomplete and run exits Aborted without reading it.
+ */
+export async function preflight(plan: Plan, manifest: ManifestResult, opts: { changes?: boolean; signal?: AbortSignal } = {}): Promise<PreflightReport> {
   const t0 = performance.now();
   const report: PreflightReport = { volumes: [], shares: [], problems: [...manifest.problems], ok: false, durationMs: 0 };
   // Before any change: run refuses it at preflight, so a refused run has created and grown nothing.
@@ -68,7 +72,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   const ephemeralFacts = disks.some((d) => d.source.kind === 'emptyDisk' || d.source.kind === 'ephemeral') ? await inspectEphemeralDir(plan.ephemeralDir.value) : undefined;
   if (ephemeralFacts) report.problems.push(...ephemeralFacts.problems);
   const inspect = {
-    layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg,
+    layout: plan.volumes.layout, runAs: plan.runAs.value, qemuImg: plan.qemuImg, ...(opts.signal && { signal: opts.signal }),
     ...(ephemeralFacts && { ephemeral: { dir: plan.ephemeralDir.value, facts: ephemeralFacts } }),
   };
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
@@ -76,9 +80,9 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   const inspectOne = async (disk: DiskSpec) => (disk.source.kind === 'cloudInit' ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
   const [volumes, network, cloudInit, limits, shares] = await Promise.all([
     Promise.all(disks.map(inspectOne)),
-    spec ? inspectNetwork(spec, plan) : undefined,
+    spec ? inspectNetwork(spec, plan, opts.signal) : undefined,
     spec ? inspectCloudInit(spec, plan) : undefined,
-    spec ? checkGuestLimits(spec, plan.runAs.value) : Promise.resolve([]),
+    spec ? checkGuestLimits(spec, plan.runAs.value, opts.signal) : Promise.resolve([]),
     spec ? inspectShares(spec, plan) : undefined,
   ]);
   report.volumes = volumes;

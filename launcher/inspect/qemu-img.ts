@@ -1,6 +1,7 @@
 // `qemu-img info` on an image the launcher does not trust: it can only refuse. It runs
 // under a time, CPU and memory limit, as the unprivileged VM user, on an absolute path
-// (so no `json:`/protocol prefix can be smuggled in), and opens the image read-only.
+// (so no `json:`/protocol prefix can be smuggled in), and opens the image read-only. `run`'s shutdown signal stops
+// it at once (Aborted): an image on a stalled volume must not hold a SIGTERM up for the whole timeout.
 import { execa } from 'execa';
 import { fail } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
@@ -18,7 +19,7 @@ export interface ImageInfo {
 const failed = (message: string) => fail('DiskImageInspectFailed', message);
 
 /** `format: 'raw'`: no probing (an image known to be raw, whatever its first bytes look like). */
-export async function qemuImgInfo(path: string, limits: QemuImgLimits, knownFormat?: 'raw'): Promise<ImageInfo> {
+export async function qemuImgInfo(path: string, limits: QemuImgLimits, knownFormat?: 'raw', signal?: AbortSignal): Promise<ImageInfo> {
   if (!path.startsWith('/')) failed(`refusing a relative image path: ${path}`);
   const cpuSeconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
   const r = await execa('prlimit', [
@@ -33,7 +34,9 @@ export async function qemuImgInfo(path: string, limits: QemuImgLimits, knownForm
     env: { LANG: 'C', PATH: process.env.PATH ?? SYSTEM_PATH },
     extendEnv: false,
     ...(limits.runAs ? { uid: limits.runAs.uid, gid: limits.runAs.gid } : {}),
+    ...(signal && { cancelSignal: signal }),
   });
+  if (r.isCanceled) fail('Aborted', `qemu-img info ${path} stopped: a signal asked the launcher to stop`);
   if (r.timedOut) fail('DiskImageInspectTimeout', `qemu-img info did not finish within ${limits.timeoutMs} ms`);
   if (r.exitCode !== 0) {
     const why = String(r.stderr).trim().split('\n').filter(Boolean).pop() ?? `exit code ${r.exitCode}`;

@@ -54,8 +54,11 @@ async function openLocationDir(ephemeralDir: string, location: CreatedDiskLocati
   return dir;
 }
 
-/** Creates every disk the facts ask for; what it made is pushed to `made` as it goes, so a failure can be undone. */
-export async function createDisks(facts: readonly VolumeFacts[], ephemeralDir: string, runAs: RunAs | undefined, made: CreatedDisks): Promise<void> {
+/**
+ * Creates every disk the facts ask for; what it made is pushed to `made` as it goes, so a failure can be undone.
+ * `signal` (the launcher's shutdown) stops qemu-img at once: Aborted, the partial disk removed with the rest.
+ */
+export async function createDisks(facts: readonly VolumeFacts[], ephemeralDir: string, runAs: RunAs | undefined, made: CreatedDisks, signal?: AbortSignal): Promise<void> {
   for (const f of facts) {
     if (!f.created) continue;
     const location = createdDiskLocation(ephemeralDir, f.volume, f.created.kind === 'emptyDisk' ? 'emptyDisk' : 'ephemeral');
@@ -75,7 +78,9 @@ export async function createDisks(facts: readonly VolumeFacts[], ephemeralDir: s
       reject: false, timeout: QEMU_IMG_TIMEOUT_MS, killSignal: 'SIGKILL', stdin: 'ignore',
       env: { LANG: 'C', PATH: SYSTEM_PATH }, extendEnv: false,
       ...(runAs && { uid: runAs.uid, gid: runAs.gid }),
+      ...(signal && { cancelSignal: signal }),
     });
+    if (r.isCanceled) fail('Aborted', `qemu-img create ${location.path} for volume ${f.volume} stopped: a signal asked the launcher to stop`, { volume: f.volume });
     if (r.exitCode !== 0 || r.timedOut) {
       const why = String(r.stderr).trim().split('\n').pop() || (r.timedOut ? 'timed out' : `exit code ${r.exitCode}`);
       fail('CreatedDiskFailed', `qemu-img create ${location.path} for volume ${f.volume}: ${why.replace(/^qemu-img: /, '')}`, { volume: f.volume });

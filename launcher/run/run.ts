@@ -69,9 +69,14 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   const accel = plan.accel.value;
   // A launcher killed on this runtime dir left its QEMU holding the disks: stop what it provably started first.
   await stopDeadLaunchersStack(plan.runtime.layout, runAs?.uid ?? process.getuid?.() ?? 0, logger);
-  const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
+  const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest, { signal: signals.abort.signal })]);
   let report = first;
   timings.preflightMs = ms();
+  // A signal stopped preflight's children: its report is incomplete, and nothing was started.
+  if (signals.requested) {
+    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped during preflight: nothing was started and no image was changed');
+    return ExitCode.Aborted;
+  }
   const spec = report.spec;
   if (spec) signals.logger = logger = withBindings(baseLogger, { namespace: spec.namespace, name: spec.name, uid: spec.uid, kind: 'VirtualMachineInstance' });
   const problems = [...hostProblems, ...allProblems(report)];
@@ -208,7 +213,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     // starting never outlives the cleanup below.
     // The created disks (emptyDisk, ephemeral overlays) are made while the stack comes up, like the seed.
     const started = await Promise.allSettled([
-      stack.start(), c.seed && makeSeed(c.seed), createDisks(c.facts, c.plan.ephemeralDir.value, c.plan.runAs.value, created),
+      stack.start(), c.seed && makeSeed(c.seed), createDisks(c.facts, c.plan.ephemeralDir.value, c.plan.runAs.value, created, signals.abort.signal),
       startVirtiofsd(c.shares, c.virtiofsd, c.plan.runAs.value, logger, signals.abort.signal, sharing, (volume, pid) => void rd.recordProcess(`virtiofsd-${volume}`, pid, true)),
     ]);
     for (const r of started) if (r.status === 'rejected') throw r.reason;

@@ -51,5 +51,5 @@ export async function applyVolumeChanges(plan: Plan, manifest: ManifestResult, r
     }
     changed = true;
   }
-  return changed ? preflight(plan, manifest, { changes: false }) : report;
+  return changed ? preflight(plan, manifest, { changes: false, signal }) : report;
 }

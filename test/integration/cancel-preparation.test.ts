@@ -2,7 +2,7 @@
 // guest runs is cancelled by the shutdown signal (Aborted, exit 6), its partial result removed; and a FIFO where a
 // cloud-init Secret's file belongs is refused at once instead of hanging check and run. Real fallocate, real
 // xorrisofs, the real bin.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { parseVmi } from '../../domain/manifest/vmi.js';
 import { LauncherError } from '../../domain/problem.js';
 import { buildSeed } from '../../launcher/run/cloud-init-seed.js';
 import { PrivateDir } from '../../launcher/common/private-dir.js';
-import { cliPath, freezeChild, LauncherRun, processesMentioning, vmFixture } from '../../harness/launcher-process.js';
+import { cliPath, freezeChild, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
 import { bootUnavailable, isRoot, qemuImgUnavailable } from '../../harness/requirements.js';
 
 const runAs = isRoot ? { uid: 107, gid: 107 } : undefined;
@@ -90,3 +90,67 @@ const runSkip = bootUnavailable() ?? qemuImgUnavailable();
     rmSync(fx.dir, { recursive: true, force: true });
   }
 });
+
+/** The fixture's VMI with lines spliced in: a second disk and its volume, fields of spec, spec.domain or its devices. */
+function withVmi(fx: VmFixture, edit: { disk?: string; volume?: string; domain?: string; devices?: string; spec?: string }): void {
+  let text = readFileSync(fx.vmiPath, 'utf8');
+  if (edit.disk) text = text.replace('      disks:\n', `      disks:\n        - ${edit.disk}\n`);
+  if (edit.volume) text = text.replace('  volumes:\n', `  volumes:\n    - ${edit.volume}\n`);
+  if (edit.domain) text = text.replace('  domain:\n', `  domain:\n    ${edit.domain}\n`);
+  if (edit.devices) text = text.replace('    devices:\n', `    devices:\n      ${edit.devices}\n`);
+  if (edit.spec) text = text.replace('  domain:\n', `  ${edit.spec}\n  domain:\n`);
+  writeFileSync(fx.vmiPath, text);
+}
+
+/** Runs the launcher, stops its child `comm` (`arg` in its argv) when it comes, sends SIGTERM: exit 6 at once. */
+async function sigtermDuring(t: ExecutionContext, fx: VmFixture, args: string[], comm: string, arg: string | undefined, oldWait: string): Promise<LauncherRun> {
+  const run = new LauncherRun(args);
+  const frozen = await freezeChild(run.pid, comm, 60_000, arg);
+  try {
+    const sentAt = Date.now();
+    run.signal('SIGTERM');
+    t.is(await run.exitCode(60_000), 6, run.tail());
+    const took = Date.now() - sentAt;
+    t.true(took < 5000, `exit ${took} ms after SIGTERM (${oldWait})`);
+    t.is(run.lines.at(-1)?.reason, 'Aborted', run.tail());
+    t.false(existsSync(`/proc/${frozen}`) && !/State:\s+Z/.test(readFileSync(`/proc/${frozen}/status`, 'utf8')), `the stopped ${comm} is gone`);
+    t.deepEqual(processesMentioning(fx.dir), []);
+    return run;
+  } finally {
+    try { process.kill(frozen, 'SIGKILL'); } catch { /* gone */ }
+    run.kill(fx.runtimeDir);
+  }
+}
+
+(runSkip ? test.skip : test.serial)('SIGTERM during qemu-img create of an emptyDisk: exit 6 at once, the partial disk removed', async (t) => {
+  const fx = vmFixture({ mode: 'wait' });
+  withVmi(fx, { disk: '{ name: scratch, disk: { bus: virtio } }', volume: '{ name: scratch, emptyDisk: { capacity: 16Mi } }' });
+  const eph = join(fx.dir, 'eph');
+  mkdirSync(eph, { mode: 0o755 });
+  execFileSync('chown', ['107:107', eph]);
+  try {
+    await sigtermDuring(t, fx, fx.args('--ephemeral-dir', eph), 'qemu-img', 'create', 'the old launcher waited for qemu-img create: up to 30 s');
+    t.deepEqual(readdirSync(eph), [], 'neither the emptyDisk nor its dir is left');
+  } finally {
+    rmSync(fx.dir, { recursive: true, force: true });
+  }
+});
+
+for (const [what, comm, arg, edit, oldWait] of [
+  ['qemu-img info of a volume', 'qemu-img', 'info', {}, 'the old launcher waited for its timeout, then refused: exit 3'],
+  ['the QEMU machine-type probe', 'qemu-system-x86', undefined, { domain: 'machine: { type: q35 }' }, 'the old launcher waited for its 10 s timeout'],
+  ['the virsh passt probe', 'virsh', undefined, {
+    devices: 'interfaces: [ { name: default, passtBinding: {} } ]', spec: 'networks: [ { name: default, pod: {} } ]',
+  }, 'the old launcher waited for its 10 s timeout'],
+] as const) {
+  (runSkip ? test.skip : test.serial)(`SIGTERM during preflight's ${what}: exit 6 at once, nothing started`, async (t) => {
+    const fx = vmFixture({ mode: 'wait' });
+    withVmi(fx, edit);
+    try {
+      await sigtermDuring(t, fx, fx.args(), comm, arg, oldWait);
+      t.false(existsSync(fx.runtimeDir), 'no runtime dir was claimed');
+    } finally {
+      rmSync(fx.dir, { recursive: true, force: true });
+    }
+  });
+}
