@@ -73,7 +73,7 @@ const runSkip = bootUnavailable() ?? qemuImgUnavailable();
   // A missing disk.img that run creates, fully allocated (the claim's size and preallocation as annotations).
   writeFileSync(fx.vmiPath, readFileSync(fx.vmiPath, 'utf8').replace('metadata: { name: testvm, namespace: tests }',
     'metadata: { name: testvm, namespace: tests, annotations: { claim-size.vm-launcher.io/rootdisk: 256Mi, preallocation.vm-launcher.io/rootdisk: "true" } }'));
-  execFileSync('chown', ['107:107', join(fx.volumesDir, 'rootdisk')]);
+  if (isRoot) execFileSync('chown', ['107:107', join(fx.volumesDir, 'rootdisk')]);
   const run = new LauncherRun(fx.args('--allow-plain-dir', 'yes'));
   try {
     await freezeChild(run.pid, 'fallocate', 60_000);
@@ -127,7 +127,7 @@ async function sigtermDuring(t: ExecutionContext, fx: VmFixture, args: string[],
   withVmi(fx, { disk: '{ name: scratch, disk: { bus: virtio } }', volume: '{ name: scratch, emptyDisk: { capacity: 16Mi } }' });
   const eph = join(fx.dir, 'eph');
   mkdirSync(eph, { mode: 0o755 });
-  execFileSync('chown', ['107:107', eph]);
+  if (isRoot) execFileSync('chown', ['107:107', eph]); // the VM user's, as in the image
   try {
     await sigtermDuring(t, fx, fx.args('--ephemeral-dir', eph), 'qemu-img', 'create', 'the old launcher waited for qemu-img create: up to 30 s');
     t.deepEqual(readdirSync(eph), [], 'neither the emptyDisk nor its dir is left');
