@@ -7,7 +7,7 @@ import { fail, LauncherError, problem } from '../../domain/problem.js';
 import { logProblems } from '../common/log-problems.js';
 import { domainName, describeSeed, type SeedPlan } from '../../domain/convert/index.js';
 import { ConsoleBroker } from './console-broker.js';
-import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
+import { ExitCode, exitCodeFor, type Reason } from '../../domain/reasons.js';
 import { HookRunner } from './hook-runner.js';
 import { checkHost } from '../inspect/host-check.js';
 import { LibvirtClient, type LibvirtDomain } from '../stack/libvirt-client.js';
@@ -77,8 +77,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   const problems = [...hostProblems, ...allProblems(report)];
   logProblems(logger, problems);
   if (!report.ok || hostProblems.length > 0 || !spec || !report.xml) {
-    logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
-    return ExitCode.Refused;
+    return endEarly(logger, 'PreflightFailed', `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
   }
   if (plan.accel.choice.value === 'auto' && accel === 'qemu') logger.warn({ reason: 'NoKvm' }, plan.accel.why);
   logger.info({ reason: 'PreflightPassed', accel, durationMs: Math.round(report.durationMs), volumes: report.volumes.map((v) => `${v.disk.volumeName}:${v.facts?.kind}`) }, 'preflight passed');
@@ -88,27 +87,23 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
     const raised = await raiseOpenFileLimit(report.network.openFiles);
     if (!raised.ok) {
       logProblems(logger, [problem('OpenFileLimitTooLow', raised.message, { field: `${report.network.iface.field}.ports` })]);
-      logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: nothing was started and no image was changed');
-      return ExitCode.Refused;
+      return endEarly(logger, 'PreflightFailed', 'refusing to start: nothing was started and no image was changed');
     }
     logger.info({ reason: 'OpenFileLimitRaised' }, raised.message);
   }
   if (signals.requested) {
-    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');
-    return ExitCode.Aborted;
+    return endEarly(logger, 'Aborted', 'stopped before anything started');
   }
   // Create missing images, grow others (opt-in), then look again: the guest starts from the images as they are.
   try {
     report = await applyVolumeChanges(plan, manifest, report, logger, signals.abort.signal);
   } catch (e) {
     if (!(e instanceof LauncherError) || e.reason !== 'Aborted') throw e;
-    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, `${e.message}; the partial image was removed, nothing was started`);
-    return ExitCode.Aborted;
+    return endEarly(logger, 'Aborted', `${e.message}; the partial image was removed, nothing was started`);
   }
   if (!report.ok || !report.xml) {
     logProblems(logger, allProblems(report));
-    logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: the images run created or grew did not pass preflight');
-    return ExitCode.Refused;
+    return endEarly(logger, 'PreflightFailed', 'refusing to start: the images run created or grew did not pass preflight');
   }
 
   let rd: RuntimeDir;
@@ -118,7 +113,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
     const p = e instanceof LauncherError ? e.problem
       : problem('RuntimeDirUnusable', `cannot prepare the runtime dir ${plan.runtime.layout.root}: ${(e as Error).message}`);
     logProblems(logger, [p]);
-    return ExitCode.Refused;
+    return exitCodeFor(p.reason);
   }
   const identities = report.volumes.flatMap((v) => (v.identity ? [v.identity] : []));
   const volumeDirs = report.volumes.flatMap((v) => (v.facts && v.facts.kind !== 'block' ? [{ volume: v.disk.volumeName, dir: dirname(v.facts.path) }] : []));
@@ -318,19 +313,25 @@ async function checkDisksHeld(qemuPid: number, identities: DiskIdentity[], runAs
   }
 }
 
+/** An end of the run by its reason: the exit code is the catalogue's (domain/reasons.ts). */
+const endedBy = (reason: Reason, message: string, guestOff: boolean): Outcome => ({ exitCode: exitCodeFor(reason), reason, message, stop: 'failed', guestOff });
+
 /** How a start-up failure ends the launcher: decided by the error's reason code alone. */
 function failureOutcome(e: unknown, started: boolean): Outcome {
   if (e instanceof LauncherError) {
-    if (exitCodeFor(e.reason) === ExitCode.Aborted && !started) {
-      return { exitCode: ExitCode.Aborted, reason: 'Aborted', message: `${e.message}: nothing is left running`, stop: 'failed', guestOff: true };
-    }
-    return { exitCode: ExitCode.Failed, reason: e.reason, message: `${e.message}${e.problem.fix ? ` (fix: ${e.problem.fix})` : ''}`, stop: 'failed', guestOff: false };
+    if (e.reason === 'Aborted' && !started) return endedBy('Aborted', `${e.message}: nothing is left running`, true);
+    return endedBy(e.reason === 'Aborted' ? 'StartFailed' : e.reason, `${e.message}${e.problem.fix ? ` (fix: ${e.problem.fix})` : ''}`, false);
   }
   const err = e as Error & { type?: string; text?: string };
-  const reason = started ? 'StartFailed' : 'DefineFailed';
-  return { exitCode: ExitCode.Failed, reason, message: `libvirt: ${err.text ?? err.message}`, stop: 'failed', guestOff: false };
+  return endedBy(started ? 'StartFailed' : 'DefineFailed', `libvirt: ${err.text ?? err.message}`, false);
 }
 
+/** Ends the run before anything started: logged with its reason, the exit code the catalogue gives it. */
+function endEarly(logger: Logger, reason: Extract<Reason, 'PreflightFailed' | 'Aborted'>, message: string): ExitCode {
+  const exitCode = exitCodeFor(reason);
+  logger[reason === 'Aborted' ? 'info' : 'error']({ reason, exitCode }, message);
+  return exitCode;
+}
 
 /** On a failure, what the daemons and QEMU said last: the runtime dir and its logs are about to go. */
 async function logDiagnostics(logger: Logger, stack: PrivateStack, layout: RuntimeLayout, name: string, vmUid: number): Promise<void> {
