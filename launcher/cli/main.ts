@@ -44,6 +44,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
     case 'check':
       return checkCommand(args, env);
+    case 'pod': {
+      const { podCommand } = await import('./pod.js');
+      return podCommand(args);
+    }
     case 'domain':
       return domainCommand(args, env, log);
     case 'run': {

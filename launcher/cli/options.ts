@@ -4,18 +4,22 @@ import { parseArgs } from 'node:util';
 import { fail } from '../../domain/problem.js';
 import type { PlanFlags } from '../plan/resolve-plan.js';
 
-export type Command = 'run' | 'check' | 'domain' | 'probe' | 'console' | 'help' | 'version';
+export type Command = 'run' | 'check' | 'domain' | 'pod' | 'probe' | 'console' | 'help' | 'version';
 
 /** The command line as typed: flags are validated for form only; merging with env and defaults is plan/'s job. */
 export interface CliArgs {
   command: Command;
   probe?: 'ready' | 'live';
   json: boolean;
+  /** `pod`: its own flags, as typed (launcher/cli/pod.ts checks them). */
+  pod?: PodFlags;
   /** What plan/ merges with the environment and the manifest, plus the log settings cli/ resolves itself. */
   flags: PlanFlags & { logLevel?: string; logFormat?: string };
 }
 
-const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'console', 'help', 'version'];
+export interface PodFlags { image?: string; output?: string; for?: string; quadlet?: string; validate: boolean; service: boolean; hostDevice: string[] }
+
+const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'pod', 'probe', 'console', 'help', 'version'];
 
 const usage = (message: string): never => fail('UsageInvalid', message);
 
@@ -48,6 +52,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'ephemeral-dir': { type: 'string' },
         'nvram-dir': { type: 'string' },
         json: { type: 'boolean' },
+        image: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        for: { type: 'string' },
+        quadlet: { type: 'string' },
+        validate: { type: 'boolean' },
+        service: { type: 'boolean' },
+        'host-device': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -73,6 +84,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
     command,
     ...(probe && { probe }),
     json: values.json ?? false,
+    ...(command === 'pod' && {
+      pod: {
+        image: values.image, output: values.output, for: values.for, quadlet: values.quadlet,
+        validate: values.validate ?? false, service: values.service ?? false, hostDevice: values['host-device'] ?? [],
+      },
+    }),
     flags: {
       vmi: values.vmi, volumesDir: values['volumes-dir'], devicesDir: values['devices-dir'], accel: values.accel,
       runtimeDir: values['runtime-dir'], cacheDir: values['cache-dir'], gracePeriod: values['grace-period'],
@@ -87,13 +104,16 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 export const USAGE = `vm-launcher: the first process of a KubeVirt VM pod
 
-usage: vm-launcher [run|check|domain|probe ready|probe live|console] [options]
+usage: vm-launcher [run|check|domain|pod|probe ready|probe live|console] [options]
 
 commands:
   run      (default) preflight, start the private libvirt stack, boot the VM, supervise it;
            SIGTERM/SIGINT shut the guest down through ACPI within the grace period
   check    verify the manifest and every volume; one line per volume (--json for machines)
   domain   print the libvirt domain XML that run would define (after onDefineDomain hooks)
+  pod      print the ConfigMap and Pod (and --service) that run the VMI, for kubectl apply -f - or
+           podman kube play: --vmi FILE [--image REF] [-o yaml|json] [--for kubernetes|podman]
+           [--quadlet DIR] [--service] [--host-device VOLUME=PATH] [--accel tcg] [--validate]
   probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes)
   console  attach to the running guest's serial console (kubectl exec -it POD -- vm-launcher console);
            Ctrl-] detaches, the guest keeps running; needs only --runtime-dir
@@ -130,4 +150,12 @@ options:
   --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
   --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
   --json                check: machine-readable report
+  --image REF           pod: the launcher image (default localhost/vm-launcher:dev)
+  -o, --output FORMAT   pod: yaml (default) or json (a List)
+  --for TARGET          pod: kubernetes (default) or podman (hostPath devices, podman's notes)
+  --quadlet DIR         pod --for podman: also write DIR/<name>.yaml and DIR/<name>.kube (a systemd service)
+  --service             pod: also a Service for the interface's forwarded ports
+  --host-device VOL=PATH
+                        pod --for podman: the host block device for the Block claim VOL (repeatable)
+  --validate            pod: check every object against the Kubernetes API schema (npm kubernetes-models)
 `;
