@@ -13,6 +13,7 @@ import type { VmSpec } from '../types.js';
 import type { PortSpec } from '../vmi-networks.js';
 import { asMiQuantity, kubevirtOverheadBytes, memoryOverhead, vcpuCount } from './overhead.js';
 import { podVolumes, type PodTarget } from './pod-volumes.js';
+import { POD_GRACE_ENV } from './grace-check.js';
 
 export type PodAccel = 'auto' | 'kvm' | 'tcg';
 
@@ -60,8 +61,6 @@ export const GRACE_MARGIN_SECONDS = 15;
 const MILLICPU_PER_VCPU = 100;
 /** The command the image installs (Containerfile). */
 export const LAUNCHER_COMMAND = '/usr/local/bin/vm-launcher';
-/** Read by `run`: it warns when the Pod gives less time than the guest's shutdown needs. */
-export const POD_GRACE_ENV = 'VM_LAUNCHER_POD_GRACE_PERIOD';
 const KVM_RESOURCE = 'devices.kubevirt.io/kvm';
 /** podman: /dev/kvm passed as a device (podman turns a CharDevice hostPath into one). */
 const KVM_HOST_DEVICE: IVolume = { name: 'kvm', hostPath: { path: '/dev/kvm', type: 'CharDevice' } };

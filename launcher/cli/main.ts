@@ -14,6 +14,8 @@ import { runtimeDirFrom } from '../plan/resolve-plan.js';
 import { probe } from './probe.js';
 import { checkCommand, domainCommand, prepare } from './commands.js';
 import { logSettings } from './log-settings.js';
+import { logProblems } from '../common/log-problems.js';
+import { graceProblems, POD_GRACE_ENV } from '../../domain/pod/grace-check.js';
 import { parseCliArgs, USAGE } from './options.js';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -53,6 +55,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     case 'run': {
       const logger = createLogger(log);
       const prepared = await prepare(args, env);
+      logProblems(logger, graceProblems(prepared.plan.gracePeriodSeconds.value, { podGrace: env[POD_GRACE_ENV], container: env['container'] }));
       // Loaded only here: check, domain and probe start faster without the stack's modules.
       const { runVm } = await import('../run/run.js');
       return runVm(prepared.plan, prepared.manifest, logger);

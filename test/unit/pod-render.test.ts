@@ -6,6 +6,7 @@ import { parseVmiText } from '../../domain/vmi.js';
 import { renderPod, schedulingFields, vmiId, type PodOptions } from '../../domain/pod/render-pod.js';
 import { kubevirtOverheadBytes, memoryOverhead, MEASURED_MIB, MARGIN_MIB } from '../../domain/pod/overhead.js';
 import { sizeQuantity } from '../../domain/pod/pod-volumes.js';
+import { graceProblems } from '../../domain/pod/grace-check.js';
 import type { VmSpec } from '../../domain/types.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -218,4 +219,25 @@ test('security, probes, labels and annotations as KubeVirt\'s launcher pod; plac
   t.is(vmiId(long).length, 63);
   t.regex(vmiId(long), /^a{54}-[0-9a-f]{8}$/);
   t.is(vmiId('short'), 'short');
+});
+
+test('run warns when what stops it cannot wait for the guest: a short Pod grace, or podman\'s default stop timeout', (t) => {
+  const rows: Array<[grace: number, env: { podGrace?: string; container?: string }, warns: boolean]> = [
+    [30, {}, false],
+    [30, { podGrace: '45' }, false],
+    [30, { podGrace: '35' }, false],
+    [30, { podGrace: '34' }, true],
+    [30, { podGrace: '30' }, true],
+    [30, { podGrace: 'x' }, false],
+    [30, { container: 'podman' }, true],
+    [5, { container: 'podman' }, false],
+    [6, { container: 'podman' }, true],
+    [30, { container: 'oci' }, false],
+    [30, { podGrace: '45', container: 'podman' }, true],
+  ];
+  for (const [grace, env, warns] of rows) {
+    const problems = graceProblems(grace, env);
+    t.is(problems.length, warns ? 1 : 0, `${grace} ${JSON.stringify(env)}`);
+    if (warns) t.is(problems[0]!.reason, 'GracePeriodNotHonoured');
+  }
 });
