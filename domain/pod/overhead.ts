@@ -8,27 +8,30 @@ import type { VmSpec } from '../types.js';
 const MiB = 1024 * 1024;
 
 /**
- * Peak RSS per process, MiB, measured by bench/pod-overhead.ts (a test guest under TCG, bookworm's QEMU 7.2 and
- * libvirt 9.0, node 20 in V8 lite mode), rounded up. See docs/pod.md for the runs they come from.
+ * Peak RSS per process, MiB, rounded up. Measured by bench/pod-overhead.ts on this project's development machine
+ * (Debian 12: QEMU 7.2, libvirt 9.0, node 20 in V8 lite mode; the test guest with 128Mi under TCG; December 2026):
+ * node 58.9-59.5, libvirtd 28.1, libvirt-dbus 19.0-19.4, dbus-daemon 4.6-4.8, QEMU 210 of which the guest's RAM
+ * mapping 108-110 and QEMU's own 100.1 (1 vCPU) / 103.4 (2 vCPUs). passt, swtpm and virtiofsd could not run there
+ * (bookworm's libvirt disables passt; no virtiofsd): their figures are estimates, marked so.
  */
 export const MEASURED_MIB = {
-  /** node running dist/vm-launcher.mjs. */
+  /** node running dist/vm-launcher.mjs (measured 59.5). */
   launcher: 60,
-  /** libvirtd in session mode (one per pod). */
-  libvirtd: 36,
-  /** libvirt-dbus --session. */
+  /** libvirtd in session mode, one per pod (measured 28.1). */
+  libvirtd: 29,
+  /** libvirt-dbus --session (measured 19.4). */
   libvirtDbus: 20,
-  /** the private dbus-daemon. */
-  dbusDaemon: 6,
-  /** QEMU's RSS beyond the guest's RAM with one vCPU (device models, firmware, TCG's code while booting). */
-  qemu: 90,
-  /** Each further vCPU's thread, stack and state. */
+  /** the private dbus-daemon (measured 4.8). */
+  dbusDaemon: 5,
+  /** QEMU's RSS beyond the guest's RAM mapping with one vCPU: device models, firmware, TCG's code buffer (measured 100.1 under TCG; KubeVirt budgets 50 under KVM). */
+  qemu: 101,
+  /** Each further vCPU (measured +3.3 under TCG; KubeVirt's 8 kept for KVM's per-vCPU state). */
   qemuPerVcpu: 8,
-  /** passt, one per NIC. */
+  /** passt, one per NIC (estimate: not measurable on the development machine). */
   passt: 12,
-  /** swtpm, for devices.tpm. */
+  /** swtpm, for devices.tpm (estimate; KubeVirt saw 3.5 MiB RSS and budgets 53). */
   swtpm: 10,
-  /** virtiofsd, one per shared volume. */
+  /** virtiofsd, one per shared volume (estimate: not in bookworm). */
   virtiofsd: 16,
 } as const;
 
