@@ -157,6 +157,10 @@ export const REASONS = {
   ConsoleTakenOver: { severity: 'info', exit: ExitCode.ConsoleTakenOver, stage: 'cli', means: 'another `vm-launcher console` attached to the guest: the newest attach wins and this one was detached', fix: 'attach again to take the console back' },
   UsageInvalid: { severity: 'error', exit: ExitCode.Usage, stage: 'cli', means: 'bad command line', fix: 'see vm-launcher --help' },
   InternalError: { severity: 'error', exit: ExitCode.Internal, stage: 'cli', means: 'an error nobody expected: a bug', fix: 'report the log line with its stack' },
+  PodHostDeviceMissing: refuse('cli', '`pod --for podman`: a Block claim has no host device to stand in for it (podman has no block claims)', 'give --host-device VOLUME=/dev/loopN'),
+  PodSchemaInvalid: { severity: 'error', exit: ExitCode.Internal, stage: 'cli', means: '`pod --validate`: a rendered object fails the Kubernetes API schema (a bug in the renderer)', fix: 'report it with the VMI' },
+  PodSchemaUnavailable: refuse('cli', '`pod --validate` needs the npm package kubernetes-models, which is not installed (the image ships the launcher alone)', 'run it where vm-launcher was installed with npm, or without --validate'),
+  PodOutputFailed: fail('cli', '`pod --quadlet DIR` could not write its files', 'check that DIR exists and is writable'),
 
   // ---- the private stack (launcher/stack)
   DaemonExited: fail('stack', 'dbus-daemon, libvirtd or libvirt-dbus exited', 'read the daemon\'s last lines in the log (DaemonLogTail)'),
@@ -216,6 +220,7 @@ export const REASONS = {
   GuestShutdown: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest shut down cleanly after the ACPI request' },
   GuestPoweredOff: { severity: 'info', exit: ExitCode.Clean, stage: 'run', means: 'the guest powered itself off' },
   GracePeriodExpired: { severity: 'error', exit: ExitCode.Forced, stage: 'run', means: 'the guest did not shut down within the grace period and was destroyed', fix: 'make the guest honour ACPI (acpid, systemd-logind) or raise terminationGracePeriodSeconds' },
+  GracePeriodNotHonoured: warn('run', 'the Pod gives less time than the guest\'s shutdown and the launcher\'s stop need (VM_LAUNCHER_POD_GRACE_PERIOD at most the grace period + 5 s): the kubelet may SIGKILL the guest mid-shutdown', 'set the Pod\'s terminationGracePeriodSeconds to the VMI\'s + 15 (vm-launcher pod does), and stop podman with -t as long'),
   GracePeriodZero: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'grace period 0: the guest is destroyed at once', fix: 'set terminationGracePeriodSeconds above 0 for a clean shutdown' },
   ForcedBySignal: { severity: 'warning', exit: ExitCode.Forced, stage: 'run', means: 'a second SIGINT forced the guest off' },
   QemuExited: fail('run', 'QEMU stopped without a shutdown (killed or crashed)', 'read the guest console and QemuLogTail above'),
