@@ -23,7 +23,7 @@ import { processRunning } from '../common/proc.js';
 import { readTrusted, writeFileSafely } from '../common/safe-files.js';
 import { disksNotHeld } from './disk-identity.js';
 import type { DiskIdentity } from '../inspect/inspect-volume.js';
-import type { RunAs } from '../common/run-as.js';
+import { vmUid, type RunAs } from '../common/run-as.js';
 import { spaceCheckFor } from './io-pause.js';
 import { recordBootedRaw } from './record-raw.js';
 import { applyVolumeChanges } from './volume-changes.js';
@@ -68,7 +68,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   const runAs = plan.runAs.value;
   const accel = plan.accel.value;
   // A launcher killed on this runtime dir left its QEMU holding the disks: stop what it provably started first.
-  await stopDeadLaunchersStack(plan.runtime.layout, runAs?.uid ?? process.getuid?.() ?? 0, logger);
+  await stopDeadLaunchersStack(plan.runtime.layout, vmUid(runAs), logger);
   const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest)]);
   let report = first;
   timings.preflightMs = ms();
@@ -156,7 +156,7 @@ async function writeRuntimeFile(path: string, data: string): Promise<void> {
 
 async function runWithStack(c: RunContext): Promise<ExitCode> {
   const { layout, logger, signals, spec, timings, ms, rd } = c;
-  const vmUid = c.plan.runAs.value?.uid ?? process.getuid?.() ?? 0;
+  const vmUser = vmUid(c.plan.runAs.value);
   const lifecycle = new Lifecycle(logger, { namespace: spec.namespace, name: spec.name, uid: spec.uid });
   lifecycle.statusPath = layout.statusFile;
   const stack = new PrivateStack({
@@ -167,7 +167,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   const consoleLog = withComponent(logger, 'guest-console');
   const consoleEvents = withComponent(logger, 'console');
   const serial = new ConsoleBroker({
-    serialSocket: layout.serialSocket, vmUid, clientSocket: layout.consoleSocket, consoleFile: layout.consoleLog,
+    serialSocket: layout.serialSocket, vmUid: vmUser, clientSocket: layout.consoleSocket, consoleFile: layout.consoleLog,
     ...(c.plan.consoleLogCopy && { copyTo: c.plan.consoleLogCopy.value }),
     ...(c.opts.guestConsoleInLog && { onLine: (line: string) => consoleLog.info(line) }),
     onProblem: (message) => consoleEvents.warn({ reason: 'ConsoleUnreadable' }, message),
@@ -223,10 +223,10 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     // Paused: QEMU opens the disks, no vCPU runs until the launcher has checked they are the ones preflight saw
     // (and until the launcher holds the serial console: not a byte the guest writes is lost).
     await domain.create({ paused: true });
-    qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUid);
-    if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUid}`);
+    qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUser);
+    if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUser}`);
     void rd.recordProcess('qemu', qemuPid, false);
-    passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
+    passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
     await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
     await startConsole(serial, spec.hardware?.serialConsole !== false, consoleEvents);
     await domain.resume();
@@ -251,19 +251,19 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     outcome = failureOutcome(e, lifecycle.phase === 'Running' || lifecycle.phase === 'Starting');
   } finally {
     await serial.stop();
-    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUid)));
-    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
+    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUser)));
+    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
     client?.close();
     await stack.stop(outcome?.guestOff ?? false);
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
-    const strays = await ensurePasstGone(passtPids, vmUid);
+    const strays = await ensurePasstGone(passtPids, vmUser);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
     const killedShares = await stopVirtiofsd(sharing);
     if (killedShares.length) logger.warn({ reason: 'VirtiofsdKilled', volumes: killedShares }, `virtiofsd for ${killedShares.join(', ')} did not stop on SIGTERM and was killed`);
     await removeCreatedDisks(created, c.plan.ephemeralDir.value, c.plan.runAs.value);
   }
   const final = outcome!;
-  if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUid);
+  if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUser);
   if (final.exitCode === ExitCode.Aborted) await lifecycle.to('Aborted', final.reason, final.message);
   else await lifecycle.to(final.exitCode === ExitCode.Clean ? 'Stopped' : 'Failed', final.reason, final.message);
   if (ran) await recordRaw();
