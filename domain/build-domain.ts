@@ -10,6 +10,7 @@ import { applyHardware } from './build-hardware.js';
 import { domainUuid } from './uuid.js';
 import { buildInterfaces } from './build-interfaces.js';
 import { buildFilesystems } from './build-filesystems.js';
+import { agentChannel } from './agent-channel.js';
 
 export interface BuildDomainResult {
   /** Present when there is no error. */
@@ -63,6 +64,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
       ...(network.interfaces.length > 0 && { interfaces: network.interfaces }),
       serials: [serialPort(opts)],
       consoles: [{ ...serialPort(opts), targetType: 'serial' }],
+      channels: [agentChannel(opts.agentSocketPath)],
       memballoon: { model: 'none' },
     },
   };

@@ -115,6 +115,8 @@ export interface DomainOptions {
    * virt-serial0; the console still goes to consoleLogPath too. Absent: the console is the file only.
    */
   consoleSocketPath?: string;
+  /** Unix socket of the guest agent's channel (QEMU listens, libvirt connects); absent: libvirt picks the path. */
+  agentSocketPath?: string;
   /** Absolute path of the QEMU binary; libvirt picks when absent. */
   emulator?: string;
   /** How the NIC reaches passt, decided by launcher/inspect; needed when the VMI has an interface. */

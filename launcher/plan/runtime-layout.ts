@@ -12,7 +12,7 @@ export const OWNER_MARKER_NAME = 'vm-launcher.owner';
  * removed, at exit or as a dead launcher's leftovers; anything else there is someone else's and stays.
  */
 export const RUNTIME_DIR_NAMES = [
-  OWNER_MARKER_NAME, 'status.json', 'console.log', 'console.sock', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
+  OWNER_MARKER_NAME, 'status.json', 'console.log', 'console.sock', 'agent.sock', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
   'home', 'run', 'config', 'logs', 'cache', 'cloud-init', 'virtiofs',
 ] as const;
 
@@ -23,6 +23,8 @@ export interface RuntimeLayout {
   consoleLog: string;
   /** The serial console's socket (QEMU listens; `vm-launcher console` attaches). */
   consoleSocket: string;
+  /** The guest agent's channel (QEMU listens, libvirt connects). */
+  agentSocket: string;
   vmiJson: string;
   domainXml: string;
   busConfig: string;
@@ -54,6 +56,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     statusFile: join(root, 'status.json'),
     consoleLog: join(root, 'console.log'),
     consoleSocket: join(root, 'console.sock'),
+    agentSocket: join(root, 'agent.sock'),
     vmiJson: join(root, 'vmi.json'),
     domainXml: join(root, 'domain.xml'),
     busConfig: join(root, 'bus.conf'),
