@@ -72,6 +72,8 @@ export interface VmSpec {
   cloudInit?: CloudInitSpec;
   /** Devices, features, clock, CPU model, firmware, chassis (domain/hardware.ts); absent: the defaults. */
   hardware?: import('./hardware.js').HardwareSpec;
+  /** spec.readinessProbe / spec.livenessProbe (domain/vmi-probes.ts); absent: neither. */
+  probes?: import('./vmi-probes.js').VmiProbes;
   /** A VirtualMachine's run strategy (spec.runStrategy, or spec.running); a VMI has none. */
   runStrategy?: import('./vm-run-strategy.js').RunStrategy;
   /** Where the spec is in the manifest, for messages made after parsing: `spec`, or `spec.template.spec`. */

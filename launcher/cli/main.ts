@@ -38,6 +38,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       (r.ok ? process.stdout : process.stderr).write(`${r.message}\n`);
       return r.ok ? 0 : 1;
     }
+    case 'status': {
+      const { statusCommand } = await import('./status.js');
+      return statusCommand(runtimeDirFrom(args.flags, env).value, args.json);
+    }
     case 'console': {
       const { attachConsole } = await import('./console.js');
       return attachConsole(runtimeDirFrom(args.flags, env).value);

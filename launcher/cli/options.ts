@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { fail } from '../../domain/problem.js';
 import type { PlanFlags } from '../plan/resolve-plan.js';
 
-export type Command = 'run' | 'check' | 'domain' | 'probe' | 'console' | 'help' | 'version';
+export type Command = 'run' | 'check' | 'domain' | 'probe' | 'status' | 'console' | 'help' | 'version';
 
 /** The command line as typed: flags are validated for form only; merging with env and defaults is plan/'s job. */
 export interface CliArgs {
@@ -15,7 +15,7 @@ export interface CliArgs {
   flags: PlanFlags & { logLevel?: string; logFormat?: string };
 }
 
-const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'console', 'help', 'version'];
+const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'status', 'console', 'help', 'version'];
 
 const usage = (message: string): never => fail('UsageInvalid', message);
 
@@ -87,14 +87,17 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 export const USAGE = `vm-launcher: the first process of a KubeVirt VM pod
 
-usage: vm-launcher [run|check|domain|probe ready|probe live|console] [options]
+usage: vm-launcher [run|check|domain|probe ready|probe live|status|console] [options]
 
 commands:
   run      (default) preflight, start the private libvirt stack, boot the VM, supervise it;
            SIGTERM/SIGINT shut the guest down through ACPI within the grace period
   check    verify the manifest and every volume; one line per volume (--json for machines)
   domain   print the libvirt domain XML that run would define (after onDefineDomain hooks)
-  probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes)
+  probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes); with the VMI's
+           readinessProbe/livenessProbe, their verdict (the launcher evaluates them)
+  status   the running VM: phase, conditions, guest OS, hostname, addresses (guest agent), NIC, disks,
+           start timings, processes and their memory (--json: docs/status.md); needs only --runtime-dir
   console  attach to the running guest's serial console (kubectl exec -it POD -- vm-launcher console);
            Ctrl-] detaches, the guest keeps running; needs only --runtime-dir
 
@@ -129,5 +132,5 @@ options:
                         (env VM_LAUNCHER_NVRAM_DIR; default /var/lib/libvirt/qemu/nvram)
   --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
   --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
-  --json                check: machine-readable report
+  --json                check, status: machine-readable report
 `;

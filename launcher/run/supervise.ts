@@ -41,7 +41,12 @@ export interface SuperviseOptions {
   destroyWaitMs?: number;
   /** Whether the filesystem volumes have room again (for resuming a guest paused on a full volume). */
   spaceCheck?: SpaceCheck;
+  /** The guest agent: a guest still running a third of the grace period after the ACPI request is asked through it. */
+  agent?: { readonly connected: boolean };
 }
+
+/** When the agent is asked after the ACPI request: a third of the grace period, at most 15 s. */
+export const agentShutdownDelayMs = (graceSeconds: number): number => Math.min(graceSeconds * 1000 / 3, 15_000);
 
 /** virDomainShutoffReason, for the state poll. */
 const ShutoffReason = { Shutdown: 1, Destroyed: 2, Crashed: 3, Failed: 6 } as const;
@@ -52,6 +57,7 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
   const { domain, signals, lifecycle, logger } = o;
   let shutdownStartedAt: number | undefined;
   let destroyedBy: string | undefined;
+  let agentAsked = false;
   const timers: NodeJS.Timeout[] = [];
   const longTimers: Array<{ clear(): void }> = [];
 
@@ -74,8 +80,9 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
         const secs = requested ? ((Date.now() - shutdownStartedAt!) / 1000).toFixed(1) : undefined;
         finish({
           exitCode: ExitCode.Clean, stop: 'clean', guestOff: true,
-          reason: requested ? 'GuestShutdown' : 'GuestPoweredOff',
-          message: requested ? `the guest shut down cleanly ${secs} s after the ACPI request` : 'the guest powered itself off',
+          reason: !requested ? 'GuestPoweredOff' : agentAsked ? 'GuestShutdownByAgent' : 'GuestShutdown',
+          message: !requested ? 'the guest powered itself off'
+            : `the guest shut down cleanly ${secs} s after the request${agentAsked ? ', asked through the guest agent after ignoring the ACPI power button' : ''}`,
         });
       } else if (how === 'destroyed' && destroyedBy) {
         finish({ exitCode: ExitCode.Forced, stop: 'forced', guestOff: true, reason: destroyedBy, message: `the guest was forced off (${destroyedBy})` });
@@ -156,8 +163,18 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       });
     };
 
+    const askAgent = () => {
+      if (agentAsked || done || destroyedBy || !o.agent?.connected || ioPause.isPaused) return;
+      agentAsked = true;
+      domain.shutdownAgent().then(
+        () => logger.warn({ reason: 'AgentShutdownSent' }, 'the guest ignored the ACPI power button: asked the guest agent to power it off (guest-shutdown)'),
+        (e: Error) => { agentAsked = false; logger.warn({ reason: 'AgentShutdownFailed' }, `shutdown through the guest agent failed (retried): ${e.message}`); },
+      );
+    };
+
     const pressPowerButton = () => {
       if (ioPause.isPaused) return; // a paused guest cannot act on it; it is pressed once the guest resumes
+      if (Date.now() - shutdownStartedAt! >= agentShutdownDelayMs(o.gracePeriodSeconds)) askAgent();
       domain.shutdownAcpi().then(
         () => logger.info({ reason: 'AcpiShutdownSent' }, 'ACPI power button pressed'),
         (e: Error) => { if (!ioPause.isPaused) logger.warn({ reason: 'AcpiShutdownFailed' }, `ACPI shutdown request failed: ${e.message}`); },
