@@ -229,6 +229,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     void track('qemu', qemuPid, false);
     passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
     passtPids.forEach((pid, i) => { processes[i === 0 ? 'passt' : `passt-${i}`] = pid; });
+    if (passtPids.length > 0) void lifecycle.update({ processes: { ...processes } });
     await checkDisksHeld(qemuPid!, c.identities, logger);
     await domain.resume();
     timings.createMs = ms();
