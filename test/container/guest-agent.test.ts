@@ -104,6 +104,7 @@ serial('Debian in the image: tcpSocket readiness follows sshd; status shows the 
   t.true(s.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
   t.regex(s.guest?.os?.versionId ?? '', /^\d+$/);
   t.deepEqual(s.network?.ports, ['22/tcp']);
+  t.deepEqual(['vm-launcher', 'dbus-daemon', 'libvirtd', 'libvirt-dbus', 'qemu', 'passt'].filter((n) => !s.processes.some((p) => p.name === n && (p.rssBytes ?? 0) > 0)), [], 'every process with its memory');
   const human = await exec(['vm-launcher', 'status']);
   t.log(String(human.stdout));
   t.regex(String(human.stdout), /^Addresses\s+\S+.*10\.0\.2\.2\/24/m);
