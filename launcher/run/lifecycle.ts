@@ -50,6 +50,9 @@ export class Lifecycle {
 
   /** Merges `part` into the status file's other parts and rewrites it (the phase stays). */
   async update(part: Partial<Status>): Promise<void> {
+    // After the last phase the file is the launcher's last word (and the runtime dir is about to go): a poll or a
+    // probe that finishes late changes nothing.
+    if (ALLOWED[this.phase].length === 0) return;
     Object.assign(this.extra, part);
     await this.write();
   }
