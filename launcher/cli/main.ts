@@ -40,6 +40,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       (r.ok ? process.stdout : process.stderr).write(`${r.message}\n`);
       return r.ok ? 0 : 1;
     }
+    case 'status': {
+      const { statusCommand } = await import('./status.js');
+      return statusCommand(runtimeDirFrom(args.flags, env).value, args.json);
+    }
     case 'console': {
       const runtimeDir = runtimeDirFrom(args.flags, env).value;
       if (args.log) return (await import('./console-log.js')).printConsoleLog(runtimeDir, args.follow);

@@ -8,7 +8,7 @@ import { SETTINGS, settingsHelp, type SettingName } from '../plan/settings.js';
 /** Every setting of plan/settings.ts takes a string value. */
 const SETTING_OPTIONS = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]));
 
-export type Command = 'run' | 'check' | 'domain' | 'pod' | 'probe' | 'console' | 'help' | 'version';
+export type Command = 'run' | 'check' | 'domain' | 'pod' | 'probe' | 'status' | 'console' | 'help' | 'version';
 
 /** The command line as typed: flags are validated for form only; merging with env and defaults is plan/'s job. */
 export interface CliArgs {
@@ -26,7 +26,7 @@ export interface CliArgs {
 
 export interface PodFlags { image?: string; output?: string; for?: string; quadlet?: string; validate: boolean; service: boolean; hostDevice: string[] }
 
-const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'pod', 'probe', 'console', 'help', 'version'];
+const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'pod', 'probe', 'status', 'console', 'help', 'version'];
 
 const usage = (message: string): never => fail('UsageInvalid', message);
 
@@ -88,7 +88,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 export const USAGE = `vm-launcher: the first process of a KubeVirt VM pod
 
-usage: vm-launcher [run|check|domain|pod|probe ready|probe live|console] [options]
+usage: vm-launcher [run|check|domain|pod|probe ready|probe live|status|console] [options]
 
 commands:
   run      (default) preflight, start the private libvirt stack, boot the VM, supervise it;
@@ -98,14 +98,17 @@ commands:
   pod      print the ConfigMap and Pod (and --service) that run the VMI, for kubectl apply -f - or
            podman kube play: --vmi FILE [--image REF] [-o yaml|json] [--for kubernetes|podman]
            [--quadlet DIR] [--service] [--host-device VOLUME=PATH] [--accel tcg] [--validate]
-  probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes)
+  probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes); with the VMI's
+           readinessProbe/livenessProbe, their verdict (the launcher evaluates them)
+  status   the running VM: phase, conditions, guest OS, hostname, addresses (guest agent), NIC, disks,
+           start timings, processes and their memory (--json: docs/status.md); needs only --runtime-dir
   console  attach to the running guest's serial console (kubectl exec -it POD -- vm-launcher console);
            Ctrl-] detaches, the guest keeps running; the newest attach wins (an older one exits 7);
            needs only --runtime-dir. console --log [--follow]: the guest's output the launcher kept
 
 options:
 ${settingsHelp()}
-  --json                check: machine-readable report
+  --json                check, status: machine-readable report
   --image REF           pod: the launcher image (default localhost/vm-launcher:dev)
   -o, --output FORMAT   pod: yaml (default) or json (a List)
   --for TARGET          pod: kubernetes (default) or podman (hostPath devices, podman's notes)

@@ -41,6 +41,9 @@ import { createDisks, removeCreatedDisks, type CreatedDisks } from './created-di
 import { startVirtiofsd, stopVirtiofsd, type VirtiofsdProcess } from './virtiofsd-process.js';
 import type { ShareInspection, Virtiofsd } from '../inspect/inspect-shares.js';
 import type { VolumeFacts } from '../../domain/model/index.js';
+import { GuestAgentMonitor } from './guest-agent.js';
+import { ProbeLoop } from './probe-loop.js';
+import { staticStatus } from './status-parts.js';
 
 
 export interface RunOptions {
@@ -159,9 +162,15 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   const vmUser = vmUid(c.plan.runAs.value);
   const lifecycle = new Lifecycle(logger, { namespace: spec.namespace, name: spec.name, uid: spec.uid });
   lifecycle.statusPath = layout.statusFile;
+  // The processes `vm-launcher status` lists with their memory.
+  const processes: Record<string, number> = { 'vm-launcher': process.pid };
+  const track = (name: string, pid: number | undefined, group: boolean) => {
+    if (pid !== undefined) { processes[name] = pid; void lifecycle.update({ processes: { ...processes } }); }
+    return rd.recordProcess(name, pid, group);
+  };
   const stack = new PrivateStack({
     layout, runAs: c.plan.runAs.value, logger, signal: signals.abort.signal, logFiles: rd.logFiles,
-    onSpawn: (name, pid) => void rd.recordProcess(name, pid, true),
+    onSpawn: (name, pid) => void track(name, pid, true),
   });
   const hooks = new HookRunner(c.plan, { runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, signal: signals.abort.signal }, spec, logger);
   const consoleLog = withComponent(logger, 'guest-console');
@@ -179,6 +188,8 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let qemuPid: number | undefined;
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
+  let agent: GuestAgentMonitor | undefined;
+  let probes: ProbeLoop | undefined;
   const created: CreatedDisks = [];
   const sharing: VirtiofsdProcess[] = [];
   // The name libvirt knows the domain by: an onDefineDomain hook may have changed it.
@@ -198,13 +209,14 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
 
   try {
     await writeRuntimeFile(layout.vmiJson, JSON.stringify(c.rawVmi ?? {}, null, 2) + '\n');
+    await lifecycle.update(staticStatus(spec, c.facts));
     await lifecycle.to('StartingStack', 'StartingStack', 'starting the private libvirt stack');
     // The seed is built while the stack comes up. Both are awaited before any failure is thrown, so a stack still
     // starting never outlives the cleanup below.
     // The created disks (emptyDisk, ephemeral overlays) are made while the stack comes up, like the seed.
     const started = await Promise.allSettled([
       stack.start(), c.seed && makeSeed(c.seed), createDisks(c.facts, c.plan.ephemeralDir.value, c.plan.runAs.value, created),
-      startVirtiofsd(c.shares, c.virtiofsd, c.plan.runAs.value, logger, signals.abort.signal, sharing, (volume, pid) => void rd.recordProcess(`virtiofsd-${volume}`, pid, true)),
+      startVirtiofsd(c.shares, c.virtiofsd, c.plan.runAs.value, logger, signals.abort.signal, sharing, (volume, pid) => void track(`virtiofsd-${volume}`, pid, true)),
     ]);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     client = await LibvirtClient.open(layout.busAddress);
@@ -216,6 +228,9 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (signals.requested) fail('Aborted', 'start-up aborted before define');
     domain = await client.defineXml(xml);
     definedName = await domain.name().catch(() => definedName);
+    // Subscribed before the guest starts: the agent's first connect is never missed.
+    agent = new GuestAgentMonitor({ domain, target: { layout, runAs: c.plan.runAs.value, domainName: definedName }, lifecycle, logger });
+    agent.start();
     timings.defineMs = ms();
     await hooks.preStart();
     if (signals.requested) fail('Aborted', 'start-up aborted before the guest started');
@@ -225,8 +240,10 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await domain.create({ paused: true });
     qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUser);
     if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUser}`);
-    void rd.recordProcess('qemu', qemuPid, false);
+    void track('qemu', qemuPid, false);
     passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
+    passtPids.forEach((pid, i) => { processes[i === 0 ? 'passt' : `passt-${i}`] = pid; });
+    if (passtPids.length > 0) void lifecycle.update({ processes: { ...processes } });
     await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
     await startConsole(serial, spec.hardware?.serialConsole !== false, consoleEvents);
     await domain.resume();
@@ -242,14 +259,21 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     }
     void recordRaw();
     logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
+    await lifecycle.update({ timings: { ...timings } });
+    if (spec.probes) {
+      probes = new ProbeLoop({ probes: spec.probes, agent, lifecycle, logger });
+      probes.start();
+    }
     void serial.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
     outcome = await supervise({
       client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemuPid,
-      spaceCheck: spaceCheckFor(c.volumeDirs),
+      spaceCheck: spaceCheckFor(c.volumeDirs), agent,
     });
   } catch (e) {
     outcome = failureOutcome(e, lifecycle.phase === 'Running' || lifecycle.phase === 'Starting');
   } finally {
+    probes?.stop();
+    agent?.stop();
     await serial.stop();
     if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUser)));
     if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUser);

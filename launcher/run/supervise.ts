@@ -34,6 +34,8 @@ export interface SuperviseOptions {
   destroyWaitMs?: number;
   /** Whether the filesystem volumes have room again (for resuming a guest paused on a full volume). */
   spaceCheck?: SpaceCheck;
+  /** The guest agent: a guest still running a third of the grace period after the ACPI request is asked through it. */
+  agent?: { readonly connected: boolean };
 }
 
 /** virDomainPausedReason: paused by QEMU on an I/O error. */
@@ -55,6 +57,8 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
     const perform = (a: SupervisionAction) => {
       switch (a.kind) {
         case 'startAcpiShutdown': return startAcpi(a.graceSeconds);
+        case 'pressPowerButton': return pressPowerButton();
+        case 'askAgent': return askAgent();
         case 'destroy': return destroy(a.reason, a.message);
         case 'watchQemuExit': return watchQemuExit();
         case 'finish': return finish(a.outcome);
@@ -122,6 +126,20 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       });
     };
 
+    // The agent's request goes out once; a failure is retried at the next tick while the agent is connected.
+    let asking = false;
+    const askAgent = () => {
+      if (asking || ioPause.isPaused) return;
+      asking = true;
+      domain.shutdownAgent().then(
+        () => {
+          logger.warn({ reason: 'AgentShutdownSent' }, 'the guest ignored the ACPI power button: asked the guest agent to power it off (guest-shutdown)');
+          handle({ kind: 'agentShutdownSent' });
+        },
+        (e: Error) => { asking = false; logger.warn({ reason: 'AgentShutdownFailed' }, `shutdown through the guest agent failed (retried): ${e.message}`); },
+      );
+    };
+
     const pressPowerButton = () => {
       if (ioPause.isPaused) return; // a paused guest cannot act on it; it is pressed once the guest resumes
       domain.shutdownAcpi().then(
@@ -135,7 +153,7 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
         logger.warn({ reason: 'ShutdownWhilePaused' }, `the guest is paused on an I/O error and cannot act on the power button: it is resumed and asked to shut down if space comes back within the grace period (${grace} s), else forced off then`);
       }
       pressPowerButton();
-      timers.push(setInterval(pressPowerButton, o.acpiRetryMs ?? 3000));
+      timers.push(setInterval(() => handle({ kind: 'acpiRetry', at: Date.now(), agentConnected: o.agent?.connected ?? false }), o.acpiRetryMs ?? 3000));
       // Any grace period works: a Node timer alone would fire at once beyond 24.8 days.
       longTimers.push(longTimeout(() => handle({ kind: 'graceExpired', graceSeconds: grace }), grace * 1000));
     };

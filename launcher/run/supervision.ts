@@ -26,6 +26,9 @@ export interface SupervisionState {
   /** running: no shutdown asked; shuttingDown: ACPI pressed; forcing: destroy asked; ended: an outcome is decided. */
   phase: 'running' | 'shuttingDown' | 'forcing' | 'ended';
   shutdownStartedAt?: number;
+  graceSeconds?: number;
+  /** The guest agent took the shutdown request (the guest ignored the power button). */
+  agentAsked?: boolean;
   forcedBy?: ForceReason;
   shutdownBy?: ShutdownBy;
 }
@@ -34,6 +37,10 @@ export type SupervisionEvent =
   | { kind: 'shutdownRequested'; signal: string; at: number; graceSeconds: number }
   | { kind: 'forceRequested'; at: number }
   | { kind: 'graceExpired'; graceSeconds: number }
+  /** The power button's retry tick during a shutdown; whether the guest agent is connected now. */
+  | { kind: 'acpiRetry'; at: number; agentConnected: boolean }
+  /** The guest agent accepted the shutdown request. */
+  | { kind: 'agentShutdownSent' }
   | { kind: 'qemuShuttingDown'; by: ShutdownBy }
   | { kind: 'stopped'; how: StopHow; detail: string; at: number }
   /** QEMU's process is gone (or a zombie) after it reported quitting, or after a kill by pid. */
@@ -43,6 +50,9 @@ export type SupervisionEvent =
 export type SupervisionAction =
   /** Press the ACPI power button now and every few seconds, and arm the grace deadline. */
   | { kind: 'startAcpiShutdown'; graceSeconds: number }
+  | { kind: 'pressPowerButton' }
+  /** Ask the guest agent to power the guest off (guest-shutdown): it ignored the power button so far. */
+  | { kind: 'askAgent' }
   | { kind: 'destroy'; reason: ForceReason; message: string }
   /** QEMU reported it is quitting: its exit (even as a zombie) is the end. */
   | { kind: 'watchQemuExit' }
@@ -50,9 +60,16 @@ export type SupervisionAction =
 
 export const initialSupervision = (): SupervisionState => ({ phase: 'running' });
 
+/**
+ * When a guest that ignores the power button is asked through its agent: a third of the grace period after the ACPI
+ * request, at most 15 s, so that the agent's clean shutdown still has most of the grace period.
+ */
+export const agentShutdownDelayMs = (graceSeconds: number): number => Math.min(graceSeconds * 1000 / 3, 15_000);
+
 /** The terminal reasons and how the hooks' postStop sees them: one row each. */
-const STOP_KIND: Record<Extract<Reason, 'GuestShutdown' | 'GuestPoweredOff' | 'QemuTerminatedByHost' | 'GuestDestroyedExternally' | 'QemuExited' | 'DaemonExited' | ForceReason>, StopReason> = {
+const STOP_KIND: Record<Extract<Reason, 'GuestShutdown' | 'GuestShutdownByAgent' | 'GuestPoweredOff' | 'QemuTerminatedByHost' | 'GuestDestroyedExternally' | 'QemuExited' | 'DaemonExited' | ForceReason>, StopReason> = {
   GuestShutdown: 'clean',
+  GuestShutdownByAgent: 'clean',
   GuestPoweredOff: 'clean',
   GracePeriodZero: 'forced',
   GracePeriodExpired: 'forced',
@@ -78,7 +95,14 @@ export function step(s: SupervisionState, e: SupervisionEvent): { state: Supervi
     case 'shutdownRequested':
       if (s.phase !== 'running') return { state: s, actions: [] };
       if (e.graceSeconds <= 0) return force('GracePeriodZero', 'grace period is 0: destroying the guest at once', e.at);
-      return { state: { ...s, phase: 'shuttingDown', shutdownStartedAt: e.at }, actions: [{ kind: 'startAcpiShutdown', graceSeconds: e.graceSeconds }] };
+      return { state: { ...s, phase: 'shuttingDown', shutdownStartedAt: e.at, graceSeconds: e.graceSeconds }, actions: [{ kind: 'startAcpiShutdown', graceSeconds: e.graceSeconds }] };
+    case 'acpiRetry': {
+      if (s.phase !== 'shuttingDown') return { state: s, actions: [] };
+      const askAgent = e.agentConnected && !s.agentAsked && e.at - s.shutdownStartedAt! >= agentShutdownDelayMs(s.graceSeconds ?? 0);
+      return { state: s, actions: [{ kind: 'pressPowerButton' }, ...(askAgent ? [{ kind: 'askAgent' } as SupervisionAction] : [])] };
+    }
+    case 'agentShutdownSent':
+      return { state: { ...s, agentAsked: true }, actions: [] };
     case 'forceRequested':
       if (s.phase === 'forcing') return { state: s, actions: [] };
       return force('ForcedBySignal', 'forcing the guest off at once (second SIGINT)', e.at);
@@ -109,7 +133,9 @@ function stoppedOutcome(s: SupervisionState, e: Extract<SupervisionEvent, { kind
       return end('QemuTerminatedByHost', `QEMU stopped on ${who}, not on the guest's power-off (libvirt: stopped, ${e.detail}); the guest did not shut down`, true);
     }
     if (s.shutdownStartedAt !== undefined) {
-      return end('GuestShutdown', `the guest shut down cleanly ${((e.at - s.shutdownStartedAt) / 1000).toFixed(1)} s after the ACPI request`, true);
+      const secs = ((e.at - s.shutdownStartedAt) / 1000).toFixed(1);
+      if (s.agentAsked) return end('GuestShutdownByAgent', `the guest shut down cleanly ${secs} s after the request, asked through the guest agent after ignoring the ACPI power button`, true);
+      return end('GuestShutdown', `the guest shut down cleanly ${secs} s after the ACPI request`, true);
     }
     return end('GuestPoweredOff', 'the guest powered itself off', true);
   }

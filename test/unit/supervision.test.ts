@@ -104,3 +104,24 @@ test('libvirt\'s lifecycle events and polled states map to one set of events', (
   t.deepEqual(fromPolledState(DomainState.Crashed, 0, 7), { kind: 'stopped', how: 'crashed', detail: 'state poll', at: 7 });
   t.deepEqual(fromPolledState(DomainState.Shutoff, 6, 7), { kind: 'stopped', how: 'failed', detail: 'state poll, reason 6', at: 7 });
 });
+
+test('a guest that ignores the power button is asked through its agent a third of the grace period in (at most 15 s), once; its shutdown is GuestShutdownByAgent, exit 0', (t) => {
+  const tick = (at: number, agentConnected = true): SupervisionEvent => ({ kind: 'acpiRetry', at, agentConnected });
+  // Grace 30 s: the agent is asked from 10 s after the ACPI request, while it is connected.
+  const early = run(sigterm(0, 30), tick(3000), tick(6000), tick(9000));
+  t.deepEqual(early.actions.map((a) => a.kind), ['startAcpiShutdown', 'pressPowerButton', 'pressPowerButton', 'pressPowerButton']);
+  t.deepEqual(step(early.state, tick(12_000, false)).actions.map((a) => a.kind), ['pressPowerButton'], 'no agent connected: only the button');
+  t.deepEqual(step(early.state, tick(12_000)).actions.map((a) => a.kind), ['pressPowerButton', 'askAgent']);
+  // Once the agent took it, it is not asked again; the end says which way the guest went down.
+  const asked = run(sigterm(0, 30), tick(12_000), { kind: 'agentShutdownSent' }, tick(15_000));
+  t.deepEqual(asked.actions.map((a) => a.kind), ['startAcpiShutdown', 'pressPowerButton', 'askAgent', 'pressPowerButton']);
+  t.like(finish(run(sigterm(0, 30), tick(12_000), { kind: 'agentShutdownSent' }, byGuest, stopped('shutdown', 20_000)).actions), {
+    reason: 'GuestShutdownByAgent', exitCode: 0, stop: 'clean', message: 'the guest shut down cleanly 20.0 s after the request, asked through the guest agent after ignoring the ACPI power button',
+  });
+  // A long grace period: asked at 15 s, not at a third of it.
+  t.deepEqual(run(sigterm(0, 600), tick(15_000)).actions.map((a) => a.kind), ['startAcpiShutdown', 'pressPowerButton', 'askAgent']);
+  t.deepEqual(run(sigterm(0, 600), tick(14_999)).actions.map((a) => a.kind), ['startAcpiShutdown', 'pressPowerButton']);
+  // No shutdown asked, or already forcing: ticks do nothing.
+  t.deepEqual(run(tick(50_000)).actions, []);
+  t.deepEqual(run(sigterm(0, 30), { kind: 'graceExpired', graceSeconds: 30 }, tick(40_000)).actions.map((a) => a.kind), ['startAcpiShutdown', 'destroy']);
+});
