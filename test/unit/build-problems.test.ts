@@ -4,18 +4,10 @@ import test from 'ava';
 import { buildDomain, decideCache, decideIo, diskSuffix } from '../../domain/convert/index.js';
 import type { Decision, CacheMode, IoMode, VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
 import { parseVmi } from '../../domain/manifest/index.js';
+import { vmi as baseVmi, type Doc } from '../helpers/vmi-builder.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const vmi = (disk: Doc, volume: Doc, domain: Doc = {}): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'data', ...disk }] }, ...domain },
-    volumes: [{ name: 'data', ...volume }],
-  },
-});
+const vmi = (disk: Doc, volume: Doc, domain: Doc = {}): Doc =>
+  baseVmi({ disks: [{ name: 'data', ...disk }], volumes: [{ name: 'data', ...volume }], domain });
 
 // [what, disk fields, volume source, the disk's readonly]
 const readOnlyTable: Array<[string, Doc, Doc, boolean]> = [

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { parseQuantity, hostDiskPathProblem, parseVmi } from '../../domain/manifest/index.js';
 import { hostDiskPathOf } from '../helpers/disk-source.js';
+import { pvc, vmi } from '../helpers/vmi-builder.js';
 
 // [input, bytes] (undefined: refused). Each row pins a part of the grammar or the arithmetic.
 const quantities: Array<[string | number | unknown[], number | undefined]> = [
@@ -74,17 +75,9 @@ for (const [path, why] of hostDiskPaths) {
   });
 }
 
-const hostDiskVmi = (path: string): unknown => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root' }, { name: 'data' }] } },
-    volumes: [
-      { name: 'root', persistentVolumeClaim: { claimName: 'root' } },
-      { name: 'data', hostDisk: { path, type: 'Disk' } },
-    ],
-  },
+const hostDiskVmi = (path: string): unknown => vmi({
+  disks: [{ name: 'root' }, { name: 'data' }],
+  volumes: [pvc('root'), { name: 'data', hostDisk: { path, type: 'Disk' } }],
 });
 
 for (const [path, why] of hostDiskPaths.filter(([, w]) => w !== undefined)) {

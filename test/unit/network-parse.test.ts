@@ -7,27 +7,14 @@ import { assertRefused } from '../helpers/refusal-checks.js';
 import { buildDomain, choosePasstBackend, FORWARD_ALL_OPEN_FILES, passtSocketPath, portForwards } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
 import { masqueradeAddressing } from '../../domain/manifest/masquerade-addressing.js';
-import type { VolumeFacts, PortSpec } from '../../domain/model/index.js';
+import type { PortSpec } from '../../domain/model/index.js';
 import { parseDomainXml } from '../helpers/parse-domain-xml.js';
+import { acceptedSpec, vmi, type Doc } from '../helpers/vmi-builder.js';
+import { fileFacts } from '../helpers/volume-facts.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const base = (iface: Doc = { name: 'default', masquerade: {} }, networks: Doc[] = [{ name: 'default', pod: {} }]): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1', namespace: 'ns' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'rootdisk' }], interfaces: [iface] } },
-    networks,
-    volumes: [{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } }],
-  },
-});
-
-const accepted = (doc: Doc) => {
-  const r = parseVmi(doc);
-  if (!r.spec) throw new Error(JSON.stringify(r.problems));
-  return r.spec;
-};
+const base = (iface: Doc = { name: 'default', masquerade: {} }, networks: Doc[] = [{ name: 'default', pod: {} }]): Doc =>
+  vmi({ namespace: 'ns', devices: { interfaces: [iface] }, spec: { networks } });
+const accepted = acceptedSpec;
 
 // ---------------------------------------------------------------------------------------------- accepted
 test('no networks and no interfaces: no NIC, as before', (t) => {
@@ -236,7 +223,7 @@ test('passt socket path: libvirt\'s layout, domain name cut to 20 characters', (
 });
 
 // ---------------------------------------------------------------------------------------------- domain
-const facts = new Map<string, VolumeFacts>([['rootdisk', { volume: 'rootdisk', kind: 'filesystem', path: '/v/rootdisk/disk.img', fullyAllocated: false, directIo: true }]]);
+const facts = new Map([['rootdisk', fileFacts('rootdisk')]]);
 const xmlOf = (doc: Doc, backend: 'vhost-user' | 'user') => {
   const built = buildDomain(accepted(doc), facts, { accel: 'qemu', consoleLogPath: '/c.log', network: { backend, passtLogFile: '/r/logs/passt.log' } });
   if (!built.domain) throw new Error(JSON.stringify(built.problems));

@@ -7,6 +7,7 @@ import { parseVmi } from '../../domain/manifest/index.js';
 import { parseNetworking } from '../../domain/manifest/vmi-networks.js';
 import type { InterfaceSpec } from '../../domain/model/index.js';
 import type { Problems } from '../../domain/manifest/manifest-reader.js';
+import { vmi as baseVmi } from '../helpers/vmi-builder.js';
 
 type Doc = Record<string, unknown>;
 
@@ -15,16 +16,7 @@ const N = 'spec.networks[0]';
 const IFACE_FIX = 'give the interface a name and a binding (passtBinding: {} or masquerade: {})';
 const NAME_FIX = 'name it, for example default';
 
-const vmi = (interfaces: unknown, networks: unknown): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1', namespace: 'ns' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'rootdisk' }], interfaces } },
-    networks,
-    volumes: [{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } }],
-  },
-});
+const vmi = (interfaces: unknown, networks: unknown): Doc => baseVmi({ namespace: 'ns', devices: { interfaces }, spec: { networks } });
 const one = (iface: Doc, network: Doc = { name: 'default', pod: {} }) => vmi([iface], [network]);
 const mismatchIface = (name: string): [string, string, string, string] => ['InterfaceNetworkMismatch', `${I}.name`,
   `${I}.name: interface ${name} has no network of that name in spec.networks`,

@@ -4,21 +4,18 @@ import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { buildDomain } from '../../domain/convert/index.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
-import type { VolumeFacts } from '../../domain/model/index.js';
 import { parseDomainXml } from '../helpers/parse-domain-xml.js';
+import { pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
+import { fileFacts } from '../helpers/volume-facts.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const base = (): Doc => ({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'v' },
-  spec: {
-    domain: { memory: { guest: '64Mi' }, devices: { disks: [{ name: 'root' }], filesystems: [{ name: 'share', virtiofs: {} }] } },
-    volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'c' } }, { name: 'share', persistentVolumeClaim: { claimName: 's' } }],
-  },
+const base = (): Doc => vmi({
+  name: 'v', memory: '64Mi',
+  disks: [{ name: 'root' }], devices: { filesystems: [{ name: 'share', virtiofs: {} }] },
+  volumes: [pvc('root', 'c'), pvc('share', 's')],
 });
 const fsList = (d: Doc): any[] => // eslint-disable-line @typescript-eslint/no-explicit-any
   d['spec'].domain.devices.filesystems;
-const rootFacts: VolumeFacts = { volume: 'root', kind: 'filesystem', path: '/v/root/disk.img', fullyAllocated: false, directIo: true };
+const rootFacts = fileFacts('root');
 
 test('a filesystem on a PVC is a share, not a disk: no default disk, no DiskMissing, tag = name', (t) => {
   const r = parseVmi(base());

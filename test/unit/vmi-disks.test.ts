@@ -4,12 +4,10 @@ import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { parseDisks } from '../../domain/manifest/vmi-disks.js';
 import type { Problems } from '../../domain/manifest/manifest-reader.js';
+import { pvc, vmi as baseVmi } from '../helpers/vmi-builder.js';
 
 const D = 'spec.domain.devices.disks[0]';
-const vmi = (disk: unknown, volume: Record<string, unknown> = { name: 'root', persistentVolumeClaim: { claimName: 'root' } }) => ({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1', namespace: 'ns' },
-  spec: { domain: { memory: { guest: '128Mi' }, devices: { disks: [disk] } }, volumes: [volume] },
-});
+const vmi = (disk: unknown, volume: Record<string, unknown> = pvc('root')) => baseVmi({ namespace: 'ns', disks: [disk], volumes: [volume] });
 const errors = (disk: unknown) => parseVmi(vmi(disk)).problems.filter((p) => p.severity === 'error' && p.field?.startsWith(D))
   .map((p) => [p.reason, p.field, p.message, p.fix]);
 

@@ -2,12 +2,9 @@
 // volume, a disk's does not), which sources make a read-only disk, and no storage size out of nothing.
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
+import { pvc, vmi as baseVmi } from '../helpers/vmi-builder.js';
 
-const vmi = (disks: unknown[], volumes: unknown[]) => ({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1', namespace: 'ns' },
-  spec: { domain: { memory: { guest: '128Mi' }, devices: { disks } }, volumes },
-});
-const pvc = (name: string, extra: Record<string, unknown> = {}) => ({ name, persistentVolumeClaim: { claimName: name, ...extra } });
+const vmi = (disks: unknown[], volumes: unknown[]) => baseVmi({ namespace: 'ns', disks, volumes });
 
 test('vmi-match: two disks of one name, two volumes of one name: word for word, the volume\'s names its volume', (t) => {
   const disks = parseVmi(vmi([{ name: 'a' }, { name: 'a', volumeName: 'b' }], [pvc('a'), pvc('b')])).problems.find((p) => p.reason === 'DiskNameDuplicate');
@@ -24,7 +21,7 @@ test('vmi-match: two disks of one name, two volumes of one name: word for word, 
 
 test('vmi-match: only a read-only claim (or the disk itself) makes a disk read-only; a hostDisk or an emptyDisk stays writable', (t) => {
   const disk = (volume: Record<string, unknown>) => parseVmi(vmi([{ name: 'd' }], [volume])).spec?.disks[0];
-  t.like(disk(pvc('d', { readOnly: true })), { readonly: true, storage: { mayCreate: false } });
+  t.like(disk(pvc('d', 'd', { readOnly: true })), { readonly: true, storage: { mayCreate: false } });
   t.like(disk(pvc('d')), { readonly: false, storage: { mayCreate: true } });
   t.like(disk({ name: 'd', hostDisk: { path: '/data/d.img', type: 'Disk' } }), { readonly: false });
   t.like(disk({ name: 'd', emptyDisk: { capacity: '1Gi' } }), { readonly: false });
