@@ -55,3 +55,7 @@ export function acceptedSpec(doc: Doc): VmSpec {
   if (!r.spec) throw new Error(JSON.stringify(r.problems));
   return r.spec;
 }
+
+/** A VMI (namespace ns) with one interface on one pod network: masquerade on default unless said. */
+export const oneNicVmi = (iface: Doc = { name: 'default', masquerade: {} }, networks: unknown[] = [{ name: 'default', pod: {} }]): Doc =>
+  vmi({ namespace: 'ns', devices: { interfaces: [iface] }, spec: { networks } });

@@ -1,15 +1,11 @@
-// The edges of spec.networks and interfaces that the main table (domain-network.test.ts) leaves open, found by
-// mutation testing: every problem word for word (reason, field, message, fix), null as absent versus a value of the
-// wrong type, and what parseNetworking itself returns when problems were reported (parseVmi then hides the spec,
-// so only a direct call shows that a refused NIC is not handed on).
+// Every refused field of spec.networks and interfaces: the main table (reason and exact path, each message of the
+// form "<field>: ...", each with a fix), why each binding that needs KubeVirt's cluster is refused and what to use
+// instead, and every problem word for word (reason, field, message, fix), null as absent versus a value of the wrong
+// type (found by mutation testing).
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
-import { parseNetworking } from '../../domain/manifest/vmi-networks.js';
-import type { InterfaceSpec } from '../../domain/model/index.js';
-import type { Problems } from '../../domain/manifest/manifest-reader.js';
-import { vmi as baseVmi } from '../helpers/vmi-builder.js';
-
-type Doc = Record<string, unknown>;
+import { assertRefused } from '../helpers/refusal-checks.js';
+import { oneNicVmi as base, vmi as baseVmi, type Doc } from '../helpers/vmi-builder.js';
 
 const I = 'spec.domain.devices.interfaces[0]';
 const N = 'spec.networks[0]';
@@ -107,51 +103,69 @@ for (const [title, doc, expected] of exact) {
   });
 }
 
-// Null is absent (Kubernetes semantics): these are accepted.
-test('network nulls: masquerade: null beside passtBinding is one binding; vmNetworkCIDR: null is the default addressing', (t) => {
-  const passt = parseVmi(one({ name: 'default', masquerade: null, passtBinding: {} }, { name: 'default', pod: { vmNetworkCIDR: null } }));
-  t.deepEqual(passt.problems, []);
-  t.is(passt.spec?.interfaces?.[0]?.binding, 'passt');
-  const masq = parseVmi(one({ name: 'default', masquerade: {} }, { name: 'default', pod: { vmNetworkCIDR: null } }));
-  t.deepEqual(masq.problems, []);
-  t.deepEqual(masq.spec?.interfaces?.[0]?.masquerade, { cidr: '10.0.2.0/24', gateway: '10.0.2.1', guestAddress: '10.0.2.2', prefix: 24 });
-});
+// ---------------------------------------------------------------------------------------------- refused
+const refusals: Array<[string, Doc, Array<[string, string]>]> = [
+  ['bridge', base({ name: 'default', bridge: {} }), [['InterfaceBindingUnsupported', `${I}.bridge`]]],
+  ['sriov', base({ name: 'default', sriov: {} }), [['InterfaceBindingUnsupported', `${I}.sriov`]]],
+  ['macvtap', base({ name: 'default', macvtap: {} }), [['InterfaceBindingUnsupported', `${I}.macvtap`]]],
+  ['slirp', base({ name: 'default', slirp: {} }), [['InterfaceBindingUnsupported', `${I}.slirp`]]],
+  ['vdpa', base({ name: 'default', vdpa: {} }), [['InterfaceBindingUnsupported', `${I}.vdpa`]]],
+  ['another binding plugin', base({ name: 'default', binding: { name: 'managedtap' } }), [['InterfaceBindingUnsupported', `${I}.binding.name`]]],
+  ['a multus network', base({ name: 'default', passtBinding: {} }, [{ name: 'default', multus: { networkName: 'x' } }]),
+    [['NetworkMultusUnsupported', 'spec.networks[0].multus']]],
+  ['two pod networks', base(undefined, [{ name: 'default', pod: {} }, { name: 'second', pod: {} }]), [['NetworkTooMany', 'spec.networks']]],
+  ['two interfaces', (() => { const d = base(); d['spec'].domain.devices.interfaces.push({ name: 'b', masquerade: {} }); return d; })(),
+    [['NetworkTooMany', 'spec.domain.devices.interfaces']]],
+  ['no binding', base({ name: 'default' }), [['FieldMissing', I]]],
+  ['two bindings', base({ name: 'default', masquerade: {}, passtBinding: {} }), [['FieldInvalid', I]]],
+  ['binding without a name', base({ name: 'default', binding: {} }), [['FieldMissing', `${I}.binding.name`]]],
+  ['masquerade with settings', base({ name: 'default', masquerade: { x: 1 } }), [['FieldNotSupported', `${I}.masquerade.x`]]],
+  ['interface without a name', base({ masquerade: {} }), [['FieldMissing', `${I}.name`]]],
+  ['interface name not a label', base({ name: 'My_Net', masquerade: {} }, [{ name: 'My_Net', pod: {} }]),
+    [['FieldInvalid', `${I}.name`], ['FieldInvalid', 'spec.networks[0].name']]],
+  ['names that do not pair', base({ name: 'a', masquerade: {} }, [{ name: 'b', pod: {} }]),
+    [['InterfaceNetworkMismatch', `${I}.name`], ['InterfaceNetworkMismatch', 'spec.networks[0]']]],
+  ['network without a source', base(undefined, [{ name: 'default' }]), [['FieldMissing', 'spec.networks[0].pod'], ['InterfaceNetworkMismatch', `${I}.name`]]],
+  ['bad MAC', base({ name: 'default', masquerade: {}, macAddress: '02:00:00:00:00' }), [['FieldInvalid', `${I}.macAddress`]]],
+  ['multicast MAC', base({ name: 'default', masquerade: {}, macAddress: '01:00:5e:00:00:01' }), [['FieldInvalid', `${I}.macAddress`]]],
+  ['unknown model', base({ name: 'default', masquerade: {}, model: 'virtio-net' }), [['FieldInvalid', `${I}.model`]]],
+  ['port 0', base({ name: 'default', masquerade: {}, ports: [{ port: 0 }] }), [['FieldInvalid', `${I}.ports[0].port`]]],
+  ['port above 65535', base({ name: 'default', masquerade: {}, ports: [{ port: 70000 }] }), [['FieldInvalid', `${I}.ports[0].port`]]],
+  ['port without a number', base({ name: 'default', masquerade: {}, ports: [{ name: 'ssh' }] }), [['FieldMissing', `${I}.ports[0].port`]]],
+  ['SCTP', base({ name: 'default', masquerade: {}, ports: [{ port: 9, protocol: 'SCTP' }] }), [['FieldInvalid', `${I}.ports[0].protocol`]]],
+  ['a port twice', base({ name: 'default', masquerade: {}, ports: [{ port: 22 }, { port: 22, protocol: 'TCP' }] }), [['FieldInvalid', `${I}.ports[1]`]]],
+  ['vmNetworkCIDR not a CIDR', base(undefined, [{ name: 'default', pod: { vmNetworkCIDR: '10.0.2.0' } }]), [['FieldInvalid', 'spec.networks[0].pod.vmNetworkCIDR']]],
+  ['vmNetworkCIDR too small', base(undefined, [{ name: 'default', pod: { vmNetworkCIDR: '10.0.2.0/31' } }]), [['FieldInvalid', 'spec.networks[0].pod.vmNetworkCIDR']]],
+  ['vmNetworkCIDR with passt', base({ name: 'default', passtBinding: {} }, [{ name: 'default', pod: { vmNetworkCIDR: '10.0.2.0/24' } }]),
+    [['FieldInvalid', 'spec.networks[0].pod.vmNetworkCIDR']]],
+  ['vmIPv6NetworkCIDR', base(undefined, [{ name: 'default', pod: { vmIPv6NetworkCIDR: 'fd10::/120' } }]), [['FieldNotSupported', 'spec.networks[0].pod.vmIPv6NetworkCIDR']]],
+  ['interface pciAddress', base({ name: 'default', masquerade: {}, pciAddress: '0000:81:00.1' }), [['FieldNotSupported', `${I}.pciAddress`]]],
+  ['interface bootOrder', base({ name: 'default', masquerade: {}, bootOrder: 1 }), [['FieldNotSupported', `${I}.bootOrder`]]],
+  ['interfaces not a list', (() => { const d = base(); d['spec'].domain.devices.interfaces = {}; return d; })(),
+    [['FieldInvalid', 'spec.domain.devices.interfaces'], ['InterfaceNetworkMismatch', 'spec.networks[0]']]],
+];
 
-// ------------------------------------------------------------------------------ what parseNetworking hands on
-const networking = (iface: unknown, networks: unknown[] = [{ name: 'default', pod: {} }], interfaces: unknown[] | undefined = [iface]) => {
-  const problems: Problems = [];
-  const spec = { networks };
-  const out: InterfaceSpec[] = parseNetworking(problems, spec, 'spec', interfaces, 'spec.domain.devices.interfaces');
-  return { out, problems: problems.map((p) => p.reason) };
-};
+for (const [title, doc, expected] of refusals) {
+  test(`refused: ${title}`, (t) => {
+    assertRefused(t, doc, expected);
+  });
+}
 
-test('parseNetworking hands on no NIC when its network or binding was refused', (t) => {
-  for (const [why, got] of [
-    ['a multus network', networking({ name: 'default', passtBinding: {} }, [{ name: 'default', multus: { networkName: 'x' } }])],
-    ['two networks, no interfaces', networking(undefined, [{ name: 'a', pod: {} }, { name: 'b', pod: {} }], undefined)],
-    ['a binding that is not an object', networking({ name: 'default', masquerade: 'yes' })],
-    ['masquerade in a CIDR too small', networking({ name: 'default', masquerade: {} }, [{ name: 'default', pod: { vmNetworkCIDR: '10.0.2.0/31' } }])],
-    ['masquerade with a CIDR of the wrong type', networking({ name: 'default', masquerade: {} }, [{ name: 'default', pod: { vmNetworkCIDR: 5 } }])],
-  ] as const) {
-    t.deepEqual(got.out, [], why);
-    t.true(got.problems.length > 0, why);
-  }
-});
-
-test('parseNetworking: the NIC it hands on after a refused model or port is still sound', (t) => {
-  const model = networking({ name: 'default', masquerade: {}, model: 'virtio-net' });
-  t.deepEqual(model.problems, ['FieldInvalid']);
-  t.is(model.out[0]?.model, 'virtio', 'a refused model falls back to virtio, never an empty model');
-  const ports = networking({ name: 'default', passtBinding: {}, ports: [{ port: 22 }, { port: 22 }, { name: 'web' }, { port: 80 }] });
-  t.deepEqual(ports.out[0]?.ports.map((p) => p.port), [22, 80], 'the duplicate and the port without a number are dropped');
-});
-
-test('parseNetworking: absent optional fields stay absent (no key holding undefined); bindingAsked names the form used', (t) => {
-  const { out } = networking({ name: 'default', masquerade: {}, ports: [{ port: 22 }, { name: 'web', port: 80 }] });
-  const nic = out[0]!;
-  t.false('macAddress' in nic);
-  t.false('name' in nic.ports[0]!);
-  t.is(nic.ports[1]?.name, 'web');
-  t.is(nic.bindingAsked, 'masquerade');
-  t.is(networking({ name: 'default', passtBinding: {} }).out[0]?.bindingAsked, 'passtBinding');
-});
+const PLUGIN_FIX = 'use passtBinding: {} or masquerade: {} (both reach the pod network through passt, unprivileged)';
+// [binding asked for, why it is refused (after "<field>: ")]: each says what it would need
+const whyRefused: Array<[Doc, RegExp]> = [
+  [{ bridge: {} }, /^a bridge binding needs KubeVirt's privileged node agent \(virt-handler\) to set up the pod's network$/],
+  [{ sriov: {} }, /^an SR-IOV binding needs the SR-IOV device plugin, Multus and KubeVirt's privileged node agent$/],
+  [{ macvtap: {} }, /^a macvtap binding needs the macvtap device plugin and KubeVirt's privileged node agent \(virt-handler\) to set up the pod's network$/],
+  [{ slirp: {} }, /^slirp was removed from KubeVirt; passt replaces it$/],
+  [{ vdpa: {} }, /^a vDPA binding needs a vDPA device plugin and KubeVirt's privileged node agent$/],
+  [{ binding: { name: 'managedtap' } }, /^the network binding plugin "managedtap" needs its own sidecar or CNI plugin, which vm-launcher does not run$/],
+];
+for (const [binding, why] of whyRefused) {
+  test(`the binding ${JSON.stringify(binding)} says why it is refused and what to use instead`, (t) => {
+    const [p] = parseVmi(base({ name: 'default', ...binding })).problems;
+    t.is(p?.reason, 'InterfaceBindingUnsupported');
+    t.regex(p?.message.slice(`${p.field}: `.length) ?? '', why);
+    t.is(p?.fix, PLUGIN_FIX);
+  });
+}
