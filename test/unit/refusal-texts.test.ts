@@ -1,4 +1,4 @@
-// What a refused manifest tells the user at 3 a.m.: not only the reason code and field (domain-vmi-refusals pins
+// What a refused manifest tells the user at 3 a.m.: not only the reason code and field (refusal-reasons pins
 // those) but a message that starts with the field and says what is wrong, and a fix that says what to do.
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
