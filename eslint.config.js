@@ -43,6 +43,8 @@ export default tseslint.config(
   forbid(['domain/model/**/*.ts'], ['../*/*', ...IO]),
   forbid(['domain/manifest/**/*.ts'], ['../*/*', '!../model/index.js', ...IO]),
   forbid(['domain/libvirt/**/*.ts'], ['../*/*', '!../model/index.js', ...IO]),
+  forbid(['domain/guest/**/*.ts'], ['../*', ...IO]),
+  forbid(['domain/pod/**/*.ts'], ['../*/*', '!../model/index.js', ...IO]),
   forbid(['domain/convert/**/*.ts'], ['../*/*', '!../model/index.js', '!../manifest/index.js', '!../libvirt/index.js', ...IO]),
   forbid(['common/**/*.ts'], ['../launcher/*', '../hooks/*', '../domain/*']),
   forbid(['hooks/**/*.ts'], ['../launcher/*', ...INSIDE_DOMAIN]),

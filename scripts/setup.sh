@@ -54,7 +54,7 @@ fi
 # The build, unless nothing it reads changed since the last one (a re-run of the demo then starts at once).
 # A deleted or renamed file changes its directory's mtime, so -newer sees that too.
 stamp=dist/.build-stamp
-if [ -f "$stamp" ] && [ -z "$(find launcher domain hooks harness test bench tsconfig.json package.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -z "$(find launcher domain hooks common harness test bench tsconfig.json package.json package-lock.json -newer "$stamp" -print -quit)" ]; then
   echo "setup: the build is up to date (dist/)"
 else
   npm run --silent build

@@ -4,6 +4,7 @@ import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import type { DiskSpec, DomainOptions, VmSpec, VolumeFacts, Decision } from '../model/index.js';
 import type { Domain, DomainController, DomainDisk, DomainSerial } from '../libvirt/index.js';
+import { agentChannel } from '../libvirt/index.js';
 import { assignTargets, decideCache, decideDiscard, decideIo, domainTypeFor } from './disk-policy.js';
 import { placeDisk } from './disk-source.js';
 import { applyHardware, decideDiskHardware, type DiskHardware } from './build-hardware.js';
@@ -66,6 +67,7 @@ export function buildDomain(spec: VmSpec, facts: ReadonlyMap<string, VolumeFacts
       ...(network.interfaces.length > 0 && { interfaces: network.interfaces }),
       serials: [serialPort(opts)],
       consoles: [{ ...serialPort(opts), targetType: 'serial' }],
+      channels: [agentChannel(opts.agentSocketPath)],
       memballoon: { model: 'none' },
     },
   };

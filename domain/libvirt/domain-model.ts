@@ -77,6 +77,8 @@ export interface DomainDevices {
   filesystems?: DomainFilesystem[];
   serials: DomainSerial[];
   consoles: DomainConsole[];
+  /** virtio-serial channels: the guest agent's (agent-channel.ts). */
+  channels?: DomainChannel[];
   memballoon: { model: 'none' | 'virtio' };
   /** A virtio-rng fed from the host's /dev/urandom. */
   rng?: { backend: '/dev/urandom' };
@@ -128,6 +130,9 @@ export type DomainSerial =
 
 /** The console on that same serial port. */
 export type DomainConsole = DomainSerial & { targetType: 'serial' };
+
+/** A virtio-serial channel QEMU binds to a unix socket (libvirt picks the path when sourcePath is absent). */
+export interface DomainChannel { type: 'unix'; sourcePath?: string; targetName: string }
 
 /** A NIC connected through passt, started by libvirt as the VM user. */
 export interface DomainInterface {

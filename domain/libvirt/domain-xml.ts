@@ -63,6 +63,9 @@ export function domainToXmlTree(d: Domain): XmlNode {
         ...(dev.interfaces && { interface: dev.interfaces.map(interfaceNode) }),
         serial: dev.serials.map((s) => ({ ...serialNode(s), target: attrs({ port: s.port }) })),
         console: dev.consoles.map((c) => ({ ...serialNode(c), target: attrs({ type: c.targetType, port: c.port }) })),
+        ...(dev.channels && {
+          channel: dev.channels.map((c) => ({ ...attrs({ type: c.type }), source: attrs({ mode: 'bind', path: c.sourcePath }), target: attrs({ type: 'virtio', name: c.targetName }) })),
+        }),
         ...extraDeviceNodes(d),
         memballoon: attrs({ model: dev.memballoon.model }),
       },

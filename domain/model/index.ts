@@ -6,4 +6,5 @@ export * from './volume-source.js';
 export * from './network.js';
 export * from './filesystem.js';
 export * from './cloud-init.js';
+export * from './probe.js';
 export type * from './decision.js';

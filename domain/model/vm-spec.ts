@@ -68,6 +68,8 @@ export interface VmSpec {
   cloudInit?: CloudInitSpec;
   /** Devices, features, clock, CPU model, firmware, chassis (hardware.ts); absent: the defaults. */
   hardware?: import('./hardware.js').HardwareSpec;
+  /** spec.readinessProbe / spec.livenessProbe (domain/vmi-probes.ts); absent: neither. */
+  probes?: import('./probe.js').VmiProbes;
   /** A VirtualMachine's run strategy (spec.runStrategy, or spec.running); a VMI has none. */
   runStrategy?: RunStrategy;
   /** Where the spec is in the manifest, for messages made after parsing: `spec`, or `spec.template.spec`. */
@@ -115,6 +117,8 @@ export interface DomainOptions {
    * keeps the console file itself. Absent: QEMU writes the console to consoleLogPath.
    */
   consoleSocketPath?: string;
+  /** Unix socket of the guest agent's channel (QEMU listens, libvirt connects); absent: libvirt picks the path. */
+  agentSocketPath?: string;
   /** Absolute path of the QEMU binary; libvirt picks when absent. */
   emulator?: string;
   /** How the NIC reaches passt, decided by launcher/inspect; needed when the VMI has an interface. */

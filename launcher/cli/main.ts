@@ -10,6 +10,8 @@ import { runtimeDirFrom } from '../plan/resolve-plan.js';
 import { probe } from './probe.js';
 import { checkCommand, domainCommand, prepare } from './commands.js';
 import { logSettings } from './log-settings.js';
+import { logProblems } from '../common/log-problems.js';
+import { graceProblems, POD_GRACE_ENV } from '../../domain/pod/index.js';
 import { parseCliArgs, USAGE } from './options.js';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -34,6 +36,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       (r.ok ? process.stdout : process.stderr).write(`${r.message}\n`);
       return r.ok ? 0 : 1;
     }
+    case 'status': {
+      const { statusCommand } = await import('./status.js');
+      return statusCommand(runtimeDirFrom(args.flags, env).value, args.json);
+    }
     case 'console': {
       const runtimeDir = runtimeDirFrom(args.flags, env).value;
       if (args.log) return (await import('./console-log.js')).printConsoleLog(runtimeDir, args.follow);
@@ -42,11 +48,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
     case 'check':
       return checkCommand(args, env);
+    case 'pod': {
+      const { podCommand } = await import('./pod.js');
+      return podCommand(args);
+    }
     case 'domain':
       return domainCommand(args, env, log);
     case 'run': {
       const logger = createLogger(log);
       const prepared = await prepare(args, env);
+      logProblems(logger, graceProblems(prepared.plan.gracePeriodSeconds.value, { podGrace: env[POD_GRACE_ENV], container: env['container'] }));
       // Loaded only here: check, domain and probe start faster without the stack's modules.
       const { runVm } = await import('../run/run.js');
       // The guest's serial output goes to the console file (`console --log`); into the log as well only when asked,

@@ -3,8 +3,12 @@
 import { parseArgs } from 'node:util';
 import { fail } from '../../domain/problem.js';
 import type { PlanFlags } from '../plan/resolve-plan.js';
+import { SETTINGS, settingsHelp, type SettingName } from '../plan/settings.js';
 
-export type Command = 'run' | 'check' | 'domain' | 'probe' | 'console' | 'help' | 'version';
+/** Every setting of plan/settings.ts takes a string value. */
+const SETTING_OPTIONS = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]));
+
+export type Command = 'run' | 'check' | 'domain' | 'pod' | 'probe' | 'status' | 'console' | 'help' | 'version';
 
 /** The command line as typed: flags are validated for form only; merging with env and defaults is plan/'s job. */
 export interface CliArgs {
@@ -14,11 +18,15 @@ export interface CliArgs {
   /** console: print the console file instead of attaching; follow it while the launcher runs. */
   log: boolean;
   follow: boolean;
+  /** `pod`: its own flags, as typed (launcher/cli/pod.ts checks them). */
+  pod?: PodFlags;
   /** What plan/ merges with the environment and the manifest, plus the log settings cli/ resolves itself. */
-  flags: PlanFlags & { logLevel?: string; logFormat?: string; logGuestConsole?: string };
+  flags: PlanFlags;
 }
 
-const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'probe', 'console', 'help', 'version'];
+export interface PodFlags { image?: string; output?: string; for?: string; quadlet?: string; validate: boolean; service: boolean; hostDevice: string[] }
+
+const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'pod', 'probe', 'status', 'console', 'help', 'version'];
 
 const usage = (message: string): never => fail('UsageInvalid', message);
 
@@ -30,30 +38,17 @@ export function parseCliArgs(argv: string[]): CliArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        vmi: { type: 'string' },
-        'volumes-dir': { type: 'string' },
-        'devices-dir': { type: 'string' },
-        accel: { type: 'string' },
-        'runtime-dir': { type: 'string' },
-        'cache-dir': { type: 'string' },
-        'grace-period': { type: 'string' },
-        'run-as': { type: 'string' },
-        'hooks-dir': { type: 'string' },
-        'hook-timeout': { type: 'string' },
-        'log-level': { type: 'string' },
-        'log-format': { type: 'string' },
-        'console-log': { type: 'string' },
-        'create-disks': { type: 'string' },
-        'expand-disks': { type: 'string' },
-        'allow-plain-dir': { type: 'string' },
-        'passt-mode': { type: 'string' },
-        'secrets-dir': { type: 'string' },
-        'ephemeral-dir': { type: 'string' },
-        'nvram-dir': { type: 'string' },
-        'log-guest-console': { type: 'string' },
+        ...SETTING_OPTIONS,
         log: { type: 'boolean' },
         follow: { type: 'boolean', short: 'f' },
         json: { type: 'boolean' },
+        image: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        for: { type: 'string' },
+        quadlet: { type: 'string' },
+        validate: { type: 'boolean' },
+        service: { type: 'boolean' },
+        'host-device': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -81,65 +76,45 @@ export function parseCliArgs(argv: string[]): CliArgs {
     json: values.json ?? false,
     log: values.log ?? false,
     follow: values.follow ?? false,
-    flags: {
-      vmi: values.vmi, volumesDir: values['volumes-dir'], devicesDir: values['devices-dir'], accel: values.accel,
-      runtimeDir: values['runtime-dir'], cacheDir: values['cache-dir'], gracePeriod: values['grace-period'],
-      runAs: values['run-as'], hooksDir: values['hooks-dir'], hookTimeout: values['hook-timeout'],
-      logLevel: values['log-level'], logFormat: values['log-format'], logGuestConsole: values['log-guest-console'], consoleLog: values['console-log'],
-      createDisks: values['create-disks'], expandDisks: values['expand-disks'], allowPlainDir: values['allow-plain-dir'],
-      passtMode: values['passt-mode'], secretsDir: values['secrets-dir'],
-      ephemeralDir: values['ephemeral-dir'], nvramDir: values['nvram-dir'],
-    },
+    ...(command === 'pod' && {
+      pod: {
+        image: values.image, output: values.output, for: values.for, quadlet: values.quadlet,
+        validate: values.validate ?? false, service: values.service ?? false, hostDevice: values['host-device'] ?? [],
+      },
+    }),
+    flags: Object.fromEntries((Object.keys(SETTINGS) as SettingName[]).map((k) => [k, (values as Record<string, unknown>)[SETTINGS[k].flag] as string | undefined])) as PlanFlags,
   };
 }
 
 export const USAGE = `vm-launcher: the first process of a KubeVirt VM pod
 
-usage: vm-launcher [run|check|domain|probe ready|probe live|console] [options]
+usage: vm-launcher [run|check|domain|pod|probe ready|probe live|status|console] [options]
 
 commands:
   run      (default) preflight, start the private libvirt stack, boot the VM, supervise it;
            SIGTERM/SIGINT shut the guest down through ACPI within the grace period
   check    verify the manifest and every volume; one line per volume (--json for machines)
   domain   print the libvirt domain XML that run would define (after onDefineDomain hooks)
-  probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes)
+  pod      print the ConfigMap and Pod (and --service) that run the VMI, for kubectl apply -f - or
+           podman kube play: --vmi FILE [--image REF] [-o yaml|json] [--for kubernetes|podman]
+           [--quadlet DIR] [--service] [--host-device VOLUME=PATH] [--accel tcg] [--validate]
+  probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes); with the VMI's
+           readinessProbe/livenessProbe, their verdict (the launcher evaluates them)
+  status   the running VM: phase, conditions, guest OS, hostname, addresses (guest agent), NIC, disks,
+           start timings, processes and their memory (--json: docs/status.md); needs only --runtime-dir
   console  attach to the running guest's serial console (kubectl exec -it POD -- vm-launcher console);
            Ctrl-] detaches, the guest keeps running; the newest attach wins (an older one exits 7);
            needs only --runtime-dir. console --log [--follow]: the guest's output the launcher kept
 
 options:
-  --vmi FILE            VMI manifest, YAML or JSON (env VMI_FILE; default /etc/vm-launcher/vmi.yaml)
-  --volumes-dir DIR     filesystem volumes: DIR/<volume>/disk.img (default /var/run/kubevirt-private/vmi-disks)
-  --devices-dir DIR     block volumes: DIR/<volume> (default /dev)
-  --accel MODE          auto|kvm|tcg (env VM_LAUNCHER_ACCEL; default auto: kvm where /dev/kvm opens)
-  --runtime-dir DIR     private stack, status file, console log; removed at exit
-                        (env VM_LAUNCHER_RUNTIME_DIR; default /var/run/vm-launcher)
-  --cache-dir DIR       libvirt's QEMU capabilities cache, kept between runs
-                        (env VM_LAUNCHER_CACHE_DIR; default /var/cache/vm-launcher)
-  --grace-period SEC    ACPI shutdown deadline (default: the VMI's terminationGracePeriodSeconds, else 30)
-  --run-as UID[:GID]    user of the private stack and QEMU when the launcher is root (env VM_LAUNCHER_RUN_AS; default 107:107)
-  --hooks-dir DIR       hooks in DIR/<point>.d/ (env VM_LAUNCHER_HOOKS_DIR)
-  --hook-timeout SEC    per hook (default 30)
-  --console-log FILE    also append the guest's serial console to FILE (kept after exit)
-  --create-disks yes|no create a missing disk.img on an empty mounted PVC, and DiskOrCreate hostDisk images
-                        (env VM_LAUNCHER_CREATE_DISKS; default yes)
-  --expand-disks yes|no extend disk.img to what its volume holds before start, never shrink
-                        (env VM_LAUNCHER_EXPAND_DISKS; default no)
-  --allow-plain-dir yes|no
-                        create and grow images also where the volume dir is not a mount point
-                        (local runs only; env VM_LAUNCHER_ALLOW_PLAIN_DIR; default no)
-  --passt-mode MODE     auto|vhost-user|user: how the NIC reaches passt (env VM_LAUNCHER_PASST_MODE;
-                        default auto: vhost-user for virtio where libvirt accepts it, else user)
-  --secrets-dir DIR     cloud-init secretRef data: DIR/<volume>/userdata (env VM_LAUNCHER_SECRETS_DIR;
-                        default /var/run/kubevirt-private/secret)
-  --ephemeral-dir DIR   where run creates emptyDisk images and ephemeral overlays, removed at exit
-                        (env VM_LAUNCHER_EPHEMERAL_DIR; default /var/run/kubevirt-ephemeral-disks)
-  --nvram-dir DIR       EFI variables of a VM with efi.persistent: mount a PVC here
-                        (env VM_LAUNCHER_NVRAM_DIR; default /var/lib/libvirt/qemu/nvram)
-  --log-level LEVEL     trace|debug|info|warn|error (env VM_LAUNCHER_LOG_LEVEL; default info)
-  --log-format FORMAT   json|pretty|auto (env VM_LAUNCHER_LOG_FORMAT; default auto: pretty on a terminal)
-  --log-guest-console yes|no|auto
-                        the guest's serial lines in the log too (env VM_LAUNCHER_LOG_GUEST_CONSOLE; default auto:
-                        on a terminal); always in <runtime-dir>/console.log (vm-launcher console --log)
-  --json                check: machine-readable report
+${settingsHelp()}
+  --json                check, status: machine-readable report
+  --image REF           pod: the launcher image (default localhost/vm-launcher:dev)
+  -o, --output FORMAT   pod: yaml (default) or json (a List)
+  --for TARGET          pod: kubernetes (default) or podman (hostPath devices, podman's notes)
+  --quadlet DIR         pod --for podman: also write DIR/<name>.yaml and DIR/<name>.kube (a systemd service)
+  --service             pod: also a Service for the interface's forwarded ports
+  --host-device VOL=PATH
+                        pod --for podman: the host block device for the Block claim VOL (repeatable)
+  --validate            pod: check every object against the Kubernetes API schema (npm kubernetes-models)
 `;

@@ -4,6 +4,12 @@ import { execa } from 'execa';
 
 export interface RunAs { uid: number; gid: number }
 
+/** The uid QEMU and the stack run as: the configured VM user when the launcher is root, else the launcher's own. */
+export const vmUid = (runAs: RunAs | undefined): number => runAs?.uid ?? process.getuid?.() ?? 0;
+
+/** The launcher's uid and the VM user's: the only owners the launcher believes in directories they share. */
+export const launcherAndVmUids = (runAs: RunAs | undefined): number[] => [...new Set([process.getuid?.() ?? 0, vmUid(runAs)])];
+
 /** The user the stack runs as: the launcher's own when it is not root, else `configured`. */
 export function effectiveRunAs(configured: RunAs): RunAs | undefined {
   const uid = process.getuid?.() ?? 0;

@@ -2,7 +2,7 @@
 // entry for the VM user (libvirtd and dbus-daemon refuse to run without one).
 import { access, constants } from 'node:fs/promises';
 import { problem, type Problem } from '../../domain/problem.js';
-import { userExists, type RunAs } from '../common/run-as.js';
+import { userExists, type RunAs, vmUid } from '../common/run-as.js';
 
 const PROGRAMS: Array<{ name: string; paths: string[]; pkg: string }> = [
   { name: 'dbus-daemon', paths: ['/usr/bin/dbus-daemon', '/bin/dbus-daemon'], pkg: 'dbus-daemon (dbus on bookworm)' },
@@ -22,7 +22,7 @@ export async function checkHost(runAs: RunAs | undefined): Promise<Problem[]> {
       problems.push(problem('HostProgramMissing', `${prog.name} is not installed`, { fix: `apt-get install --no-install-recommends ${prog.pkg}` }));
     }
   }
-  const uid = runAs?.uid ?? process.getuid?.() ?? 0;
+  const uid = vmUid(runAs);
   if (!(await userExists(uid))) {
     problems.push(problem('RunAsUserUnknown', `uid ${uid}, which runs QEMU and libvirt, has no passwd entry`, {
       fix: `Create it: useradd --system -u ${uid} -g ${runAs?.gid ?? uid} -M -s /usr/sbin/nologin vm-launcher (the container image has one).`,

@@ -2,7 +2,8 @@
 // QEMU (file-posix) marks an image it opens with shared (READ) OFD locks of one byte each: 100 + bit for every
 // permission it holds, 200 + bit for every permission it does not share (bits 0-4: consistent read, write,
 // write unchanged, resize, graph mod), and tests for conflicts with write locks. So:
-// - READ OFD locks, single bytes among 100-104 and 200-204: QEMU's pattern (a VM, or qemu-img/qemu-nbd).
+// - READ OFD locks within 100-104 or 200-204: QEMU's pattern (a VM, or qemu-img/qemu-nbd). The kernel merges a
+//   process's adjacent locks, so a running VM shows ranges such as 100-101, not only single bytes.
 // - Any other lock (a POSIX lock, a WRITE lock, a range) covering one of those bytes: another process; QEMU's own
 //   locking would fail on it. /proc/locks names the pid of a POSIX lock; of an OFD lock it shows -1 (seen on 6.18).
 // - Locks elsewhere, even within 100-299, do not concern QEMU.
@@ -57,12 +58,15 @@ async function holderNow(st: Stats, procLocks: string): Promise<LockHolder | und
     const start = Number(startText);
     const end = endText === 'EOF' ? Infinity : Number(endText);
     if (![...QEMU_BYTES].some((b) => b >= start && b <= end)) continue;
-    if (type === 'OFDLCK' && mode === 'READ' && start === end) { qemu = true; continue; }
+    if (type === 'OFDLCK' && mode === 'READ' && withinQemuBytes(start, end)) { qemu = true; continue; }
     const owner = pid === '-1' ? 'an owner the kernel does not name (an OFD lock)' : await processName(Number(pid));
     return { by: 'other', what: `${type === 'OFDLCK' ? 'an OFD' : 'a POSIX'} ${mode} lock on bytes ${start}-${endText} held by ${owner}` };
   }
   return qemu ? { by: 'qemu' } : undefined;
 }
+
+/** A lock range inside one of QEMU's two blocks of lock bytes. */
+const withinQemuBytes = (start: number, end: number): boolean => (start >= 100 && end <= 104) || (start >= 200 && end <= 204);
 
 async function processName(pid: number): Promise<string> {
   const comm = await readFile(`/proc/${pid}/comm`, 'utf8').then((s) => s.trim(), () => undefined);

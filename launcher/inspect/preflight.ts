@@ -112,6 +112,7 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
         consoleLogPath: plan.runtime.layout.consoleLog,
         // Always short enough for a unix socket: preflight refuses a runtime dir over 44 bytes (RuntimeDirTooLong).
         consoleSocketPath: plan.runtime.layout.serialSocket,
+        agentSocketPath: plan.runtime.layout.agentSocket,
         ...(report.network && { network: { backend: report.network.backend.backend, passtLogFile: plan.runtime.layout.passtLog } }),
         ...(nvram && { nvramPath: nvram }),
         ...(report.shares.length > 0 && { virtiofsSocketDir: plan.runtime.layout.virtiofsDir }),

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Accel } from '../../domain/model/index.js';
 import type { AccelChoice } from './plan.js';
-import { canAccess, type RunAs } from '../common/run-as.js';
+import { canAccess, type RunAs, vmUid } from '../common/run-as.js';
 import { probeKvm } from './kvm-probe.js';
 
 export interface AccelChoiceResult { accel: Accel; why: string }
@@ -19,6 +19,6 @@ export async function resolveAccel(choice: AccelChoice, runAs: RunAs | undefined
   }
   // Not silent: a VM that runs 10-50x slower than expected must say why in its log.
   return existsSync('/dev/kvm')
-    ? { accel: 'qemu', why: `auto: /dev/kvm exists but QEMU's user (uid ${runAs?.uid ?? process.getuid?.()}) cannot open it: software emulation. Give it access (the kvm group; podman --group-add) or pass --accel tcg to silence this` }
+    ? { accel: 'qemu', why: `auto: /dev/kvm exists but QEMU's user (uid ${vmUid(runAs)}) cannot open it: software emulation. Give it access (the kvm group; podman --group-add) or pass --accel tcg to silence this` }
     : { accel: 'qemu', why: 'auto: no /dev/kvm: software emulation (request devices.kubevirt.io/kvm in the pod)' };
 }

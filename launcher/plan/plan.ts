@@ -6,6 +6,7 @@ import type { PasstMode } from '../../domain/convert/index.js';
 import type { RunAs } from '../common/run-as.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { VolumeLayout } from './volume-paths.js';
+import { SETTINGS } from './settings.js';
 
 /** A value and where it came from: `--grace-period`, `env VM_LAUNCHER_ACCEL`, `spec.terminationGracePeriodSeconds`, `default`. */
 export interface Sourced<T> { value: T; source: string }
@@ -58,23 +59,23 @@ export function explainPlan(p: Plan): Array<{ setting: string; value: string; so
   const row = (setting: string, s: Sourced<unknown> | undefined, value?: string) =>
     (s ? [{ setting, value: value ?? String(s.value), source: s.source }] : []);
   return [
-    ...row('vmi', p.vmiPath),
-    ...row('volumes-dir', p.volumes.volumesDir),
-    ...row('devices-dir', p.volumes.devicesDir),
-    ...row('accel', p.accel.choice, `${p.accel.value === 'kvm' ? 'kvm' : 'tcg'} (${p.accel.why})`),
-    { setting: 'run-as', value: p.runAs.value ? `${p.runAs.value.uid}:${p.runAs.value.gid}` : `${process.getuid?.()} (the launcher's own user)`, source: p.runAs.source },
-    ...row('runtime-dir', p.runtime.dir),
-    ...row('cache-dir', p.runtime.cacheDir),
-    ...row('grace-period', p.gracePeriodSeconds, `${p.gracePeriodSeconds.value} s`),
-    ...row('hooks-dir', p.hooks.dir),
-    ...row('hook-timeout', p.hooks.timeoutMs, `${p.hooks.timeoutMs.value / 1000} s`),
-    ...row('console-log', p.consoleLogCopy),
-    ...row('create-disks', p.images.create, yesNo(p.images.create.value)),
-    ...row('expand-disks', p.images.expand, yesNo(p.images.expand.value)),
-    ...row('allow-plain-dir', p.images.allowPlainDir, yesNo(p.images.allowPlainDir.value)),
-    ...row('passt-mode', p.network.passtMode),
-    ...row('secrets-dir', p.cloudInit.secretsDir),
-    ...row('ephemeral-dir', p.ephemeralDir),
-    ...row('nvram-dir', p.nvramDir),
+    ...row(SETTINGS.vmi.flag, p.vmiPath),
+    ...row(SETTINGS.volumesDir.flag, p.volumes.volumesDir),
+    ...row(SETTINGS.devicesDir.flag, p.volumes.devicesDir),
+    ...row(SETTINGS.accel.flag, p.accel.choice, `${p.accel.value === 'kvm' ? 'kvm' : 'tcg'} (${p.accel.why})`),
+    { setting: SETTINGS.runAs.flag, value: p.runAs.value ? `${p.runAs.value.uid}:${p.runAs.value.gid}` : `${process.getuid?.()} (the launcher's own user)`, source: p.runAs.source },
+    ...row(SETTINGS.runtimeDir.flag, p.runtime.dir),
+    ...row(SETTINGS.cacheDir.flag, p.runtime.cacheDir),
+    ...row(SETTINGS.gracePeriod.flag, p.gracePeriodSeconds, `${p.gracePeriodSeconds.value} s`),
+    ...row(SETTINGS.hooksDir.flag, p.hooks.dir),
+    ...row(SETTINGS.hookTimeout.flag, p.hooks.timeoutMs, `${p.hooks.timeoutMs.value / 1000} s`),
+    ...row(SETTINGS.consoleLog.flag, p.consoleLogCopy),
+    ...row(SETTINGS.createDisks.flag, p.images.create, yesNo(p.images.create.value)),
+    ...row(SETTINGS.expandDisks.flag, p.images.expand, yesNo(p.images.expand.value)),
+    ...row(SETTINGS.allowPlainDir.flag, p.images.allowPlainDir, yesNo(p.images.allowPlainDir.value)),
+    ...row(SETTINGS.passtMode.flag, p.network.passtMode),
+    ...row(SETTINGS.secretsDir.flag, p.cloudInit.secretsDir),
+    ...row(SETTINGS.ephemeralDir.flag, p.ephemeralDir),
+    ...row(SETTINGS.nvramDir.flag, p.nvramDir),
   ];
 }

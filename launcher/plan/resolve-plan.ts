@@ -5,50 +5,15 @@ import { resolve } from 'node:path';
 import { fail } from '../../domain/problem.js';
 import type { VmSpec } from '../../domain/model/index.js';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../domain/manifest/index.js';
-import { DEFAULT_HOOK_TIMEOUT_MS } from '../../hooks/index.js';
 import { effectiveRunAs, parseRunAs } from '../common/run-as.js';
 import { resolveAccel } from './accel.js';
 import type { AccelChoice, Plan, QemuImgLimits, Sourced } from './plan.js';
 import { runtimeLayout } from './runtime-layout.js';
-import { defaultLayout } from './volume-paths.js';
+import { SETTINGS, type Setting, type SettingFlags, type SettingName } from './settings.js';
 import { PASST_MODES, type PasstMode } from '../../domain/convert/index.js';
 
-/** What the command line gave (cli/ parses it; plan/ does not know argv). */
-export interface PlanFlags {
-  vmi?: string;
-  volumesDir?: string;
-  devicesDir?: string;
-  accel?: string;
-  runtimeDir?: string;
-  cacheDir?: string;
-  gracePeriod?: string;
-  runAs?: string;
-  hooksDir?: string;
-  hookTimeout?: string;
-  consoleLog?: string;
-  createDisks?: string;
-  expandDisks?: string;
-  allowPlainDir?: string;
-  passtMode?: string;
-  secretsDir?: string;
-  ephemeralDir?: string;
-  nvramDir?: string;
-}
-
-export const DEFAULTS = {
-  vmi: '/etc/vm-launcher/vmi.yaml',
-  runtimeDir: '/var/run/vm-launcher',
-  cacheDir: '/var/cache/vm-launcher',
-  runAs: '107:107',
-  accel: 'auto',
-  passtMode: 'auto',
-  /** Where KubeVirt's pod mounts a cloud-init volume's Secret: `<dir>/<volume>/userdata`. */
-  secretsDir: '/var/run/kubevirt-private/secret',
-  /** KubeVirt's launcher's ephemeral-disk dir (an emptyDir in its pods). */
-  ephemeralDir: '/var/run/kubevirt-ephemeral-disks',
-  /** Where KubeVirt's pods mount the backend-storage PVC that keeps persistent EFI variables. */
-  nvramDir: '/var/lib/libvirt/qemu/nvram',
-} as const;
+/** What the command line gave (cli/ parses it; plan/ does not know argv): one optional string per setting. */
+export type PlanFlags = SettingFlags;
 
 /** KubeVirt gives xorrisofs 10 s. */
 export const DEFAULT_SEED_TIMEOUT_MS = 10_000;
@@ -58,13 +23,19 @@ export const DEFAULT_QEMU_IMG_LIMITS: QemuImgLimits = { timeoutMs: 10_000, memor
 type Env = Record<string, string | undefined>;
 
 /** The first of flag, environment variable, default that is set. */
-function pick(flag: string | undefined, flagName: string, env: Env, envName: string | undefined, fallback: string): Sourced<string>;
-function pick(flag: string | undefined, flagName: string, env: Env, envName: string | undefined, fallback?: string): Sourced<string> | undefined;
 function pick(flag: string | undefined, flagName: string, env: Env, envName: string | undefined, fallback?: string): Sourced<string> | undefined {
   if (flag !== undefined) return { value: flag, source: flagName };
   if (envName && env[envName] !== undefined && env[envName] !== '') return { value: env[envName]!, source: `env ${envName}` };
   return fallback === undefined ? undefined : { value: fallback, source: 'default' };
 }
+
+/** A setting from its flag, else its environment variable, else its default (settings.ts); undefined: unset. */
+function setting(name: SettingName, flags: PlanFlags, env: Env): Sourced<string> | undefined {
+  const s: Setting = SETTINGS[name];
+  return pick(flags[name], `--${s.flag}`, env, s.env, s.default);
+}
+/** A setting that always has a default. */
+const given = (name: SettingName, flags: PlanFlags, env: Env): Sourced<string> => setting(name, flags, env)!;
 
 const absolute = (s: Sourced<string>): Sourced<string> => ({ value: resolve(s.value), source: s.source });
 
@@ -81,18 +52,18 @@ function seconds(s: Sourced<string>): Sourced<number> {
 
 /** The settings that do not depend on the manifest: enough to find and read it. */
 export function vmiPathFrom(flags: PlanFlags, env: Env): Sourced<string> {
-  return absolute(pick(flags.vmi, '--vmi', env, 'VMI_FILE', DEFAULTS.vmi));
+  return absolute(given('vmi', flags, env));
 }
 
 /** Where a running launcher keeps its status file: what `probe` needs, without a manifest. */
 export function runtimeDirFrom(flags: PlanFlags, env: Env): Sourced<string> {
-  return absolute(pick(flags.runtimeDir, '--runtime-dir', env, 'VM_LAUNCHER_RUNTIME_DIR', DEFAULTS.runtimeDir));
+  return absolute(given('runtimeDir', flags, env));
 }
 
 export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec, 'terminationGracePeriodSeconds'>): Promise<Plan> {
-  const accelChoice = pick(flags.accel, '--accel', env, 'VM_LAUNCHER_ACCEL', DEFAULTS.accel);
+  const accelChoice = given('accel', flags, env);
   if (!['auto', 'kvm', 'tcg'].includes(accelChoice.value)) fail('UsageInvalid', `${accelChoice.source} must be auto, kvm or tcg, not ${JSON.stringify(accelChoice.value)}`);
-  const runAsText = pick(flags.runAs, '--run-as', env, 'VM_LAUNCHER_RUN_AS', DEFAULTS.runAs);
+  const runAsText = given('runAs', flags, env);
   const configured = parseRunAs(runAsText.value);
   if (!configured) fail('UsageInvalid', `${runAsText.source} must be UID[:GID] of an unprivileged user (not root), not ${JSON.stringify(runAsText.value)}`);
   const runAsUser = effectiveRunAs(configured!);
@@ -101,19 +72,17 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
     : { source: 'the launcher is not root: everything runs as its own user' };
 
   const runtimeDir = runtimeDirFrom(flags, env);
-  const cacheDir = absolute(pick(flags.cacheDir, '--cache-dir', env, 'VM_LAUNCHER_CACHE_DIR', DEFAULTS.cacheDir));
-  const volumesDir = absolute(pick(flags.volumesDir, '--volumes-dir', env, undefined, defaultLayout.volumesDir));
-  const devicesDir = absolute(pick(flags.devicesDir, '--devices-dir', env, undefined, defaultLayout.devicesDir));
-  const hooksDir = pick(flags.hooksDir, '--hooks-dir', env, 'VM_LAUNCHER_HOOKS_DIR');
-  const hookTimeout = flags.hookTimeout !== undefined
-    ? seconds({ value: flags.hookTimeout, source: '--hook-timeout' })
-    : { value: DEFAULT_HOOK_TIMEOUT_MS / 1000, source: 'default' };
-  const consoleLog = pick(flags.consoleLog, '--console-log', env, undefined);
-  const passtMode = pick(flags.passtMode, '--passt-mode', env, 'VM_LAUNCHER_PASST_MODE', DEFAULTS.passtMode);
+  const cacheDir = absolute(given('cacheDir', flags, env));
+  const volumesDir = absolute(given('volumesDir', flags, env));
+  const devicesDir = absolute(given('devicesDir', flags, env));
+  const hooksDir = setting('hooksDir', flags, env);
+  const hookTimeout = seconds(given('hookTimeout', flags, env));
+  const consoleLog = setting('consoleLog', flags, env);
+  const passtMode = given('passtMode', flags, env);
   if (!(PASST_MODES as readonly string[]).includes(passtMode.value)) fail('UsageInvalid', `${passtMode.source} must be ${PASST_MODES.join(', ')}, not ${JSON.stringify(passtMode.value)}`);
-  const secretsDir = absolute(pick(flags.secretsDir, '--secrets-dir', env, 'VM_LAUNCHER_SECRETS_DIR', DEFAULTS.secretsDir));
-  const ephemeralDir = absolute(pick(flags.ephemeralDir, '--ephemeral-dir', env, 'VM_LAUNCHER_EPHEMERAL_DIR', DEFAULTS.ephemeralDir));
-  const nvramDir = absolute(pick(flags.nvramDir, '--nvram-dir', env, 'VM_LAUNCHER_NVRAM_DIR', DEFAULTS.nvramDir));
+  const secretsDir = absolute(given('secretsDir', flags, env));
+  const ephemeralDir = absolute(given('ephemeralDir', flags, env));
+  const nvramDir = absolute(given('nvramDir', flags, env));
 
   const gracePeriodSeconds: Sourced<number> = flags.gracePeriod !== undefined
     ? seconds({ value: flags.gracePeriod, source: '--grace-period' })
@@ -135,9 +104,9 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
     nvramDir,
     qemuImg: { ...DEFAULT_QEMU_IMG_LIMITS, ...(runAsUser && { runAs: runAsUser }) },
     images: {
-      create: yesNo(pick(flags.createDisks, '--create-disks', env, 'VM_LAUNCHER_CREATE_DISKS', 'yes')),
-      expand: yesNo(pick(flags.expandDisks, '--expand-disks', env, 'VM_LAUNCHER_EXPAND_DISKS', 'no')),
-      allowPlainDir: yesNo(pick(flags.allowPlainDir, '--allow-plain-dir', env, 'VM_LAUNCHER_ALLOW_PLAIN_DIR', 'no')),
+      create: yesNo(given('createDisks', flags, env)),
+      expand: yesNo(given('expandDisks', flags, env)),
+      allowPlainDir: yesNo(given('allowPlainDir', flags, env)),
     },
     network: { passtMode: passtMode as Sourced<PasstMode> },
     cloudInit: { secretsDir, seedTimeoutMs: DEFAULT_SEED_TIMEOUT_MS },

@@ -12,7 +12,7 @@ export const OWNER_MARKER_NAME = 'vm-launcher.owner';
  * removed, at exit or as a dead launcher's leftovers; anything else there is someone else's and stays.
  */
 export const RUNTIME_DIR_NAMES = [
-  OWNER_MARKER_NAME, 'status.json', 'console.log', 'console.log.1', 'console.sock', 'serial0.sock', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
+  OWNER_MARKER_NAME, 'status.json', 'console.log', 'console.log.1', 'console.sock', 'serial0.sock', 'agent.sock', 'vmi.json', 'domain.xml', 'bus.conf', 'bus.sock',
   'home', 'run', 'config', 'logs', 'cache', 'cloud-init', 'seed-staging', 'virtiofs',
 ] as const;
 
@@ -26,6 +26,8 @@ export interface RuntimeLayout {
   consoleSocket: string;
   /** QEMU's serial port 0 (KubeVirt's virt-serial0): QEMU listens, the launcher alone connects. */
   serialSocket: string;
+  /** The guest agent's channel (QEMU listens, libvirt connects). */
+  agentSocket: string;
   vmiJson: string;
   domainXml: string;
   busConfig: string;
@@ -60,6 +62,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     consoleLog: join(root, 'console.log'),
     consoleSocket: join(root, 'console.sock'),
     serialSocket: join(root, 'serial0.sock'),
+    agentSocket: join(root, 'agent.sock'),
     vmiJson: join(root, 'vmi.json'),
     domainXml: join(root, 'domain.xml'),
     busConfig: join(root, 'bus.conf'),

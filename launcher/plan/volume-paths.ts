@@ -1,6 +1,7 @@
 // Where KubeVirt puts a pod's volumes. A volume name only becomes part of a path after it
 // passed the DNS-1123 label check (again here: defence in depth against a caller that skipped it).
 import { join } from 'node:path';
+import { SETTINGS } from './settings.js';
 
 export interface VolumeLayout {
   /** Filesystem volumes: `<volumesDir>/<volume>/disk.img`. */
@@ -10,8 +11,8 @@ export interface VolumeLayout {
 }
 
 export const defaultLayout: VolumeLayout = {
-  volumesDir: '/var/run/kubevirt-private/vmi-disks',
-  devicesDir: '/dev',
+  volumesDir: SETTINGS.volumesDir.default,
+  devicesDir: SETTINGS.devicesDir.default,
 };
 
 export const DISK_IMAGE_NAME = 'disk.img';

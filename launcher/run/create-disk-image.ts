@@ -4,7 +4,7 @@
 // image that appeared meanwhile is never replaced.
 import { constants } from 'node:fs';
 import type { VolumeChange } from '../../domain/model/index.js';
-import type { RunAs } from '../common/run-as.js';
+import { vmUid, type RunAs } from '../common/run-as.js';
 import { sizeImage } from './image-tools.js';
 import { chmodFd } from '../common/safe-files.js';
 import { UserDir, withUserDir } from '../common/user-dir.js';
@@ -40,7 +40,7 @@ async function seal(dir: UserDir, tmp: string, size: number, runAs: RunAs | unde
   const fh = await dir.openFile(tmp, constants.O_RDONLY);
   try {
     const st = await fh.stat();
-    const owner = runAs?.uid ?? process.getuid?.();
+    const owner = vmUid(runAs);
     if (!st.isFile() || st.size !== size || st.uid !== owner) {
       throw new Error(`${dir.shown(tmp)} is not the ${size}-byte file uid ${owner} just made (someone changed it)`);
     }

@@ -3,6 +3,7 @@
 import type { Logger } from '../common/log.js';
 import { writeStatus, type Phase, type Status } from '../stack/status-file.js';
 import { processStart } from '../common/proc.js';
+import { Conditions } from './conditions.js';
 
 const ALLOWED: Record<Phase, readonly Phase[]> = {
   Preflight: ['StartingStack', 'Failed', 'Aborted'],
@@ -22,6 +23,11 @@ export class Lifecycle {
   phase: Phase = 'Preflight';
   statusPath: string | undefined;
   private readonly pidStart = processStart(process.pid);
+  private current: Pick<Status, 'since' | 'reason' | 'message'> = { since: new Date().toISOString(), reason: 'PreflightPassed', message: 'preflight passed' };
+  /** The status file's other parts (guest agent, probes, NIC, disks...), kept across phase changes. */
+  private readonly extra: Partial<Status> = {};
+  private readonly conditions = new Conditions();
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly logger: Logger, private readonly vmi?: Status['vmi']) {}
 
@@ -38,10 +44,33 @@ export class Lifecycle {
     this.phase = next;
     const level = next === 'Failed' ? 'error' : 'info';
     this.logger[level]({ phase: next, from, reason }, message);
-    if (this.statusPath) {
-      await writeStatus(this.statusPath, {
-        phase: next, since: new Date().toISOString(), reason, message, pid: process.pid, pidStart: this.pidStart, ...(this.vmi && { vmi: this.vmi }),
-      }).catch((e: Error) => this.logger.warn({ reason: 'StatusWriteFailed' }, `cannot write the status file: ${e.message}`));
-    }
+    this.current = { since: new Date().toISOString(), reason, message };
+    await this.write();
+  }
+
+  /** Merges `part` into the status file's other parts and rewrites it (the phase stays). */
+  async update(part: Partial<Status>): Promise<void> {
+    // After the last phase the file is the launcher's last word (and the runtime dir is about to go): a poll or a
+    // probe that finishes late changes nothing.
+    if (ALLOWED[this.phase].length === 0) return;
+    Object.assign(this.extra, part);
+    await this.write();
+  }
+
+  /** The other parts as last written (for the guest agent's and the probes' own bookkeeping). */
+  get status(): Partial<Status> { return this.extra; }
+
+  /** Writes are chained: the file always ends with the newest state, never an older write renamed last. */
+  private write(): Promise<void> {
+    const path = this.statusPath;
+    if (!path) return Promise.resolve();
+    const { phase } = this;
+    const status: Status = {
+      phase, ...this.current, pid: process.pid, pidStart: this.pidStart, ...(this.vmi && { vmi: this.vmi }), ...this.extra,
+      conditions: this.conditions.compute({ phase, ...this.current, ...(this.extra.agent && { agent: this.extra.agent }), ...(this.extra.probes?.readiness && { readiness: this.extra.probes.readiness }) }),
+    };
+    this.writes = this.writes.then(() => writeStatus(path, status))
+      .catch((e: Error) => this.logger.warn({ reason: 'StatusWriteFailed' }, `cannot write the status file: ${e.message}`));
+    return this.writes;
   }
 }

@@ -7,7 +7,7 @@ import { fail, LauncherError, problem } from '../../domain/problem.js';
 import { logProblems } from '../common/log-problems.js';
 import { domainName, describeSeed, type SeedPlan } from '../../domain/convert/index.js';
 import { ConsoleBroker } from './console-broker.js';
-import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
+import { ExitCode, exitCodeFor, type Reason } from '../../domain/reasons.js';
 import { HookRunner } from './hook-runner.js';
 import { checkHost } from '../inspect/host-check.js';
 import { LibvirtClient, type LibvirtDomain } from '../stack/libvirt-client.js';
@@ -23,7 +23,7 @@ import { processRunning } from '../common/proc.js';
 import { readTrusted, writeFileSafely } from '../common/safe-files.js';
 import { disksNotHeld } from './disk-identity.js';
 import type { DiskIdentity } from '../inspect/inspect-volume.js';
-import type { RunAs } from '../common/run-as.js';
+import { vmUid, type RunAs } from '../common/run-as.js';
 import { spaceCheckFor } from './io-pause.js';
 import { recordBootedRaw } from './record-raw.js';
 import { applyVolumeChanges } from './volume-changes.js';
@@ -41,6 +41,9 @@ import { createDisks, removeCreatedDisks, type CreatedDisks } from './created-di
 import { startVirtiofsd, stopVirtiofsd, type VirtiofsdProcess } from './virtiofsd-process.js';
 import type { ShareInspection, Virtiofsd } from '../inspect/inspect-shares.js';
 import type { VolumeFacts } from '../../domain/model/index.js';
+import { GuestAgentMonitor } from './guest-agent.js';
+import { ProbeLoop } from './probe-loop.js';
+import { staticStatus } from './status-parts.js';
 
 
 export interface RunOptions {
@@ -68,7 +71,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   const runAs = plan.runAs.value;
   const accel = plan.accel.value;
   // A launcher killed on this runtime dir left its QEMU holding the disks: stop what it provably started first.
-  await stopDeadLaunchersStack(plan.runtime.layout, runAs?.uid ?? process.getuid?.() ?? 0, logger);
+  await stopDeadLaunchersStack(plan.runtime.layout, vmUid(runAs), logger);
   const [hostProblems, first] = await Promise.all([checkHost(runAs), preflight(plan, manifest, { signal: signals.abort.signal })]);
   let report = first;
   timings.preflightMs = ms();
@@ -82,8 +85,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   const problems = [...hostProblems, ...allProblems(report)];
   logProblems(logger, problems);
   if (!report.ok || hostProblems.length > 0 || !spec || !report.xml) {
-    logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
-    return ExitCode.Refused;
+    return endEarly(logger, 'PreflightFailed', `refusing to start: ${problems.filter((p) => p.severity === 'error').length} problem(s) above; nothing was started and no image was changed`);
   }
   if (plan.accel.choice.value === 'auto' && accel === 'qemu') logger.warn({ reason: 'NoKvm' }, plan.accel.why);
   logger.info({ reason: 'PreflightPassed', accel, durationMs: Math.round(report.durationMs), volumes: report.volumes.map((v) => `${v.disk.volumeName}:${v.facts?.kind}`) }, 'preflight passed');
@@ -93,27 +95,23 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
     const raised = await raiseOpenFileLimit(report.network.openFiles);
     if (!raised.ok) {
       logProblems(logger, [problem('OpenFileLimitTooLow', raised.message, { field: `${report.network.iface.field}.ports` })]);
-      logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: nothing was started and no image was changed');
-      return ExitCode.Refused;
+      return endEarly(logger, 'PreflightFailed', 'refusing to start: nothing was started and no image was changed');
     }
     logger.info({ reason: 'OpenFileLimitRaised' }, raised.message);
   }
   if (signals.requested) {
-    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, 'stopped before anything started');
-    return ExitCode.Aborted;
+    return endEarly(logger, 'Aborted', 'stopped before anything started');
   }
   // Create missing images, grow others (opt-in), then look again: the guest starts from the images as they are.
   try {
     report = await applyVolumeChanges(plan, manifest, report, logger, signals.abort.signal);
   } catch (e) {
     if (!(e instanceof LauncherError) || e.reason !== 'Aborted') throw e;
-    logger.info({ reason: 'Aborted', exitCode: ExitCode.Aborted }, `${e.message}; the partial image was removed, nothing was started`);
-    return ExitCode.Aborted;
+    return endEarly(logger, 'Aborted', `${e.message}; the partial image was removed, nothing was started`);
   }
   if (!report.ok || !report.xml) {
     logProblems(logger, allProblems(report));
-    logger.error({ reason: 'PreflightFailed', exitCode: ExitCode.Refused }, 'refusing to start: the images run created or grew did not pass preflight');
-    return ExitCode.Refused;
+    return endEarly(logger, 'PreflightFailed', 'refusing to start: the images run created or grew did not pass preflight');
   }
 
   let rd: RuntimeDir;
@@ -123,7 +121,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
     const p = e instanceof LauncherError ? e.problem
       : problem('RuntimeDirUnusable', `cannot prepare the runtime dir ${plan.runtime.layout.root}: ${(e as Error).message}`);
     logProblems(logger, [p]);
-    return ExitCode.Refused;
+    return exitCodeFor(p.reason);
   }
   const identities = report.volumes.flatMap((v) => (v.identity ? [v.identity] : []));
   const volumeDirs = report.volumes.flatMap((v) => (v.facts && v.facts.kind !== 'block' ? [{ volume: v.disk.volumeName, dir: dirname(v.facts.path) }] : []));
@@ -166,18 +164,24 @@ async function writeRuntimeFile(path: string, data: string): Promise<void> {
 
 async function runWithStack(c: RunContext): Promise<ExitCode> {
   const { layout, logger, signals, spec, timings, ms, rd } = c;
-  const vmUid = c.plan.runAs.value?.uid ?? process.getuid?.() ?? 0;
+  const vmUser = vmUid(c.plan.runAs.value);
   const lifecycle = new Lifecycle(logger, { namespace: spec.namespace, name: spec.name, uid: spec.uid });
   lifecycle.statusPath = layout.statusFile;
+  // The processes `vm-launcher status` lists with their memory.
+  const processes: Record<string, number> = { 'vm-launcher': process.pid };
+  const track = (name: string, pid: number | undefined, group: boolean) => {
+    if (pid !== undefined) { processes[name] = pid; void lifecycle.update({ processes: { ...processes } }); }
+    return rd.recordProcess(name, pid, group);
+  };
   const stack = new PrivateStack({
     layout, runAs: c.plan.runAs.value, logger, signal: signals.abort.signal, logFiles: rd.logFiles,
-    onSpawn: (name, pid) => void rd.recordProcess(name, pid, true),
+    onSpawn: (name, pid) => void track(name, pid, true),
   });
   const hooks = new HookRunner(c.plan, { runtimeDir: layout.root, vmiJsonPath: layout.vmiJson, signal: signals.abort.signal }, spec, logger);
   const consoleLog = withComponent(logger, 'guest-console');
   const consoleEvents = withComponent(logger, 'console');
   const serial = new ConsoleBroker({
-    serialSocket: layout.serialSocket, vmUid, clientSocket: layout.consoleSocket, consoleFile: layout.consoleLog,
+    serialSocket: layout.serialSocket, vmUid: vmUser, clientSocket: layout.consoleSocket, consoleFile: layout.consoleLog,
     ...(c.plan.consoleLogCopy && { copyTo: c.plan.consoleLogCopy.value }),
     ...(c.opts.guestConsoleInLog && { onLine: (line: string) => consoleLog.info(line) }),
     onProblem: (message) => consoleEvents.warn({ reason: 'ConsoleUnreadable' }, message),
@@ -189,6 +193,8 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let qemuPid: number | undefined;
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
+  let agent: GuestAgentMonitor | undefined;
+  let probes: ProbeLoop | undefined;
   const created: CreatedDisks = [];
   const sharing: VirtiofsdProcess[] = [];
   // The name libvirt knows the domain by: an onDefineDomain hook may have changed it.
@@ -208,13 +214,14 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
 
   try {
     await writeRuntimeFile(layout.vmiJson, JSON.stringify(c.rawVmi ?? {}, null, 2) + '\n');
+    await lifecycle.update(staticStatus(spec, c.facts));
     await lifecycle.to('StartingStack', 'StartingStack', 'starting the private libvirt stack');
     // The seed is built while the stack comes up. Both are awaited before any failure is thrown, so a stack still
     // starting never outlives the cleanup below.
     // The created disks (emptyDisk, ephemeral overlays) are made while the stack comes up, like the seed.
     const started = await Promise.allSettled([
       stack.start(), c.seed && makeSeed(c.seed), createDisks(c.facts, c.plan.ephemeralDir.value, c.plan.runAs.value, created, signals.abort.signal),
-      startVirtiofsd(c.shares, c.virtiofsd, c.plan.runAs.value, logger, signals.abort.signal, sharing, (volume, pid) => void rd.recordProcess(`virtiofsd-${volume}`, pid, true)),
+      startVirtiofsd(c.shares, c.virtiofsd, c.plan.runAs.value, logger, signals.abort.signal, sharing, (volume, pid) => void track(`virtiofsd-${volume}`, pid, true)),
     ]);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     client = await LibvirtClient.open(layout.busAddress);
@@ -226,6 +233,9 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     if (signals.requested) fail('Aborted', 'start-up aborted before define');
     domain = await client.defineXml(xml);
     definedName = await domain.name().catch(() => definedName);
+    // Subscribed before the guest starts: the agent's first connect is never missed.
+    agent = new GuestAgentMonitor({ domain, target: { layout, runAs: c.plan.runAs.value, domainName: definedName }, lifecycle, logger });
+    agent.start();
     timings.defineMs = ms();
     await hooks.preStart();
     if (signals.requested) fail('Aborted', 'start-up aborted before the guest started');
@@ -233,10 +243,12 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     // Paused: QEMU opens the disks, no vCPU runs until the launcher has checked they are the ones preflight saw
     // (and until the launcher holds the serial console: not a byte the guest writes is lost).
     await domain.create({ paused: true });
-    qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUid);
-    if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUid}`);
-    void rd.recordProcess('qemu', qemuPid, false);
-    passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
+    qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUser);
+    if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUser}`);
+    void track('qemu', qemuPid, false);
+    passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
+    passtPids.forEach((pid, i) => { processes[i === 0 ? 'passt' : `passt-${i}`] = pid; });
+    if (passtPids.length > 0) void lifecycle.update({ processes: { ...processes } });
     await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
     await startConsole(serial, spec.hardware?.serialConsole !== false, consoleEvents);
     await domain.resume();
@@ -252,28 +264,35 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     }
     void recordRaw();
     logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
+    await lifecycle.update({ timings: { ...timings } });
+    if (spec.probes) {
+      probes = new ProbeLoop({ probes: spec.probes, agent, lifecycle, logger });
+      probes.start();
+    }
     void serial.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
     outcome = await supervise({
       client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemuPid,
-      spaceCheck: spaceCheckFor(c.volumeDirs),
+      spaceCheck: spaceCheckFor(c.volumeDirs), agent,
     });
   } catch (e) {
     outcome = failureOutcome(e, lifecycle.phase === 'Running' || lifecycle.phase === 'Starting');
   } finally {
+    probes?.stop();
+    agent?.stop();
     await serial.stop();
-    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUid)));
-    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUid);
+    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUser)));
+    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
     client?.close();
     await stack.stop(outcome?.guestOff ?? false);
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
-    const strays = await ensurePasstGone(passtPids, vmUid);
+    const strays = await ensurePasstGone(passtPids, vmUser);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
     const killedShares = await stopVirtiofsd(sharing);
     if (killedShares.length) logger.warn({ reason: 'VirtiofsdKilled', volumes: killedShares }, `virtiofsd for ${killedShares.join(', ')} did not stop on SIGTERM and was killed`);
     await removeCreatedDisks(created, c.plan.ephemeralDir.value, c.plan.runAs.value);
   }
   const final = outcome!;
-  if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUid);
+  if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUser);
   if (final.exitCode === ExitCode.Aborted) await lifecycle.to('Aborted', final.reason, final.message);
   else await lifecycle.to(final.exitCode === ExitCode.Clean ? 'Stopped' : 'Failed', final.reason, final.message);
   if (ran) await recordRaw();
@@ -323,19 +342,25 @@ async function checkDisksHeld(qemuPid: number, identities: DiskIdentity[], runAs
   }
 }
 
+/** An end of the run by its reason: the exit code is the catalogue's (domain/reasons.ts). */
+const endedBy = (reason: Reason, message: string, guestOff: boolean): Outcome => ({ exitCode: exitCodeFor(reason), reason, message, stop: 'failed', guestOff });
+
 /** How a start-up failure ends the launcher: decided by the error's reason code alone. */
 function failureOutcome(e: unknown, started: boolean): Outcome {
   if (e instanceof LauncherError) {
-    if (exitCodeFor(e.reason) === ExitCode.Aborted && !started) {
-      return { exitCode: ExitCode.Aborted, reason: 'Aborted', message: `${e.message}: nothing is left running`, stop: 'failed', guestOff: true };
-    }
-    return { exitCode: ExitCode.Failed, reason: e.reason, message: `${e.message}${e.problem.fix ? ` (fix: ${e.problem.fix})` : ''}`, stop: 'failed', guestOff: false };
+    if (e.reason === 'Aborted' && !started) return endedBy('Aborted', `${e.message}: nothing is left running`, true);
+    return endedBy(e.reason === 'Aborted' ? 'StartFailed' : e.reason, `${e.message}${e.problem.fix ? ` (fix: ${e.problem.fix})` : ''}`, false);
   }
   const err = e as Error & { type?: string; text?: string };
-  const reason = started ? 'StartFailed' : 'DefineFailed';
-  return { exitCode: ExitCode.Failed, reason, message: `libvirt: ${err.text ?? err.message}`, stop: 'failed', guestOff: false };
+  return endedBy(started ? 'StartFailed' : 'DefineFailed', `libvirt: ${err.text ?? err.message}`, false);
 }
 
+/** Ends the run before anything started: logged with its reason, the exit code the catalogue gives it. */
+function endEarly(logger: Logger, reason: Extract<Reason, 'PreflightFailed' | 'Aborted'>, message: string): ExitCode {
+  const exitCode = exitCodeFor(reason);
+  logger[reason === 'Aborted' ? 'info' : 'error']({ reason, exitCode }, message);
+  return exitCode;
+}
 
 /** On a failure, what the daemons and QEMU said last: the runtime dir and its logs are about to go. */
 async function logDiagnostics(logger: Logger, stack: PrivateStack, layout: RuntimeLayout, name: string, vmUid: number): Promise<void> {

@@ -1,28 +1,20 @@
-// From "the guest runs" to "the guest is off": follows libvirt's lifecycle events, turns a
-// shutdown request into ACPI power-button presses (repeated: guests ignore them while
-// booting) and, at the grace deadline, into a destroy. Decides the launcher's exit code.
+// From "the guest runs" to "the guest is off", the imperative half: timers, libvirt's events and state poll, the
+// power button, destroy, QEMU's exit. What each event means and how the run ends is decided in one table,
+// supervision.ts (pure, unit-tested); this file feeds it and carries out what it says.
 // A guest that QEMU paused on an I/O error (error_policy='stop': a full volume) is reported and resumed once space
 // is back (io-pause.ts); it gets no power-button presses while paused, since it cannot act on them.
 import type { Logger } from '../common/log.js';
 import type { LibvirtClient, LibvirtDomain } from '../stack/libvirt-client.js';
-import { DomainEventType, DomainState, ShutdownDetail, StoppedDetail, SuspendedDetail, eventName, stoppedDetailName } from '../stack/libvirt-events.js';
-import { ExitCode } from '../../domain/reasons.js';
+import { DomainEventType, DomainState, SuspendedDetail, eventName } from '../stack/libvirt-events.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ShutdownSignals } from './signals.js';
 import type { DaemonExit } from '../stack/daemon.js';
-import type { StopReason } from '../../hooks/index.js';
 import { longTimeout } from '../../common/long-timer.js';
 import { ensureQemuGone, qemuExited } from './qemu-process.js';
 import { IoPause, type SpaceCheck } from './io-pause.js';
+import { fromLifecycleEvent, fromPolledState, initialSupervision, step, type Outcome, type SupervisionAction, type SupervisionEvent } from './supervision.js';
 
-export interface Outcome {
-  exitCode: ExitCode;
-  reason: string;
-  message: string;
-  stop: StopReason;
-  /** The guest is known to be off (else the caller must make sure QEMU is gone). */
-  guestOff: boolean;
-}
+export type { Outcome } from './supervision.js';
 
 export interface SuperviseOptions {
   client: LibvirtClient;
@@ -42,68 +34,51 @@ export interface SuperviseOptions {
   destroyWaitMs?: number;
   /** Whether the filesystem volumes have room again (for resuming a guest paused on a full volume). */
   spaceCheck?: SpaceCheck;
+  /** The guest agent: a guest still running a third of the grace period after the ACPI request is asked through it. */
+  agent?: { readonly connected: boolean };
 }
 
-/** virDomainShutoffReason, for the state poll. */
-const ShutoffReason = { Shutdown: 1, Destroyed: 2, Crashed: 3, Failed: 6 } as const;
 /** virDomainPausedReason: paused by QEMU on an I/O error. */
 const PAUSED_IOERROR = 5;
 
 export function supervise(o: SuperviseOptions): Promise<Outcome> {
   const { domain, signals, lifecycle, logger } = o;
-  let shutdownStartedAt: number | undefined;
-  let destroyedBy: string | undefined;
-  /** Who asked QEMU to stop (libvirt's Shutdown event detail): only the guest's own request is a clean end. */
-  let shutdownBy: number | undefined;
+  let state = initialSupervision();
   const timers: NodeJS.Timeout[] = [];
   const longTimers: Array<{ clear(): void }> = [];
 
   return new Promise<Outcome>((resolveOutcome) => {
-    let done = false;
+    const handle = (event: SupervisionEvent) => {
+      const next = step(state, event);
+      state = next.state;
+      for (const action of next.actions) perform(action);
+    };
+
+    const perform = (a: SupervisionAction) => {
+      switch (a.kind) {
+        case 'startAcpiShutdown': return startAcpi(a.graceSeconds);
+        case 'pressPowerButton': return pressPowerButton();
+        case 'askAgent': return askAgent();
+        case 'destroy': return destroy(a.reason, a.message);
+        case 'watchQemuExit': return watchQemuExit();
+        case 'finish': return finish(a.outcome);
+      }
+    };
+
     const finish = (outcome: Outcome) => {
-      if (done) return;
-      done = true;
       for (const t of timers) { clearTimeout(t); clearInterval(t); }
       for (const t of longTimers) t.clear();
       ioPause.stop();
-      signals.off('shutdown', startShutdown);
-      signals.off('force', forceNow);
+      signals.off('shutdown', onShutdownSignal);
+      signals.off('force', onForceSignal);
       resolveOutcome(outcome);
-    };
-
-    const onStopped = (how: 'shutdown' | 'destroyed' | 'crashed' | 'failed', detail: string) => {
-      if (how === 'shutdown' && shutdownBy !== ShutdownDetail.Guest) {
-        // QEMU quit cleanly, but not because the guest asked: someone signalled QEMU (or libvirt lost the event).
-        const who = shutdownBy === ShutdownDetail.Host ? 'a request from the host (a signal such as SIGTERM to QEMU, or a QMP quit)'
-          : 'a shutdown libvirt did not attribute to the guest';
-        finish({
-          exitCode: ExitCode.Failed, stop: 'failed', guestOff: true, reason: 'QemuTerminatedByHost',
-          message: `QEMU stopped on ${who}, not on the guest's power-off (libvirt: stopped, ${detail}); the guest did not shut down`,
-        });
-      } else if (how === 'shutdown') {
-        const requested = shutdownStartedAt !== undefined;
-        const secs = requested ? ((Date.now() - shutdownStartedAt!) / 1000).toFixed(1) : undefined;
-        finish({
-          exitCode: ExitCode.Clean, stop: 'clean', guestOff: true,
-          reason: requested ? 'GuestShutdown' : 'GuestPoweredOff',
-          message: requested ? `the guest shut down cleanly ${secs} s after the ACPI request` : 'the guest powered itself off',
-        });
-      } else if (how === 'destroyed' && destroyedBy) {
-        finish({ exitCode: ExitCode.Forced, stop: 'forced', guestOff: true, reason: destroyedBy, message: `the guest was forced off (${destroyedBy})` });
-      } else {
-        finish({
-          exitCode: ExitCode.Failed, stop: how === 'crashed' ? 'crashed' : 'failed', guestOff: true,
-          reason: how === 'destroyed' ? 'GuestDestroyedExternally' : 'QemuExited',
-          message: `QEMU stopped unexpectedly (libvirt: stopped, ${detail}): see the guest console and ${'libvirtd'} log above`,
-        });
-      }
     };
 
     const ioPause = new IoPause({
       domain, logger, lifecycle, ...(o.spaceCheck && { spaceCheck: o.spaceCheck }),
-      shuttingDown: () => shutdownStartedAt !== undefined,
+      shuttingDown: () => state.shutdownStartedAt !== undefined,
       // Resumed during a shutdown: now it can act on the power button.
-      onResumed: () => { if (shutdownStartedAt !== undefined && !destroyedBy) pressPowerButton(); },
+      onResumed: () => { if (state.phase === 'shuttingDown') pressPowerButton(); },
     });
 
     o.client.onDomainEvent((e) => {
@@ -111,56 +86,37 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       logger.debug({ event: eventName(e.event), detail: e.detail }, 'libvirt domain event');
       if (e.event === DomainEventType.Suspended && e.detail === SuspendedDetail.IOError) ioPause.paused('event');
       if (e.event === DomainEventType.Resumed) ioPause.resumed();
-      if (e.event === DomainEventType.Shutdown) {
-        shutdownBy = e.detail;
-        if (o.qemuPid !== undefined) watchQemuExit(o.qemuPid);
-      }
-      if (e.event !== DomainEventType.Stopped) return;
-      const d = e.detail;
-      const name = stoppedDetailName(d);
-      if (d === StoppedDetail.Shutdown) onStopped('shutdown', name);
-      else if (d === StoppedDetail.Destroyed) onStopped('destroyed', name);
-      else if (d === StoppedDetail.Crashed) onStopped('crashed', name);
-      else onStopped('failed', name);
+      const event = fromLifecycleEvent(e.event, e.detail, Date.now());
+      if (event) handle(event);
     });
 
-    void o.daemonDied.then((e) => finish({
-      exitCode: ExitCode.Failed, stop: 'failed', guestOff: false, reason: 'DaemonExited',
-      message: `${e.name} of the private libvirt stack exited (code ${e.code}, signal ${e.signal}); the guest is stopped`,
-    }));
+    void o.daemonDied.then((e) => handle({ kind: 'daemonDied', name: e.name, code: e.code, signal: e.signal }));
 
-    const poll = setInterval(() => {
-      domain.state().then(({ state, reason }) => {
-        if (state === DomainState.Paused && reason === PAUSED_IOERROR) ioPause.paused('state poll');
-        if (state !== DomainState.Shutoff && state !== DomainState.Crashed) return;
-        if (reason === ShutoffReason.Shutdown) onStopped('shutdown', 'state poll');
-        else if (reason === ShutoffReason.Destroyed) onStopped('destroyed', 'state poll');
-        else if (reason === ShutoffReason.Crashed || state === DomainState.Crashed) onStopped('crashed', 'state poll');
-        else onStopped('failed', `state poll, reason ${reason}`);
+    // Safety net for a lost event.
+    timers.push(setInterval(() => {
+      domain.state().then(({ state: domainState, reason }) => {
+        if (domainState === DomainState.Paused && reason === PAUSED_IOERROR) ioPause.paused('state poll');
+        const event = fromPolledState(domainState, reason, Date.now());
+        if (event) handle(event);
       }, () => { /* the daemon watch reports a dead stack */ });
-    }, o.statePollMs ?? 5000);
-    timers.push(poll);
+    }, o.statePollMs ?? 5000));
 
-    // The guest powered off (QEMU reported it), or QEMU was killed; its exit is the end.
+    // QEMU reported it is quitting (or was killed by pid): its exit, even as a zombie, is the end.
     let watching = false;
-    const watchQemuExit = (pid: number) => {
-      if (watching) return;
+    const watchQemuExit = () => {
+      if (watching || o.qemuPid === undefined) return;
       watching = true;
-      const watch = setInterval(() => {
-        if (qemuExited(pid)) onStopped(destroyedBy ? 'destroyed' : 'shutdown', 'QEMU exited after the guest powered off');
-      }, 20);
-      timers.push(watch);
+      const pid = o.qemuPid;
+      timers.push(setInterval(() => { if (qemuExited(pid)) handle({ kind: 'qemuExited', at: Date.now() }); }, 20));
     };
 
     /** Destroy through libvirt; if libvirt does not answer in time (a hung libvirtd), QEMU is killed by its pid. */
-    const destroy = (why: string, message: string) => {
-      if (destroyedBy) return;
-      destroyedBy = why;
-      logger.warn({ reason: why }, message);
+    const destroy = (reason: string, message: string) => {
+      logger.warn({ reason }, message);
       const killByPid = (cause: string) => {
-        if (done || o.qemuPid === undefined) return;
+        if (state.phase === 'ended' || o.qemuPid === undefined) return;
         logger.warn({ reason: 'DestroyTimedOut', qemuPid: o.qemuPid }, `${cause}: killing QEMU (pid ${o.qemuPid}) directly`);
-        watchQemuExit(o.qemuPid);
+        watchQemuExit();
         void ensureQemuGone(o.qemuPid, 2000);
       };
       timers.push(setTimeout(() => killByPid(`libvirt did not destroy the guest within ${(o.destroyWaitMs ?? 3000) / 1000} s`), o.destroyWaitMs ?? 3000));
@@ -168,6 +124,20 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
         logger.error({ reason: 'DestroyFailed' }, `destroy failed: ${e.message}`);
         killByPid('libvirt refused to destroy the guest');
       });
+    };
+
+    // The agent's request goes out once; a failure is retried at the next tick while the agent is connected.
+    let asking = false;
+    const askAgent = () => {
+      if (asking || ioPause.isPaused) return;
+      asking = true;
+      domain.shutdownAgent().then(
+        () => {
+          logger.warn({ reason: 'AgentShutdownSent' }, 'the guest ignored the ACPI power button: asked the guest agent to power it off (guest-shutdown)');
+          handle({ kind: 'agentShutdownSent' });
+        },
+        (e: Error) => { asking = false; logger.warn({ reason: 'AgentShutdownFailed' }, `shutdown through the guest agent failed (retried): ${e.message}`); },
+      );
     };
 
     const pressPowerButton = () => {
@@ -178,32 +148,30 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       );
     };
 
-    function startShutdown(sig: NodeJS.Signals): void {
-      if (shutdownStartedAt !== undefined || done) return;
-      shutdownStartedAt = Date.now();
-      const grace = o.gracePeriodSeconds;
-      void lifecycle.to('ShuttingDown', 'ShutdownRequested', `${sig}: shutting the guest down through ACPI (grace period ${grace} s)`);
-      if (grace <= 0) {
-        destroy('GracePeriodZero', 'grace period is 0: destroying the guest at once');
-        return;
-      }
+    const startAcpi = (grace: number) => {
       if (ioPause.isPaused) {
         logger.warn({ reason: 'ShutdownWhilePaused' }, `the guest is paused on an I/O error and cannot act on the power button: it is resumed and asked to shut down if space comes back within the grace period (${grace} s), else forced off then`);
       }
       pressPowerButton();
-      timers.push(setInterval(pressPowerButton, o.acpiRetryMs ?? 3000));
+      timers.push(setInterval(() => handle({ kind: 'acpiRetry', at: Date.now(), agentConnected: o.agent?.connected ?? false }), o.acpiRetryMs ?? 3000));
       // Any grace period works: a Node timer alone would fire at once beyond 24.8 days.
-      longTimers.push(longTimeout(() => destroy('GracePeriodExpired', `the guest did not shut down within ${grace} s: destroying it`), grace * 1000));
+      longTimers.push(longTimeout(() => handle({ kind: 'graceExpired', graceSeconds: grace }), grace * 1000));
+    };
+
+    function onShutdownSignal(sig: NodeJS.Signals): void {
+      if (state.phase !== 'running') return;
+      const grace = o.gracePeriodSeconds;
+      void lifecycle.to('ShuttingDown', 'ShutdownRequested', `${sig}: shutting the guest down through ACPI (grace period ${grace} s)`);
+      handle({ kind: 'shutdownRequested', signal: sig, at: Date.now(), graceSeconds: grace });
     }
 
-    function forceNow(): void {
-      if (shutdownStartedAt === undefined) shutdownStartedAt = Date.now();
-      destroy('ForcedBySignal', 'forcing the guest off at once (second SIGINT)');
+    function onForceSignal(): void {
+      handle({ kind: 'forceRequested', at: Date.now() });
     }
 
-    signals.on('shutdown', startShutdown);
-    signals.on('force', forceNow);
-    if (signals.requested) startShutdown(signals.requested);
-    if (signals.forced) forceNow();
+    signals.on('shutdown', onShutdownSignal);
+    signals.on('force', onForceSignal);
+    if (signals.requested) onShutdownSignal(signals.requested);
+    if (signals.forced) onForceSignal();
   });
 }

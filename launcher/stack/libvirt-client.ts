@@ -1,4 +1,4 @@
-// The launcher's only way to libvirt: D-Bus (dbus-next) to the private libvirt-dbus, which
+// The launcher's way to libvirt: D-Bus (dbus-next) to the private libvirt-dbus, which
 // speaks to the private libvirtd. Typed wrappers for the handful of calls the lifecycle needs.
 import dbus from 'dbus-next';
 
@@ -6,6 +6,10 @@ const SERVICE = 'org.libvirt';
 const CONNECT_PATH = '/org/libvirt/QEMU';
 /** virDomainShutdownFlags: the ACPI power button, never the guest agent. */
 const SHUTDOWN_ACPI_POWER_BTN = 1;
+/** virDomainShutdownFlags: through the guest agent (guest-shutdown). */
+const SHUTDOWN_GUEST_AGENT = 2;
+/** virDomainInterfaceAddressesSource: ask the guest agent. */
+const ADDRESSES_FROM_AGENT = 1;
 
 export interface DomainEvent { path: string; event: number; detail: number }
 
@@ -20,6 +24,9 @@ interface DomainIface extends dbus.ClientInterface {
   GetState(flags: number): Promise<[number, number]>;
   Resume(): Promise<void>;
   GetDiskErrors(flags: number): Promise<Array<[string, number]>>;
+  InterfaceAddresses(source: number, flags: number): Promise<unknown>;
+  GetHostname(flags: number): Promise<string>;
+  GetFSInfo(flags: number): Promise<unknown>;
 }
 interface PropertiesIface extends dbus.ClientInterface {
   Get(iface: string, name: string): Promise<dbus.Variant>;
@@ -86,6 +93,15 @@ export class LibvirtDomain {
     return (await this.iface.GetDiskErrors(0)).map(([disk, error]) => ({ disk, error }));
   }
   async shutdownAcpi(): Promise<void> { await this.iface.Shutdown(SHUTDOWN_ACPI_POWER_BTN); }
+  /** Asks the guest agent to power the guest off (guest-shutdown): for a guest that ignores the power button. */
+  async shutdownAgent(): Promise<void> { await this.iface.Shutdown(SHUTDOWN_GUEST_AGENT); }
+  /** libvirt's agent lifecycle event: state 1 connected, 2 disconnected (virConnectDomainEventAgentLifecycleState). */
+  onAgentEvent(listener: (state: number, reason: number) => void): void { this.iface.on('AgentEvent', listener); }
+  /** The guest's interfaces as the agent reports them (raw `a(ssa(isu))`: parse with domain/agent-replies.ts). */
+  async agentInterfaces(): Promise<unknown> { return this.iface.InterfaceAddresses(ADDRESSES_FROM_AGENT, 0); }
+  async agentHostname(): Promise<string> { return this.iface.GetHostname(0); }
+  /** The guest's filesystems (raw `a(sssas)`). */
+  async agentFsInfo(): Promise<unknown> { return this.iface.GetFSInfo(0); }
   async destroy(): Promise<void> { await this.iface.Destroy(0); }
   async state(): Promise<{ state: number; reason: number }> {
     const [state, reason] = await this.iface.GetState(0);

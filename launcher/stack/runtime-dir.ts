@@ -9,7 +9,7 @@ import { lstat, mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { LauncherError, problem } from '../../domain/problem.js';
 import type { Logger } from '../common/log.js';
-import { canAccess, type RunAs } from '../common/run-as.js';
+import { canAccess, launcherAndVmUids, vmUid, type RunAs } from '../common/run-as.js';
 import { removeAs } from '../common/remove-as.js';
 import { chmodFd, chownFd, createExclusive, isTempNameFor, writeFileSafely } from '../common/safe-files.js';
 import { processStart } from '../common/proc.js';
@@ -66,7 +66,7 @@ export class RuntimeDir {
       const layout = await chooseCacheDir(l, runAs, logger);
       for (const d of [layout.home, layout.xdgRuntime, join(layout.xdgConfig, 'libvirt'), layout.logsDir, layout.seedDir, layout.virtiofsDir]) await mkdir(d, { recursive: true, mode: 0o700 });
       if (layout.cacheDir.startsWith(layout.root + '/')) await mkdir(layout.cacheDir, { mode: 0o700 });
-      const uids = [...new Set([process.getuid?.() ?? 0, runAs?.uid ?? process.getuid?.() ?? 0])];
+      const uids = launcherAndVmUids(runAs);
       await writeFileSafely(layout.busConfig, busConfig(layout.busSocket, uids));
       await writeFileSafely(layout.qemuConf, qemuConf());
       for (const name of DAEMON_NAMES) logFiles.set(name, await createExclusive(join(layout.logsDir, `${name}.log`), 0o644, true));
@@ -157,7 +157,7 @@ async function clearDeadLaunchersNames(l: RuntimeLayout, runAs: RunAs | undefine
   }
   const foreign = entries.filter((e) => !ours(e));
   if (foreign.length > 0) refuse('RuntimeDirNotEmpty', `runtime dir ${l.root} holds ${listed(foreign)}, which vm-launcher did not create; nothing was removed`);
-  await stopLeftovers(read.marker, leftovers(read.marker, l.root, runAs?.uid ?? process.getuid?.() ?? 0), logger);
+  await stopLeftovers(read.marker, leftovers(read.marker, l.root, vmUid(runAs)), logger);
   await emptyStaging(l.seedStaging);
   logger.info({ reason: 'RuntimeDirLeftoversRemoved', dir: l.root, deadLauncherPid: read.marker.pid }, `removing the leftovers of a dead launcher (pid ${read.marker.pid}) from ${l.root}`);
   await removeAs(entries.filter((e) => e !== RUNTIME_DIR_NAMES[0]).map((e) => join(l.root, e)), runAs && st.uid === runAs.uid ? runAs : undefined);
@@ -222,7 +222,7 @@ async function chooseCacheDir(l: RuntimeLayout, runAs: RunAs | undefined, logger
       return l;
     }
     if (!st.isDirectory()) return fallback(st.isSymbolicLink() ? 'it is a symbolic link' : 'it is not a directory');
-    const user = runAs?.uid ?? process.getuid?.() ?? 0;
+    const user = vmUid(runAs);
     if (st.uid !== user) return fallback(`it belongs to uid ${st.uid}, not the VM user ${user}; vm-launcher does not chown a directory it did not create`);
     if (!(await canAccess(l.cacheDir, true, runAs))) return fallback(`uid ${user} cannot write it`);
     return l;

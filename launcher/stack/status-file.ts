@@ -15,7 +15,53 @@ export interface Status {
   /** The launcher's start time (/proc/PID/stat): a reused pid is not the launcher. */
   pidStart?: number;
   vmi?: { namespace: string; name: string; uid?: string };
+  /** What `vm-launcher status` shows beyond the phase (docs/status.md); each part is absent until known. */
+  conditions?: Condition[];
+  agent?: AgentStatus;
+  guest?: GuestStatus;
+  probes?: { readiness?: ProbeStatus; liveness?: ProbeStatus };
+  network?: { interface: string; binding: string; model: string; ports: string[] } | null;
+  disks?: Array<{ name: string; volume: string; kind: string; source: string; bus: string; readonly: boolean }>;
+  /** ms since the launcher's process started (StartupTimings). */
+  timings?: Record<string, number>;
+  /** The processes the launcher started (name -> pid); `status` reads their memory from /proc. */
+  processes?: Record<string, number>;
 }
+
+/** KubeVirt's VMI conditions: Ready, AgentConnected, UnsupportedAgent, Paused. */
+export interface Condition { type: string; status: 'True' | 'False'; reason?: string; message?: string; lastTransitionTime: string }
+
+export interface AgentStatus {
+  connected: boolean;
+  since: string;
+  version?: string;
+  /** KubeVirt's required commands the agent lacks (UnsupportedAgent when not empty). */
+  missingCommands?: string[];
+  /** When each part of `guest` was last read. */
+  refreshed?: Record<string, string>;
+}
+
+export interface GuestStatus {
+  os?: import('../../domain/guest/index.js').GuestOs;
+  hostname?: string;
+  timezone?: import('../../domain/guest/index.js').GuestTimezone;
+  interfaces?: import('../../domain/guest/index.js').GuestInterface[];
+  users?: import('../../domain/guest/index.js').GuestUser[];
+  filesystems?: import('../../domain/guest/index.js').GuestFilesystem[];
+}
+
+export interface ProbeStatus {
+  /** The probe's verdict after its thresholds (undefined before the first verdict). */
+  ok?: boolean;
+  since: string;
+  action: string;
+  lastResult?: { ok: boolean; at: string; output: string };
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+}
+
+/** The guest's lists are bounded (domain/agent-replies.ts), so the file stays well below this. */
+export const MAX_STATUS_BYTES = 512 * 1024;
 
 export async function writeStatus(path: string, status: Status): Promise<void> {
   await writeFileSafely(path, JSON.stringify(status) + '\n', { mode: 0o644 });
@@ -32,7 +78,7 @@ export async function readTrustedStatus(path: string): Promise<StatusRead> {
   const me = process.getuid?.() ?? 0;
   let text: string;
   try {
-    text = await readTrusted(path, { owners: [...new Set([0, me])], notWritableByOthers: true, maxBytes: 64 * 1024 });
+    text = await readTrusted(path, { owners: [...new Set([0, me])], notWritableByOthers: true, maxBytes: MAX_STATUS_BYTES });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { ok: false, why: 'no status file' };

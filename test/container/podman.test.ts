@@ -371,7 +371,12 @@ serialLoop('podman kube play of the block Pod\'s podman variant (hostPath BlockD
   pod.metadata.name = podName;
   for (const v of pod.spec.volumes) {
     if (v.configMap) v.configMap.name = podName;
-    if (v.hostPath) v.hostPath.path = loop;
+    if (v.hostPath?.type === 'BlockDevice') v.hostPath.path = loop;
+  }
+  // The rendered podman Pod passes /dev/kvm; where the host has none, the launcher runs the guest under TCG.
+  if (!existsSync('/dev/kvm')) {
+    pod.spec.volumes = pod.spec.volumes.filter((v: Manifest) => v.name !== 'kvm');
+    pod.spec.containers[0].volumeMounts = pod.spec.containers[0].volumeMounts.filter((m: Manifest) => m.name !== 'kvm');
   }
   pod.spec.containers[0].image = IMAGE;
   const manifest = join(work, `${podName}.yaml`);

@@ -1,15 +1,16 @@
 // `vm-launcher check` and `vm-launcher domain` against real volumes: images made by qemu-img, symlinks, FIFOs,
 // tmpfs/overlay mounts and a loop block device. Every case asserts the exit code, the reason code (check --json)
 // and that every image involved is unchanged, byte for byte and stat for stat (content, size, blocks, mtime, ctime, mode,
-// owner): check may only look.
+// owner): check may only look. Also: qemu-img runs as QEMU's user, a filesystem of unknown size, a dangling device
+// symlink, and a manifest error that must not hide the volumes' problems.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, realpathSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, realpathSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, loopUnavailable, qemuImgUnavailable, validatorUnavailable } from '../../harness/requirements.js';
 import {
   VM_GID, VM_UID, allProblemsOf, allReasons, attachLoop, blockNode, changed, cleanupAll, directIoWorks, fsVolume, giveToVm,
-  mountNoDirectIo, mountTmpfs, qemuImg, scene, snapshot, virtXmlValidate, vmiJson, xmlDisks,
+  mountNoDirectIo, mountTmpfs, qemuImg, runCli, scene, snapshot, virtXmlValidate, vmiJson, xmlDisks,
   type CheckJson, type Scene, type XmlDisk,
 } from '../helpers/check-fixture.js';
 
@@ -96,6 +97,7 @@ async function expectAccepted(t: ExecutionContext, s: Scene, files: string[]): P
   return { json: check.json, xml: domain.stdout, disks: xmlDisks(domain.stdout) };
 }
 
+
 // ---------------------------------------------------------------------------------------------------------------
 // Raw images that are accepted, and the cache/io/discard each gets
 
@@ -180,6 +182,27 @@ test('a read-only disk needs only read access: a root-owned 0644 image is accept
   s.writeVmi(vmiJson('rw', [{ volume: 'rootdisk' }]));
   const json = await expectRefused(t, s, [img], [{ reason: 'DiskImageNotAccessible', volume: 'rootdisk' }]);
   t.regex(allProblemsOf(json)[0]?.message ?? '', /writable/);
+});
+
+// A possibly hostile image is parsed by qemu-img as QEMU's user, never as root: a wrapper on PATH records its uid.
+test('qemu-img info runs as QEMU\'s user (--run-as), not as root', async (t) => {
+  if (!needs(t, isRoot ? undefined : 'needs root (with another user, runAs does not apply)')) return;
+  const s = newScene(t);
+  const img = join(fsVolume(s, 'rootdisk'), 'disk.img');
+  qemuImg('-f', 'raw', img, '4M');
+  giveToVm(img);
+  const bin = join(s.dir, 'bin');
+  mkdirSync(bin, { mode: 0o755 });
+  const log = join(s.dir, 'who.log');
+  writeFileSync(log, '');
+  chmodSync(log, 0o666);
+  writeFileSync(join(bin, 'qemu-img'), `#!/bin/sh\necho "$(id -u)" >> ${log}\nexec /usr/bin/qemu-img "$@"\n`, { mode: 0o755 });
+  s.writeVmi(vmiJson('whoami', [{ volume: 'rootdisk' }]));
+  const r = await runCli(['check', '--json', ...s.opts(), '--run-as', `${VM_UID}:${VM_UID}`], 60_000, { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` });
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const uids = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  t.true(uids.length > 0, 'the wrapper saw qemu-img run');
+  t.deepEqual([...new Set(uids)], [String(VM_UID)], `qemu-img ran as uid ${uids.join(',')}`);
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -475,6 +498,22 @@ test('every manifest problem is reported at once too', async (t) => {
   await expectRefused(t, s, [img], [{ reason: 'VolumeUsedTwice', volume: 'rootdisk' }, { reason: 'VolumeNameInvalid', volume: 'Bad_Name' }]);
 });
 
+// Every problem at once (DESIGN.md) includes the volumes: a manifest error elsewhere must not leave a bad image on a
+// correctly named volume uninspected.
+test('a manifest error does not hide the problems of the other volumes', async (t) => {
+  if (!needs(t)) return;
+  const s = newScene(t);
+  const img = join(fsVolume(s, 'rootdisk'), 'disk.img');
+  qemuImg('-f', 'qcow2', img, '4M');
+  giveToVm(img);
+  s.writeVmi(vmiJson('mixed', [{ volume: 'rootdisk' }, { volume: 'Bad_Name' }]));
+  const r = await runCli(['check', '--json', ...s.opts()]);
+  t.is(r.code, 3);
+  const reasons = allProblemsOf(JSON.parse(r.stdout) as CheckJson).map((p) => p.reason);
+  t.true(reasons.includes('VolumeNameInvalid'));
+  t.true(reasons.includes('DiskImageNotRaw'), `the qcow2 on rootdisk is reported too: ${reasons.join(', ')}`);
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Sizes against the filesystem, and O_DIRECT
 
@@ -533,6 +572,27 @@ test('a sparse image larger than the whole filesystem it sits on is DiskImageToo
   s.writeVmi(vmiJson('huge', [{ volume: 'rootdisk' }]));
   const json = await expectRefused(t, s, [img], [{ reason: 'DiskImageTooLarge', volume: 'rootdisk', severity: 'error' }]);
   t.like(json.volumes[0], { virtualSize: size, filesystemSize: total });
+});
+
+// The virtual size is compared with statfs's total, which a filesystem may report as 0 (ramfs, some FUSE
+// filesystems): that is "size unknown", not "every image is larger than its filesystem (0.0 MiB)".
+test('a filesystem that reports no size (ramfs) does not make every image DiskImageTooLarge', async (t) => {
+  if (!needs(t, isRoot ? undefined : 'mounting ramfs needs root')) return;
+  const s = newScene(t);
+  const vol = join(s.volumesDir, 'rootdisk');
+  mkdirSync(vol);
+  execFileSync('mount', ['-t', 'ramfs', '-o', 'mode=0755', 'ramfs', vol]);
+  t.teardown(() => execFileSync('umount', ['-l', vol]));
+  const img = join(vol, 'disk.img');
+  qemuImg('-f', 'raw', img, '4M');
+  giveToVm(img);
+  s.writeVmi(vmiJson('ramfs', [{ volume: 'rootdisk' }]));
+  const before = snapshot([img]);
+  const r = await runCli(['check', '--json', ...s.opts()]);
+  const json = JSON.parse(r.stdout) as CheckJson;
+  t.deepEqual(changed(before), []);
+  t.false(allProblemsOf(json).some((p) => p.reason === 'DiskImageTooLarge'), JSON.stringify(allProblemsOf(json)));
+  t.is(r.code, 0);
 });
 
 test('where O_DIRECT fails: cache writethrough and io threads; cache none asked for is CacheNoneUnsupported', async (t) => {
@@ -630,4 +690,17 @@ test('a block device node QEMU\'s user cannot open is refused: DiskImageNotAcces
   s.writeVmi(vmiJson('block-denied', [{ volume: 'rootdisk' }]));
   const json = await expectRefused(t, s, [backing], [{ reason: 'DiskImageNotAccessible', volume: 'rootdisk' }]);
   t.regex(json.volumes[0]!.problems[0]!.fix ?? '', /device/);
+});
+
+// A device path that is a dangling symlink (a device that went away) is one of the clear reasons with a fix, not
+// VolumeInspectFailed with a raw ENOENT from stat().
+test('a dangling symlink at the device path is VolumeNotFound or VolumeNotBlockDevice, not VolumeInspectFailed', async (t) => {
+  if (!needs(t)) return;
+  const s = newScene(t);
+  symlinkSync('/dev/vm-launcher-test-no-such-device', join(s.devicesDir, 'rootdisk'));
+  s.writeVmi(vmiJson('dangling-dev', [{ volume: 'rootdisk' }]));
+  const r = await runCli(['check', '--json', ...s.opts()]);
+  t.is(r.code, 3);
+  const reasons = allProblemsOf(JSON.parse(r.stdout) as CheckJson).map((p) => p.reason);
+  t.true(reasons.includes('VolumeNotFound') || reasons.includes('VolumeNotBlockDevice'), reasons.join(', '));
 });

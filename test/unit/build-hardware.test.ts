@@ -5,25 +5,22 @@ import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { buildDomain } from '../../domain/convert/index.js';
 import { assignIoThreads } from '../../domain/convert/build-hardware.js';
-import type { Accel, DomainOptions, VolumeFacts } from '../../domain/model/index.js';
+import type { Accel, DomainOptions } from '../../domain/model/index.js';
+import { pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
+import { filesystemFacts } from '../helpers/volume-facts.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const vmi = (): Doc => ({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'hw' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'rootdisk' }, { name: 'data', disk: { bus: 'sata' } }] } },
-    volumes: [{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } }, { name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
-  },
+const base = (): Doc => vmi({
+  name: 'hw',
+  disks: [{ name: 'rootdisk' }, { name: 'data', disk: { bus: 'sata' } }],
+  volumes: [pvc('rootdisk', 'root'), pvc('data')],
 });
 
 function build(mutate: (d: Doc) => void, accel: Accel = 'kvm', opts: Partial<DomainOptions> = {}, directIo = true) {
-  const doc = vmi();
+  const doc = base();
   mutate(doc);
   const parsed = parseVmi(doc);
   if (!parsed.spec) throw new Error(JSON.stringify(parsed.problems));
-  const facts = new Map(parsed.spec.disks.map((d): [string, VolumeFacts] => [d.volumeName,
-    { volume: d.volumeName, kind: 'filesystem', path: `/v/${d.volumeName}/disk.img`, fullyAllocated: false, directIo }]));
+  const facts = filesystemFacts(parsed.spec, directIo);
   const built = buildDomain(parsed.spec, facts, { accel, consoleLogPath: '/c.log', ...opts });
   if (!built.domain) throw new Error(JSON.stringify(built.problems));
   return { domain: built.domain, problems: built.problems.map((p) => [p.reason, p.field, p.message, p.fix]) };

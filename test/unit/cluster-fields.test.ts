@@ -4,6 +4,7 @@
 import test from 'ava';
 import { clusterFieldProblem, HOTPLUG, NEEDS_CLUSTER, SCHEDULER_FIELDS } from '../../domain/manifest/cluster-fields.js';
 import { parseVmi } from '../../domain/manifest/index.js';
+import { pvc, vmi } from '../helpers/vmi-builder.js';
 
 test('every field that needs the cluster says what it needs, and what to do instead', (t) => {
   const entries = Object.entries(NEEDS_CLUSTER);
@@ -22,14 +23,7 @@ test('a key that only looks like a cluster field is not one (own keys only)', (t
   for (const key of ['constructor', 'toString', 'hasOwnProperty', 'containerdisk', 'image']) t.is(clusterFieldProblem(key, `spec.${key}`), undefined, key);
 });
 
-const specWith = (fields: Record<string, unknown>) => ({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1', namespace: 'ns' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root' }] } },
-    volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'root' } }],
-    ...fields,
-  },
-});
+const specWith = (fields: Record<string, unknown>) => vmi({ namespace: 'ns', disks: [{ name: 'root' }], volumes: [pvc('root')], spec: fields });
 
 test('every scheduler field with a value is a note saying what the scheduler did; a null one is no note', (t) => {
   const keys = Object.keys(SCHEDULER_FIELDS);

@@ -5,6 +5,7 @@ import { MIB, decideCreateSize, growthChange } from '../../domain/convert/index.
 import { VOLUME_RESERVE_BYTES, decideGrowth } from '../../domain/convert/disk-image-size.js';
 import { parseVmi } from '../../domain/manifest/index.js';
 import type { DiskSpec, VolumeFacts } from '../../domain/model/index.js';
+import { pvc, vmi as baseVmi, type Doc } from '../helpers/vmi-builder.js';
 
 const wanted = (mib: number, source = 'hostDisk.capacity') => ({ bytes: mib * MIB, source });
 
@@ -65,10 +66,8 @@ test('growth: only writable images on filesystem PVCs; a fully allocated one sta
   t.is(growthChange(disk({ device: 'cdrom' }), facts()), undefined);
 });
 
-const vmi = (annotations: Record<string, string>, volumes: unknown[] = [{ name: 'data', persistentVolumeClaim: { claimName: 'c' } }]) => parseVmi({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'v', annotations },
-  spec: { domain: { memory: { guest: '64Mi' }, devices: { disks: (volumes as Array<{ name: string }>).map((v) => ({ name: v.name })) } }, volumes },
-});
+const vmi = (annotations: Record<string, string>, volumes: Doc[] = [pvc('data', 'c')]) =>
+  parseVmi(baseVmi({ name: 'v', annotations, memory: '64Mi', disks: volumes.map((v) => ({ name: v['name'] })), volumes }));
 
 test('annotations: the claim size and preallocation per volume; a PVC disk may be created, a read-only one not', (t) => {
   const r = vmi({ 'claim-size.vm-launcher.io/data': '10Gi', 'preallocation.vm-launcher.io/data': 'true' });

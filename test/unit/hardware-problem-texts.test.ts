@@ -8,6 +8,7 @@ import { parseHardware } from '../../domain/manifest/vmi-hardware.js';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { defaultHardware, type HardwareSpec } from '../../domain/model/index.js';
 import type { Problems } from '../../domain/manifest/manifest-reader.js';
+import { vmi } from '../helpers/vmi-builder.js';
 
 type Doc = Record<string, unknown>;
 type Tuple = [string, string | undefined, string, string | undefined];
@@ -239,17 +240,11 @@ for (const [timezone, ok] of timezones) {
 }
 
 test('vmi-hardware: a TPM reaches the VMI spec through parseVmi; a VMI asking for nothing has no hardware', (t) => {
-  const vmi = (devices: Doc): Doc => ({
-    apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'tpm' },
-    spec: {
-      domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'rootdisk' }], ...devices } },
-      volumes: [{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } }],
-    },
-  });
-  const withTpm = parseVmi(vmi({ tpm: {} }));
+  const tpmVmi = (devices: Doc) => vmi({ name: 'tpm', devices });
+  const withTpm = parseVmi(tpmVmi({ tpm: {} }));
   t.deepEqual(withTpm.problems, []);
   t.true(withTpm.spec?.hardware?.tpm);
-  const plain = parseVmi(vmi({ tpm: null, rng: null }));
+  const plain = parseVmi(tpmVmi({ tpm: null, rng: null }));
   t.deepEqual(plain.problems, []);
   t.false(Object.hasOwn(plain.spec!, 'hardware'));
 });

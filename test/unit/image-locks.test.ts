@@ -63,4 +63,10 @@ test('image locks: a lock that is not QEMU\'s pattern on QEMU\'s bytes is anothe
   }
   writeFileSync(locks, line(st.ino, 100) + line(st.ino, 201));
   t.deepEqual(await imageLockHolder(st, locks, 30), { by: 'qemu' });
+  // A running VM's adjacent locks merged by the kernel (seen with QEMU 7.2: "READ -1 ... 100 101"): still QEMU's.
+  writeFileSync(locks, lock('OFDLCK', 'READ', -1, 100, 101) + lock('OFDLCK', 'READ', -1, 200, 204));
+  t.deepEqual(await imageLockHolder(st, locks, 30), { by: 'qemu' });
+  // A READ range that leaves QEMU's block is not its pattern.
+  writeFileSync(locks, lock('OFDLCK', 'READ', -1, 104, 105));
+  t.like(await imageLockHolder(st, locks, 30), { by: 'other' });
 });

@@ -6,7 +6,8 @@ import { readStringMap, type Problems } from '../../domain/manifest/manifest-rea
 import { parseVmi } from '../../domain/manifest/index.js';
 import { buildDomain } from '../../domain/convert/index.js';
 import { domainToXmlTree } from '../../domain/libvirt/index.js';
-import type { VolumeFacts } from '../../domain/model/index.js';
+import { acceptedSpec, pvc, vmi } from '../helpers/vmi-builder.js';
+import { filesystemFacts } from '../helpers/volume-facts.js';
 
 test('readStringMap: an ordinary record (writable, deletable) even for __proto__; a value that is not a string says to quote it', (t) => {
   const problems: Problems = [];
@@ -20,13 +21,11 @@ test('readStringMap: an ordinary record (writable, deletable) even for __proto__
 });
 
 test('the fix hints reach the user: lun, floppy and the CPU resources say what to use instead', (t) => {
-  const doc = {
-    apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1' },
-    spec: {
-      domain: { memory: { guest: '128Mi' }, resources: { requests: { cpu: '1' } }, devices: { disks: [{ name: 'a', lun: {} }, { name: 'b', floppy: {} }] } },
-      volumes: [{ name: 'a', persistentVolumeClaim: { claimName: 'a' } }, { name: 'b', persistentVolumeClaim: { claimName: 'b' } }],
-    },
-  };
+  const doc = vmi({
+    domain: { resources: { requests: { cpu: '1' } } },
+    disks: [{ name: 'a', lun: {} }, { name: 'b', floppy: {} }],
+    volumes: [pvc('a'), pvc('b')],
+  });
   const fixes = Object.fromEntries(parseVmi(doc).problems.filter((p) => p.reason === 'FieldNotSupported').map((p) => [p.field, p.fix]));
   t.deepEqual(fixes, {
     'spec.domain.devices.disks[0].lun': 'use disk (with a block PVC) instead of lun',
@@ -52,13 +51,8 @@ test('a VirtualMachine template\'s metadata may carry the server\'s creationTime
 });
 
 test('the domain tree: no serial, iothreads or emulator element unless the model has one', (t) => {
-  const doc = {
-    apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1' },
-    spec: { domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root' }] } }, volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'root' } }] },
-  };
-  const spec = parseVmi(doc).spec!;
-  const facts = new Map<string, VolumeFacts>([['root', { volume: 'root', kind: 'filesystem', path: '/v/root/disk.img', fullyAllocated: false, directIo: true }]]);
-  const domain = buildDomain(spec, facts, { accel: 'qemu', consoleLogPath: '/c.log' }).domain!;
+  const spec = acceptedSpec(vmi({ disks: [{ name: 'root' }], volumes: [pvc('root')] }));
+  const domain = buildDomain(spec, filesystemFacts(spec), { accel: 'qemu', consoleLogPath: '/c.log' }).domain!;
   const tree = domainToXmlTree(domain)['domain'] as Record<string, Record<string, unknown>>;
   t.false('iothreads' in tree);
   t.false('emulator' in tree['devices']!);

@@ -1,10 +1,10 @@
-// domain/convert/network-policy.ts (and manifest/masquerade-addressing.ts) called directly, at the edges the main table (domain-network.test.ts) leaves open, found
-// by mutation testing: the VM network CIDR's bounds (255 in an octet, /0, /30 to /33, networks that are not unicast, text around the CIDR) with
+// The network decision tables, pure functions called directly (domain/convert/network-policy.ts and
+// manifest/masquerade-addressing.ts): the VM network CIDR's bounds (255 in an octet, /0, /30 to /33, networks that are not unicast, text around the CIDR) with
 // every refusal word for word, the passt backend choice with its reason (`why`) and refusals word for word, the
-// --passt-mode values, and when every port is forwarded.
+// --passt-mode values, when every port is forwarded, KubeVirt's port-forward rule and passt's socket path.
 import test from 'ava';
 import {
-  choosePasstBackend, forwardsAll, PASST_MODES, type LibvirtPasstSupport, type PasstMode,
+  choosePasstBackend, FORWARD_ALL_OPEN_FILES, forwardsAll, PASST_MODES, passtSocketPath, portForwards, type LibvirtPasstSupport, type PasstMode,
 } from '../../domain/convert/index.js';
 import { masqueradeAddressing } from '../../domain/manifest/masquerade-addressing.js';
 import type { InterfaceModel, PortSpec } from '../../domain/model/index.js';
@@ -102,4 +102,43 @@ test('network-policy › every port is forwarded only when no port is listed', (
   t.is(forwardsAll([]), true);
   t.is(forwardsAll([port(22)]), false);
   t.is(forwardsAll([port(53, 'udp'), port(80)]), false);
+});
+
+// ---------------------------------------------------------------------------------------------- addressing, backend, forwards and socket path as tables
+test('masquerade addressing table', (t) => {
+  const ok = (cidr?: string) => { const d = masqueradeAddressing(cidr); return d.ok ? [d.value.gateway, d.value.guestAddress, d.value.prefix] : d.message; };
+  t.deepEqual(ok(), ['10.0.2.1', '10.0.2.2', 24]);
+  t.deepEqual(ok('192.168.100.0/30'), ['192.168.100.1', '192.168.100.2', 30]);
+  t.deepEqual(ok('172.16.0.0/12'), ['172.16.0.1', '172.16.0.2', 12]);
+  for (const bad of ['10.0.2.0/31', '10.0.2.0/33', '10.0.2.256/24', '10.0.2/24', 'fd10::/120', '', '010.0.2.0/24']) {
+    t.is(typeof ok(bad), 'string', bad);
+  }
+});
+
+test('backend: vhost-user for virtio where libvirt accepts it, else user; refusals say why', (t) => {
+  const all = { user: true, vhostUser: true };
+  const pick = (...a: Parameters<typeof choosePasstBackend>) => { const d = choosePasstBackend(...a); return d.ok ? d.value.backend : d.reason; };
+  t.is(pick('auto', 'virtio', all), 'vhost-user');
+  t.is(pick('auto', 'e1000', all), 'user');
+  t.is(pick('auto', 'virtio', { user: true, vhostUser: false }), 'user');
+  t.is(pick('auto', 'virtio', { user: false, vhostUser: false }), 'PasstUnsupportedByLibvirt');
+  t.is(pick('user', 'virtio', all), 'user');
+  t.is(pick('vhost-user', 'virtio', all), 'vhost-user');
+  t.is(pick('vhost-user', 'e1000', all), 'FieldInvalid');
+  t.is(pick('vhost-user', 'virtio', { user: true, vhostUser: false }), 'PasstUnsupportedByLibvirt');
+  t.is(pick('user', 'virtio', { user: false, vhostUser: true }), 'PasstUnsupportedByLibvirt');
+});
+
+test('port forwards: KubeVirt\'s rule (none listed = every TCP and UDP port)', (t) => {
+  const port = (port: number, protocol: 'tcp' | 'udp' = 'tcp'): PortSpec => ({ port, protocol, field: 'x' });
+  t.deepEqual(portForwards([]), [{ proto: 'tcp', ports: [] }, { proto: 'udp', ports: [] }]);
+  t.deepEqual(portForwards([port(22), port(80)]), [{ proto: 'tcp', ports: [22, 80] }]);
+  t.deepEqual(portForwards([port(53, 'udp'), port(22)]), [{ proto: 'tcp', ports: [22] }, { proto: 'udp', ports: [53] }]);
+  t.true(FORWARD_ALL_OPEN_FILES > 2 * 49151, 'a socket per port below 49152, per protocol');
+});
+
+test('passt socket path: libvirt\'s layout, domain name cut to 20 characters', (t) => {
+  const path = passtSocketPath('/var/run/vm-launcher/run', 'namespace_a-very-long-vm-name', 'ua-default');
+  t.is(path, '/var/run/vm-launcher/run/libvirt/qemu/run/passt/999-namespace_a-very-lon-ua-default.socket');
+  t.true(Buffer.byteLength(path) <= 107);
 });

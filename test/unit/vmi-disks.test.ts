@@ -1,15 +1,16 @@
 // spec.domain.devices.disks (domain/manifest/vmi-disks.ts) at its edges: a name that is empty, null or of the wrong type,
-// CD-ROM buses and read-only, the defaults a bare disk gets, and the texts of its problems word for word.
+// CD-ROM buses and read-only, the defaults a bare disk gets, the texts of its problems word for word, and the disk
+// KubeVirt gives a volume no disk uses (addDefaultDisks).
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
-import { parseDisks } from '../../domain/manifest/vmi-disks.js';
 import type { Problems } from '../../domain/manifest/manifest-reader.js';
+import { addDefaultDisks } from '../../domain/manifest/kubevirt-defaults.js';
+import { parseDisks, type ParsedDisk } from '../../domain/manifest/vmi-disks.js';
+import type { Problem } from '../../domain/problem.js';
+import { pvc, vmi as baseVmi } from '../helpers/vmi-builder.js';
 
 const D = 'spec.domain.devices.disks[0]';
-const vmi = (disk: unknown, volume: Record<string, unknown> = { name: 'root', persistentVolumeClaim: { claimName: 'root' } }) => ({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1', namespace: 'ns' },
-  spec: { domain: { memory: { guest: '128Mi' }, devices: { disks: [disk] } }, volumes: [volume] },
-});
+const vmi = (disk: unknown, volume: Record<string, unknown> = pvc('root')) => baseVmi({ namespace: 'ns', disks: [disk], volumes: [volume] });
 const errors = (disk: unknown) => parseVmi(vmi(disk)).problems.filter((p) => p.severity === 'error' && p.field?.startsWith(D))
   .map((p) => [p.reason, p.field, p.message, p.fix]);
 
@@ -49,4 +50,20 @@ test('vmi-disks: the parsed CD-ROM is read-only and on sata even when its bus wa
   t.like(cd, { device: 'cdrom', bus: 'sata', readonly: true });
   t.deepEqual(problems.map((p) => p.field), ['spec.domain.devices.disks[0].cdrom.bus']);
   t.like(parseVmi(vmi({ name: 'root', cdrom: {} })).spec?.disks[0], { device: 'cdrom', readonly: true });
+});
+
+test('a volume no disk uses gets a writable virtio disk of its name, and a note saying so', (t) => {
+  const problems: Problem[] = [];
+  const listed: ParsedDisk = { name: 'root', volumeName: 'root', volumeField: 'spec.domain.devices.disks[0].name',
+    field: 'spec.domain.devices.disks[0]', device: 'disk', bus: 'sata', readonly: false };
+  const disks = addDefaultDisks(problems, [listed], [{ name: 'root', field: 'spec.volumes[0]' }, { name: 'data', field: 'spec.volumes[1]' }]);
+  t.deepEqual(disks, [listed, {
+    name: 'data', volumeName: 'data', volumeField: 'spec.volumes[1].name', field: 'spec.volumes[1]',
+    device: 'disk', bus: 'virtio', readonly: false,
+  }]);
+  t.deepEqual(problems, [{
+    reason: 'KubeVirtDefault', severity: 'warning', field: 'spec.volumes[1]', volume: 'data',
+    message: 'spec.volumes[1]: no disk uses volume data; as in KubeVirt, it gets a virtio disk named data',
+    fix: 'list a disk for data in spec.domain.devices.disks to choose its bus or boot order',
+  }]);
 });

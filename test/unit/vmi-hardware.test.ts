@@ -5,24 +5,17 @@ import { parseVmi } from '../../domain/manifest/index.js';
 import { buildDomain } from '../../domain/convert/index.js';
 import { assignIoThreads } from '../../domain/convert/build-hardware.js';
 import { domainToXml, type Domain } from '../../domain/libvirt/index.js';
-import type { Accel, VmSpec, VolumeFacts } from '../../domain/model/index.js';
+import type { Accel } from '../../domain/model/index.js';
+import { pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
+import { filesystemFacts } from '../helpers/volume-facts.js';
 import { parseDomainXml } from '../helpers/parse-domain-xml.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const base = (): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'hw' },
-  spec: {
-    domain: { cpu: { cores: 2 }, memory: { guest: '128Mi' }, devices: { disks: [{ name: 'rootdisk' }, { name: 'data', disk: { bus: 'sata' } }] } },
-    volumes: [{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } }, { name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
-  },
+const base = (): Doc => vmi({
+  name: 'hw',
+  domain: { cpu: { cores: 2 } },
+  disks: [{ name: 'rootdisk' }, { name: 'data', disk: { bus: 'sata' } }],
+  volumes: [pvc('rootdisk', 'root'), pvc('data')],
 });
-
-function facts(spec: VmSpec, directIo = true): Map<string, VolumeFacts> {
-  return new Map(spec.disks.map((d) => [d.volumeName, { volume: d.volumeName, kind: 'filesystem', path: `/v/${d.volumeName}/disk.img`, fullyAllocated: false, directIo }]));
-}
 
 /** Parses and builds; the domain, every problem, and the XML as a tree. */
 function build(mutate: (d: Doc) => void, accel: Accel = 'kvm', directIo = true) {
@@ -30,7 +23,7 @@ function build(mutate: (d: Doc) => void, accel: Accel = 'kvm', directIo = true) 
   mutate(doc);
   const parsed = parseVmi(doc);
   if (!parsed.spec) return { problems: parsed.problems };
-  const built = buildDomain(parsed.spec, facts(parsed.spec, directIo), { accel, consoleLogPath: '/c.log' });
+  const built = buildDomain(parsed.spec, filesystemFacts(parsed.spec, directIo), { accel, consoleLogPath: '/c.log' });
   const xml = built.domain ? (parseDomainXml(domainToXml(built.domain)) as { domain: Record<string, any> }).domain : undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
   return { problems: [...parsed.problems, ...built.problems], domain: built.domain as Domain, xml };
 }
@@ -271,7 +264,7 @@ test('efi: persistent NVRAM goes where the launcher says', (t) => {
   const doc = base();
   doc['spec'].domain.firmware = { bootloader: { efi: { secureBoot: false, persistent: true } } };
   const { spec } = parseVmi(doc);
-  const built = buildDomain(spec!, facts(spec!), { accel: 'kvm', consoleLogPath: '/c.log', nvramPath: '/nv/hw_VARS.fd' });
+  const built = buildDomain(spec!, filesystemFacts(spec!), { accel: 'kvm', consoleLogPath: '/c.log', nvramPath: '/nv/hw_VARS.fd' });
   t.is(built.domain?.os.nvram, '/nv/hw_VARS.fd');
   t.true(spec!.hardware?.firmware.persistentNvram);
 });

@@ -8,6 +8,7 @@ import { parseVmi, parseVmiText, startRefusals, parseQuantity } from '../../doma
 import { COMPACT_DEFAULT_MEMORY, nameFromSource } from '../../domain/manifest/compact-form.js';
 import type { Problem } from '../../domain/problem.js';
 import { claimOf } from '../helpers/disk-source.js';
+import { vmi } from '../helpers/vmi-builder.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
 
@@ -100,15 +101,7 @@ function parseVmiTextDoc(text: string): Doc {
 // ---------------------------------------------------------------------------------------------------------------
 // 2. Scheduling fields and fields that need KubeVirt's cluster
 
-const base = (): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'rootdisk' }] } },
-    volumes: [{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } }],
-  },
-});
+const base = (): Doc => vmi();
 
 test('scheduling fields are accepted and each is listed as handled by the scheduler', (t) => {
   const doc = base();

@@ -1,43 +1,14 @@
-// Decisions no other test pinned (found alive by `npm run mutation`): a claim's readOnly, the vCPU count with
-// threads, io for a block device whatever its allocation, and the text of every refusal's message and fix.
+// buildDomain on a VmSpec, asserted on the domain model: the vCPU topology (threads from the manifest), what a disk's
+// facts decide (a block device: native io and discard whatever its allocation; a CD-ROM: read-only), and every build
+// problem with its field, volume, message and fix (a refused disk, a disk without facts, a bad disk index).
 import test from 'ava';
-import { buildDomain, decideCache, decideIo, diskSuffix } from '../../domain/convert/index.js';
-import type { Decision, CacheMode, IoMode, VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
+import { buildDomain, diskSuffix } from '../../domain/convert/index.js';
+import type { VmSpec, VolumeFacts, VolumeKind } from '../../domain/model/index.js';
 import { parseVmi } from '../../domain/manifest/index.js';
+import { vmi as baseVmi, type Doc } from '../helpers/vmi-builder.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const vmi = (disk: Doc, volume: Doc, domain: Doc = {}): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'data', ...disk }] }, ...domain },
-    volumes: [{ name: 'data', ...volume }],
-  },
-});
-
-// [what, disk fields, volume source, the disk's readonly]
-const readOnlyTable: Array<[string, Doc, Doc, boolean]> = [
-  ['a read-only claim on an ordinary disk', { disk: {} }, { persistentVolumeClaim: { claimName: 'c', readOnly: true } }, true],
-  ['a claim without readOnly', { disk: {} }, { persistentVolumeClaim: { claimName: 'c' } }, false],
-  ['a claim with readOnly: false', { disk: {} }, { persistentVolumeClaim: { claimName: 'c', readOnly: false } }, false],
-  ['the short form (a claim name only)', { disk: {} }, { persistentVolumeClaim: 'c' }, false],
-  ['a read-only disk on a writable claim', { disk: { readonly: true } }, { persistentVolumeClaim: { claimName: 'c', readOnly: false } }, true],
-  ['a hostDisk', { disk: {} }, { hostDisk: { path: '/a/b.img', type: 'Disk' } }, false],
-];
-
-for (const [what, disk, volume, readonly] of readOnlyTable) {
-  test(`readonly: ${what} -> ${readonly}`, (t) => {
-    const r = parseVmi(vmi(disk, volume));
-    t.deepEqual(r.problems, []);
-    t.is(r.spec?.disks[0]?.readonly, readonly);
-  });
-}
-
-test('the short form names the claim', (t) => {
-  t.deepEqual(parseVmi(vmi({}, { persistentVolumeClaim: 'my-claim' })).spec?.disks[0]?.source, { kind: 'pvc', claimName: 'my-claim', readOnly: false });
-});
+const vmi = (disk: Doc, volume: Doc, domain: Doc = {}): Doc =>
+  baseVmi({ disks: [{ name: 'data', ...disk }], volumes: [{ name: 'data', ...volume }], domain });
 
 const spec = (cpu: VmSpec['cpu']): VmSpec => ({
   name: 'vm1', namespace: 'default', annotations: {}, labels: {}, cpu, memoryBytes: 2 ** 27, terminationGracePeriodSeconds: 30,
@@ -62,41 +33,10 @@ test('the threads count comes from the manifest', (t) => {
   t.deepEqual(r.spec?.cpu, { sockets: 1, cores: 2, threads: 2 });
 });
 
-// A block device's writes never block on allocation, so it gets native io whatever its facts say about allocation.
-// [requested io, cache, kind, fully allocated, expected io]
-const ioTable: Array<[IoMode | undefined, CacheMode, VolumeKind, boolean, IoMode]> = [
-  [undefined, 'none', 'block', false, 'native'],
-  [undefined, 'writethrough', 'block', false, 'threads'],
-  [undefined, 'none', 'filesystem', false, 'threads'],
-  ['native', 'none', 'block', false, 'native'],
-];
-for (const [requested, cache, kind, full, io] of ioTable) {
-  test(`io whatever the allocation: requested ${requested ?? '-'}, cache ${cache}, ${kind}, fully allocated ${full} -> ${io}`, (t) => {
-    t.deepEqual(decideIo(requested, cache, kind, full), { ok: true, value: io });
-  });
-}
-
 test('a block device not fully allocated is built with native io and discard', (t) => {
   const { domain } = buildDomain(spec({ sockets: 1, cores: 1, threads: 1 }), facts('block', false), opts);
   t.like(domain?.devices.disks[0], { type: 'block', source: { dev: '/dev/data' }, driver: { cache: 'none', io: 'native', discard: 'unmap' } });
 });
-
-// Every refusal of the disk policy, with its message and a fix that names the field and what to do.
-const refusals: Array<[string, () => Decision<string>, string, RegExp, RegExp]> = [
-  ['cache none without O_DIRECT', () => decideCache('none', false), 'CacheNoneUnsupported',
-    /^cache: none needs O_DIRECT, which the image's location refuses$/, /^remove cache .*writethrough.* or set cache: writethrough$/],
-  ['io native with writethrough', () => decideIo('native', 'writethrough', 'block', true), 'IoNativeNeedsCacheNone',
-    /^io: native needs cache: none, but the cache is writethrough$/, /^remove io .*threads.* or set io: threads$/],
-];
-for (const [what, decide, reason, message, fix] of refusals) {
-  test(`refusal text: ${what}`, (t) => {
-    const d = decide();
-    if (d.ok) return t.fail('accepted');
-    t.is(d.reason as string, reason);
-    t.regex(d.message, message);
-    t.regex(d.fix, fix);
-  });
-}
 
 test('a refused disk carries the policy field, volume, message and fix into the build problems', (t) => {
   const s = spec({ sockets: 1, cores: 1, threads: 1 });

@@ -2,23 +2,11 @@
 import test from 'ava';
 import { parseVmi, parseVmiText } from '../../domain/manifest/index.js';
 import { ALL_REASONS as DOMAIN_REASON_CODES } from '../../domain/reasons.js';
+import { pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const base = (): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1' },
-  spec: {
-    domain: {
-      memory: { guest: '128Mi' },
-      devices: { disks: [{ name: 'rootdisk', disk: { bus: 'virtio' } }, { name: 'datadisk' }] },
-    },
-    volumes: [
-      { name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } },
-      { name: 'datadisk', persistentVolumeClaim: { claimName: 'data' } },
-    ],
-  },
+const base = (): Doc => vmi({
+  disks: [{ name: 'rootdisk', disk: { bus: 'virtio' } }, { name: 'datadisk' }],
+  volumes: [pvc('rootdisk', 'root'), pvc('datadisk', 'data')],
 });
 
 const disk = (d: Doc, i: number): Doc => d['spec'].domain.devices.disks[i];

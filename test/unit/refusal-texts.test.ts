@@ -1,25 +1,11 @@
-// What a refused manifest tells the user at 3 a.m.: not only the reason code and field (domain-vmi-refusals pins
+// What a refused manifest tells the user at 3 a.m.: not only the reason code and field (refusal-reasons pins
 // those) but a message that starts with the field and says what is wrong, and a fix that says what to do.
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { claimOf, hostDiskPathOf } from '../helpers/disk-source.js';
+import { disksOf as disks, pvc, vmi, volumesOf as volumes, type Doc } from '../helpers/vmi-builder.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const base = (): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'vm1' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: {} }, { name: 'data' }] } },
-    volumes: [
-      { name: 'root', persistentVolumeClaim: { claimName: 'root' } },
-      { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
-    ],
-  },
-});
-const disks = (d: Doc): Doc[] => d['spec'].domain.devices.disks;
-const volumes = (d: Doc): Doc[] => d['spec'].volumes;
+const base = (): Doc => vmi({ disks: [{ name: 'root', disk: {} }, { name: 'data' }], volumes: [pvc('root'), pvc('data')] });
 
 // [what, change to the base manifest, reason, field, message (after "field: "), fix]
 const cases: Array<[string, (d: Doc) => void, string, string, RegExp, RegExp]> = [

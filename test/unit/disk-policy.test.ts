@@ -1,9 +1,10 @@
-// The decision tables, as tables.
+// The disk decision tables (domain/convert/disk-policy.ts), as tables: cache, io, discard, source type, domain type,
+// target names; and every refusal of the disk policy with its message and fix.
 import test from 'ava';
 import {
   assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, diskSuffix, domainTypeFor, targetPrefix,
 } from '../../domain/convert/index.js';
-import type { Bus, CacheMode, IoMode, VolumeKind } from '../../domain/model/index.js';
+import type { Bus, CacheMode, Decision, IoMode, VolumeKind } from '../../domain/model/index.js';
 
 // [requested, directIo, expected value or reason]
 const cacheTable: Array<[CacheMode | undefined, boolean, CacheMode | `!${string}`]> = [
@@ -101,3 +102,34 @@ test('more than 26 disks go on like libvirt: vdz, vdaa, vdab', (t) => {
   t.deepEqual(targets.slice(24), ['vdy', 'vdz', 'vdaa', 'vdab', 'vdac', 'vdad']);
   t.is(new Set(targets).size, 30);
 });
+
+// A block device's writes never block on allocation, so it gets native io whatever its facts say about allocation.
+// [requested io, cache, kind, fully allocated, expected io]
+const blockIoTable: Array<[IoMode | undefined, CacheMode, VolumeKind, boolean, IoMode]> = [
+  [undefined, 'none', 'block', false, 'native'],
+  [undefined, 'writethrough', 'block', false, 'threads'],
+  [undefined, 'none', 'filesystem', false, 'threads'],
+  ['native', 'none', 'block', false, 'native'],
+];
+for (const [requested, cache, kind, full, io] of blockIoTable) {
+  test(`io whatever the allocation: requested ${requested ?? '-'}, cache ${cache}, ${kind}, fully allocated ${full} -> ${io}`, (t) => {
+    t.deepEqual(decideIo(requested, cache, kind, full), { ok: true, value: io });
+  });
+}
+
+// Every refusal of the disk policy, with its message and a fix that names the field and what to do.
+const refusals: Array<[string, () => Decision<string>, string, RegExp, RegExp]> = [
+  ['cache none without O_DIRECT', () => decideCache('none', false), 'CacheNoneUnsupported',
+    /^cache: none needs O_DIRECT, which the image's location refuses$/, /^remove cache .*writethrough.* or set cache: writethrough$/],
+  ['io native with writethrough', () => decideIo('native', 'writethrough', 'block', true), 'IoNativeNeedsCacheNone',
+    /^io: native needs cache: none, but the cache is writethrough$/, /^remove io .*threads.* or set io: threads$/],
+];
+for (const [what, decide, reason, message, fix] of refusals) {
+  test(`refusal text: ${what}`, (t) => {
+    const d = decide();
+    if (d.ok) return t.fail('accepted');
+    t.is(d.reason as string, reason);
+    t.regex(d.message, message);
+    t.regex(d.fix, fix);
+  });
+}

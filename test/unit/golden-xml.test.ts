@@ -94,7 +94,7 @@ export function goldenXml(c: GoldenCase): string {
     if (!shape) throw new Error(`case ${c.name} gives no volume shape for ${d.volumeName}`);
     return [d.volumeName, factsFor(d.volumeName, shape, hostDiskPathOf(d))] as const;
   }));
-  const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log', consoleSocketPath: '/var/run/vm-launcher/console.sock', ...(c.network && { network: c.network }), ...c.opts });
+  const built = buildDomain(parsed.spec, facts, { accel: c.accel, consoleLogPath: '/var/run/vm-launcher/console.log', consoleSocketPath: '/var/run/vm-launcher/console.sock', agentSocketPath: '/var/run/vm-launcher/agent.sock', ...(c.network && { network: c.network }), ...c.opts });
   if (!built.domain) throw new Error(`case ${c.name} builds no domain: ${JSON.stringify(built.problems)}`);
   return domainToXml(built.domain);
 }

@@ -5,27 +5,16 @@ import { parseVmi, CLOUD_INIT_SECRET_MAX_BYTES } from '../../domain/manifest/ind
 import { assertRefused, errorsOf } from '../helpers/refusal-checks.js';
 import { describeSeed, planSeed, domainUuid } from '../../domain/convert/index.js';
 import { seedHostname } from '../../domain/convert/cloud-init-seed.js';
-import type { VmSpec } from '../../domain/model/index.js';
 import { CLOUD_INIT_INLINE_MAX_BYTES } from '../../domain/manifest/vmi-cloud-init.js';
 import { seedOf } from '../helpers/disk-source.js';
+import { acceptedSpec, pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const base = (source: Doc, key = 'cloudInitNoCloud'): Doc => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'web.example', namespace: 'ns', uid: '6a1f9e8e-3c55-4b8e-9d2e-1f0f4b1c2d3e' },
-  spec: {
-    domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'rootdisk' }, { name: 'cloudinit', disk: { bus: 'sata' } }] } },
-    volumes: [{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'root' } }, { name: 'cloudinit', [key]: source }],
-  },
+const base = (source: Doc, key = 'cloudInitNoCloud'): Doc => vmi({
+  name: 'web.example', namespace: 'ns', uid: '6a1f9e8e-3c55-4b8e-9d2e-1f0f4b1c2d3e',
+  disks: [{ name: 'rootdisk' }, { name: 'cloudinit', disk: { bus: 'sata' } }],
+  volumes: [pvc('rootdisk', 'root'), { name: 'cloudinit', [key]: source }],
 });
-
-const accepted = (doc: Doc): VmSpec => {
-  const r = parseVmi(doc);
-  if (!r.spec) throw new Error(JSON.stringify(r.problems));
-  return r.spec;
-};
+const accepted = acceptedSpec;
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
 test('userData: the disk is the seed, read-only, on the bus its disk names', (t) => {

@@ -1,24 +1,25 @@
 // virtiofs shares (spec.domain.devices.filesystems): parsed and paired with their PVC, refused by exact path when
-// they cannot be served, and built into the domain as an externally launched virtiofsd's socket.
+// they cannot be served, and built into the domain as an externally launched virtiofsd's socket; buildFilesystems
+// called directly reports a missing socket dir as an InternalError and builds nothing.
 import test from 'ava';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { buildDomain } from '../../domain/convert/index.js';
+import { buildFilesystems } from '../../domain/convert/build-filesystems.js';
+import type { FilesystemSpec } from '../../domain/model/index.js';
+import type { Problem } from '../../domain/problem.js';
 import { domainToXml } from '../../domain/libvirt/index.js';
-import type { VolumeFacts } from '../../domain/model/index.js';
 import { parseDomainXml } from '../helpers/parse-domain-xml.js';
+import { pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
+import { fileFacts } from '../helpers/volume-facts.js';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at raw manifests
-
-const base = (): Doc => ({
-  apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'v' },
-  spec: {
-    domain: { memory: { guest: '64Mi' }, devices: { disks: [{ name: 'root' }], filesystems: [{ name: 'share', virtiofs: {} }] } },
-    volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'c' } }, { name: 'share', persistentVolumeClaim: { claimName: 's' } }],
-  },
+const base = (): Doc => vmi({
+  name: 'v', memory: '64Mi',
+  disks: [{ name: 'root' }], devices: { filesystems: [{ name: 'share', virtiofs: {} }] },
+  volumes: [pvc('root', 'c'), pvc('share', 's')],
 });
 const fsList = (d: Doc): any[] => // eslint-disable-line @typescript-eslint/no-explicit-any
   d['spec'].domain.devices.filesystems;
-const rootFacts: VolumeFacts = { volume: 'root', kind: 'filesystem', path: '/v/root/disk.img', fullyAllocated: false, directIo: true };
+const rootFacts = fileFacts('root');
 
 test('a filesystem on a PVC is a share, not a disk: no default disk, no DiskMissing, tag = name', (t) => {
   const r = parseVmi(base());
@@ -163,4 +164,21 @@ test('virtiofs: a virtiofs that is not an object is reported once, by its type; 
   fsList(n)[0] = 'share';
   const p = parseVmi(n).problems.find((x) => x.field === F0);
   t.like(p, { reason: 'FieldInvalid', message: `${F0}: a filesystem must be an object`, fix: 'give each filesystem the name of its volume and virtiofs: {}' });
+});
+
+// ---------------------------------------------------------------------------------------------- buildFilesystems called directly
+const share = (name: string): FilesystemSpec => ({
+  name, volumeName: name, field: `spec.domain.devices.filesystems[${name}]`, claimName: `${name}-pvc`, readOnly: false,
+});
+
+test('virtiofs shares without a socket dir: an InternalError on the first share, nothing built', (t) => {
+  const problems: Problem[] = [];
+  t.deepEqual(buildFilesystems(problems, [share('data'), share('logs')], undefined), { filesystems: [] });
+  t.like(problems, [{ reason: 'InternalError', severity: 'error', field: 'spec.domain.devices.filesystems[data]',
+    message: 'the virtiofs socket dir was not given before the domain was built (a bug)' }]);
+  t.is(problems.length, 1);
+});
+
+test('no virtiofs shares: nothing built, no shared memory', (t) => {
+  t.deepEqual(buildFilesystems([], [], undefined), { filesystems: [] });
 });
