@@ -278,6 +278,11 @@ async function kubeDownNeedsPodStop(): Promise<boolean> {
   return major < 5 || (major === 5 && minor < 1);
 }
 
+/** The test reads the guest's boot markers from the container log: a Pod keeps them in the console file by default. */
+function withGuestConsoleInLog(container: { env?: Array<{ name: string; value: string }> }): void {
+  container.env = [...(container.env ?? []), { name: 'VM_LAUNCHER_LOG_GUEST_CONSOLE', value: 'yes' }];
+}
+
 serial('podman kube play of the example Pod boots the PVC\'s disk; kube down shuts it down; a second play boots it again', async (t) => {
   needImage(t);
   const noLimits = await rootlessLimitsUnavailable();
@@ -304,6 +309,7 @@ serial('podman kube play of the example Pod boots the PVC\'s disk; kube down shu
   }
   const container = pod.spec.containers[0];
   container.image = IMAGE;
+  withGuestConsoleInLog(container);
   const manifest = join(work, `${podName}.yaml`);
   writeFileSync(manifest, docs.map((d) => JSON.stringify(d)).join('\n---\n'));
   const ctr = `${podName}-${container.name}`;
@@ -379,6 +385,7 @@ serialLoop('podman kube play of the block Pod\'s podman variant (hostPath BlockD
     pod.spec.containers[0].volumeMounts = pod.spec.containers[0].volumeMounts.filter((m: Manifest) => m.name !== 'kvm');
   }
   pod.spec.containers[0].image = IMAGE;
+  withGuestConsoleInLog(pod.spec.containers[0]);
   const manifest = join(work, `${podName}.yaml`);
   writeFileSync(manifest, docs.map((d) => JSON.stringify(d)).join('\n---\n'));
   const ctr = `${podName}-${pod.spec.containers[0].name}`;
