@@ -487,16 +487,21 @@ serial('EFI in the image: secure boot with SMM, NVRAM kept on a volume across tw
   t.regex(line(second, 'GUEST-EFIVAR-BOOTS='), /GUEST-EFIVAR-BOOTS=2$/, 'the second container read what the first wrote');
 });
 
+/** A 128Mi VMI file named NAME with the given devices and volumes (YAML flow text), for the image's tests. */
+function smallVmi(name: string, devices: string, volumes: string): string {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, [
+    'apiVersion: kubevirt.io/v1', 'kind: VirtualMachineInstance', `metadata: { name: ${name}, namespace: tests }`, 'spec:', '  domain:',
+    '    memory: { guest: 128Mi }', `    devices: ${devices}`, `  volumes: ${volumes}`, '',
+  ].join('\n'));
+  return file;
+}
+
 // ------------------------------------------------------------------------------------------- TPM
 serial('a TPM in the image: libvirt runs swtpm as uid 107 and the guest sees a TPM 2.0', async (t) => {
   needImage(t);
   const { dir } = volumeDir('wait');
-  const vmi = join(work, 'tpm.yaml');
-  writeFileSync(vmi, [
-    'apiVersion: kubevirt.io/v1', 'kind: VirtualMachineInstance', 'metadata: { name: tpm, namespace: tests }', 'spec:', '  domain:',
-    '    memory: { guest: 128Mi }', '    devices: { tpm: {}, disks: [ { name: rootdisk, bootOrder: 1 } ] }',
-    '  volumes: [ { name: rootdisk, persistentVolumeClaim: { claimName: root } } ]', '',
-  ].join('\n'));
+  const vmi = smallVmi('tpm', '{ tpm: {}, disks: [ { name: rootdisk, bootOrder: 1 } ] }', '[ { name: rootdisk, persistentVolumeClaim: { claimName: root } } ]');
   const lines = await bootContainer(t, ['-v', `${dir}:${VOLUME_DIR}/rootdisk`, '-v', `${vmi}:/etc/vm-launcher/vmi.yaml:ro`]);
   t.regex(line(lines, 'GUEST-TPM='), /GUEST-TPM=2/);
 });
@@ -505,12 +510,8 @@ serial('a TPM in the image: libvirt runs swtpm as uid 107 and the guest sees a T
 serial('as root in the image: a link the VM user plants in the ephemeral dir (empty-disks -> /etc) is never followed', async (t) => {
   needImage(t);
   const { dir } = volumeDir('poweroff');
-  const vmi = join(work, 'planted.yaml');
-  writeFileSync(vmi, [
-    'apiVersion: kubevirt.io/v1', 'kind: VirtualMachineInstance', 'metadata: { name: planted, namespace: tests }', 'spec:', '  domain:',
-    '    memory: { guest: 128Mi }', '    devices: { disks: [ { name: rootdisk, bootOrder: 1 }, { name: scratch } ] }',
-    '  volumes: [ { name: rootdisk, persistentVolumeClaim: { claimName: root } }, { name: scratch, emptyDisk: { capacity: 16Mi } } ]', '',
-  ].join('\n'));
+  const vmi = smallVmi('planted', '{ disks: [ { name: rootdisk, bootOrder: 1 }, { name: scratch } ] }',
+    '[ { name: rootdisk, persistentVolumeClaim: { claimName: root } }, { name: scratch, emptyDisk: { capacity: 16Mi } } ]');
   // uid 107 (a hook, QEMU) plants the link in its own ephemeral dir; then root runs the launcher, as some pods do.
   const script = [
     'setpriv --reuid=107 --regid=107 --clear-groups ln -s /etc /var/run/kubevirt-ephemeral-disks/empty-disks || exit 90',
