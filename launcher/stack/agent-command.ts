@@ -23,7 +23,8 @@ export async function agentCommand(t: AgentTarget, command: string, args: Record
   });
   if (r.isMaxBuffer) return { ok: false, error: `the reply is larger than ${MAX_AGENT_REPLY_BYTES} bytes` };
   if (r.timedOut) return { ok: false, error: `no answer within ${timeoutSeconds + 5} s` };
-  if (r.exitCode !== 0) return { ok: false, error: firstLine(r.stderr) || `virsh exited ${r.exitCode}` };
+  // A virsh that could not even start (no such program, not allowed to switch user) has no exit code and no stderr.
+  if (r.exitCode !== 0) return { ok: false, error: firstLine(String(r.stderr ?? '')) || r.shortMessage || `virsh exited ${r.exitCode}` };
   return parseAgentReply(r.stdout);
 }
 

@@ -75,7 +75,8 @@ agentTest('guest agent: status shows the Debian guest; agent probes follow the a
   const runtimeDir = join(dir, 'rt');
   const run = new LauncherRun(['run', '--vmi', vmi, '--volumes-dir', vols, '--devices-dir', join(dir, 'dev'), '--runtime-dir', runtimeDir,
     '--cache-dir', sharedCacheDir, '--accel', 'tcg']);
-  const target = { layout: runtimeLayout(runtimeDir, sharedCacheDir), runAs: { uid: 107, gid: 107 }, domainName: 'tests_agentvm' };
+  // The stack's user: uid 107 under a root launcher, the launcher's own user otherwise.
+  const target = { layout: runtimeLayout(runtimeDir, sharedCacheDir), runAs: process.getuid?.() === 0 ? { uid: 107, gid: 107 } : undefined, domainName: 'tests_agentvm' };
   const exec = async (script: string) => {
     const r = await agentCommand(target, 'guest-exec', { path: '/bin/sh', arg: ['-c', script] }, 30);
     t.true(r.ok, `guest-exec ${script}: ${JSON.stringify(r)}`);
