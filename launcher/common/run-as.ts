@@ -10,6 +10,12 @@ export const vmUid = (runAs: RunAs | undefined): number => runAs?.uid ?? process
 /** The launcher's uid and the VM user's: the only owners the launcher believes in directories they share. */
 export const launcherAndVmUids = (runAs: RunAs | undefined): number[] => [...new Set([process.getuid?.() ?? 0, vmUid(runAs)])];
 
+/**
+ * Who may own a directory or file the launcher believes in a place both it and the VM user write: root (a Kubernetes
+ * emptyDir is root's, 0777 with fsGroup 107; root is trusted anyway), the launcher and the VM user.
+ */
+export const trustedOwners = (runAs: RunAs | undefined): number[] => [...new Set([0, ...launcherAndVmUids(runAs)])];
+
 /** The user the stack runs as: the launcher's own when it is not root, else `configured`. */
 export function effectiveRunAs(configured: RunAs): RunAs | undefined {
   const uid = process.getuid?.() ?? 0;

@@ -10,7 +10,7 @@
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readTrusted } from '../common/safe-files.js';
-import { launcherAndVmUids, type RunAs } from '../common/run-as.js';
+import { trustedOwners, type RunAs } from '../common/run-as.js';
 
 export const RAW_MARKER_FORMAT = 'vm-launcher-raw/1';
 
@@ -28,7 +28,7 @@ export async function knownRaw(image: string, st: Stats, runAs?: RunAs): Promise
   try {
     // Only a marker the VM user (who owns the volume) or the launcher's own user wrote: root never reads, through a
     // link the VM user planted in a directory above, someone else's file.
-    const owners = launcherAndVmUids(runAs);
+    const owners = trustedOwners(runAs);
     text = await readTrusted(rawMarkerPath(image), { maxBytes: 4096, owners });
   } catch {
     return undefined;

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { fail } from '../../domain/problem.js';
 import { SYSTEM_PATH } from '../../domain/system.js';
 import type { CreatedDiskFacts, VolumeFacts } from '../../domain/model/index.js';
-import { launcherAndVmUids, type RunAs } from '../common/run-as.js';
+import { trustedOwners, type RunAs } from '../common/run-as.js';
 import { createdDiskLocation, type CreatedDiskLocation } from '../plan/created-disk-paths.js';
 import { UnsafeEntryError, UserDir } from '../common/user-dir.js';
 
@@ -24,10 +24,10 @@ export function qemuImgCreateArgs(created: CreatedDiskFacts, backing: string): s
 export type CreatedDisks = CreatedDiskLocation[];
 
 /**
- * The owners a directory under the ephemeral dir may have: the launcher's own uid and the VM user's. Anything else
+ * The owners a directory under the ephemeral dir may have: root (an emptyDir is root's), the launcher's uid and the
+ * VM user's (common/run-as.ts: trustedOwners). Anything else
  * was not made by either and is not entered.
  */
-const trustedOwners = launcherAndVmUids;
 
 /**
  * Opens (making what is missing) the directories that hold `location`, below the ephemeral dir, through descriptors
