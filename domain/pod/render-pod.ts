@@ -4,18 +4,23 @@
 import { createHash } from 'node:crypto'; // pure computation, no I/O
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IContainerPort } from 'kubernetes-models/v1/ContainerPort';
 import type { IPod } from 'kubernetes-models/v1/Pod';
-import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
-import type { Problem } from '../problem.js';
+import { problem, type Problem } from '../problem.js';
+import { Reason } from '../reasons.js';
 import type { VmSpec } from '../model/index.js';
 import type { PortSpec } from '../model/index.js';
 import { asMiQuantity, kubevirtOverheadBytes, memoryOverhead, vcpuCount } from './overhead.js';
 import { podVolumes, type PodTarget } from './pod-volumes.js';
 import { POD_GRACE_ENV } from './grace-check.js';
+import { podProbes } from './pod-probes.js';
 
 export type PodAccel = 'auto' | 'kvm' | 'tcg';
+
+/** A forwarded guest port and the node port it is published on. */
+export interface PublishedPort { port: number; hostPort: number }
 
 export interface PodOptions {
   image: string;
@@ -26,6 +31,10 @@ export interface PodOptions {
   service: boolean;
   /** podman: host device per Block volume. */
   hostDevices: Readonly<Record<string, string>>;
+  /** `--publish`: forwarded guest ports also bound on the node (hostPort), on hostIp. */
+  publish?: readonly PublishedPort[];
+  /** The node address of the published ports (the CLI defaults it to 127.0.0.1). */
+  hostIp?: string;
   /** metadata.namespace of the VMI as written (absent: the objects follow kubectl's namespace). */
   namespace?: string;
   /** The VMI's placement fields, copied into the Pod as KubeVirt does (schedulingFields). */
@@ -59,8 +68,6 @@ export interface RenderedPod {
 export const GRACE_MARGIN_SECONDS = 15;
 /** KubeVirt's default CPU allocation ratio: 1 vCPU requests 100m. */
 const MILLICPU_PER_VCPU = 100;
-/** The command the image installs (Containerfile). */
-export const LAUNCHER_COMMAND = '/usr/local/bin/vm-launcher';
 const KVM_RESOURCE = 'devices.kubevirt.io/kvm';
 /** podman: /dev/kvm passed as a device (podman turns a CharDevice hostPath into one). */
 const KVM_HOST_DEVICE: IVolume = { name: 'kvm', hostPath: { path: '/dev/kvm', type: 'CharDevice' } };
@@ -73,6 +80,8 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
   const memory = asMiQuantity(spec.memoryBytes + overhead.bytes);
   const graceSeconds = spec.terminationGracePeriodSeconds + GRACE_MARGIN_SECONDS;
   const ports = forwardedPorts(spec);
+  const published = publishedPorts(ports, opts);
+  const probes = podProbes(spec);
   const lowPorts = ports === 'all' || ports.some((p) => p.port < 1024);
   const kvm = opts.accel !== 'tcg';
   const namespace = opts.namespace === undefined ? {} : { namespace: opts.namespace };
@@ -82,6 +91,8 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
     `memory ${memory}: guest ${asMiQuantity(spec.memoryBytes)} + ${asMiQuantity(overhead.bytes)} for ${overhead.parts.map((p) => `${p.what} ${p.mib}`).join(', ')} (MiB; KubeVirt would add ${asMiQuantity(kubevirtOverheadBytes(spec))})`,
     `terminationGracePeriodSeconds ${graceSeconds}: the VMI's ${spec.terminationGracePeriodSeconds} s for the guest's ACPI shutdown + ${GRACE_MARGIN_SECONDS} s for the launcher to stop`,
     ...vols.notes,
+    ...published.notes,
+    ...probes.notes,
     ...targetNotes(opts, { kvm, lowPorts, graceSeconds, name }),
   ];
 
@@ -94,9 +105,7 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
       { name: POD_GRACE_ENV, value: String(graceSeconds) },
       ...(opts.accel === 'auto' ? [] : [{ name: 'VM_LAUNCHER_ACCEL', value: opts.accel }]),
     ],
-    ...(ports !== 'all' && ports.length > 0 && {
-      ports: ports.map((p) => ({ ...(p.name && { name: p.name }), containerPort: p.port, protocol: p.protocol === 'udp' ? 'UDP' : 'TCP' })),
-    }),
+    ...(published.containerPorts.length > 0 && { ports: published.containerPorts }),
     resources: {
       requests: { cpu: `${vcpuCount(spec) * MILLICPU_PER_VCPU}m`, memory },
       limits: { memory, ...(kvm && opts.target === 'kubernetes' && { [KVM_RESOURCE]: '1' }) },
@@ -104,8 +113,8 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     volumeMounts: [...vols.mounts, ...(kvm && opts.target === 'podman' ? [{ name: 'kvm', mountPath: '/dev/kvm' }] : [])],
     ...(vols.devices.length > 0 && { volumeDevices: vols.devices }),
-    readinessProbe: launcherProbe('ready', { initialDelaySeconds: 2, periodSeconds: 2, timeoutSeconds: 5 }),
-    livenessProbe: launcherProbe('live', { initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+    readinessProbe: probes.readinessProbe,
+    livenessProbe: probes.livenessProbe,
   };
 
   // The ConfigMap and Service carry only the VMI's id: tools that list KubeVirt's launcher pods by label see the Pod alone.
@@ -143,7 +152,7 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
       ports: ports.map((p) => ({ ...(p.name && { name: p.name }), port: p.port, targetPort: p.port, protocol: p.protocol === 'udp' ? 'UDP' : 'TCP' })),
     },
   }] : [];
-  return { objects: [configMap, pod, ...services], notes, problems: vols.problems, graceSeconds };
+  return { objects: [configMap, pod, ...services], notes, problems: [...vols.problems, ...published.problems], graceSeconds };
 }
 
 /** The ports passt forwards: the interface's list, or every port when the interface lists none (KubeVirt's rule). */
@@ -153,8 +162,31 @@ export function forwardedPorts(spec: VmSpec): PortSpec[] | 'all' {
   return nic.ports.length === 0 ? 'all' : nic.ports;
 }
 
-function launcherProbe(kind: 'ready' | 'live', timing: Omit<IProbe, 'exec'>): IProbe {
-  return { exec: { command: [LAUNCHER_COMMAND, 'probe', kind] }, ...timing };
+/**
+ * The container's ports: the forwarded ones, those in --publish with hostPort/hostIP. Publishing is for a node
+ * (or a podman host) without a Service in front: podman kube play binds hostPort on hostIP, the kubelet's CNI
+ * portmap does the same. With every port forwarded (no list), only the published ones are named.
+ */
+function publishedPorts(ports: PortSpec[] | 'all', opts: PodOptions): { containerPorts: IContainerPort[]; notes: string[]; problems: Problem[] } {
+  const publish = opts.publish ?? [];
+  const hostIp = opts.hostIp ?? '127.0.0.1';
+  const listed: Array<Pick<PortSpec, 'port' | 'protocol'> & { name?: string }> = ports === 'all'
+    ? publish.map((p) => ({ port: p.port, protocol: 'tcp' as const }))
+    : ports;
+  const problems = publish.filter((p) => !listed.some((l) => l.port === p.port)).map((p) => problem(Reason.UsageInvalid,
+    `--publish ${p.port}=${p.hostPort}: the VMI's interface does not forward port ${p.port}${ports !== 'all' && ports.length === 0 ? ' (it has no NIC)' : ` (it forwards ${(ports as PortSpec[]).map((l) => l.port).join(', ')})`}`,
+    { fix: 'publish a port listed in spec.domain.devices.interfaces[0].ports, or add it there' }));
+  const containerPorts = listed.map((l): IContainerPort => {
+    const host = publish.find((p) => p.port === l.port);
+    return {
+      ...(l.name && { name: l.name }), containerPort: l.port, protocol: l.protocol === 'udp' ? 'UDP' : 'TCP',
+      ...(host && { hostPort: host.hostPort, hostIP: hostIp }),
+    };
+  });
+  const notes = publish.length === 0 ? [] : [
+    `published on the node: ${publish.map((p) => `${hostIp}:${p.hostPort} -> guest port ${p.port}`).join(', ')} (hostPort/hostIP; ${hostIp === '127.0.0.1' ? 'the loopback by default, so a VM\'s SSH is not exposed by accident: --host-ip ADDR binds another address' : 'chosen with --host-ip'})`,
+  ];
+  return { containerPorts, notes, problems };
 }
 
 /** KubeVirt's launcher pod labels (podLabels in template.go): the VMI's own, then KubeVirt's. */

@@ -24,7 +24,10 @@ export interface CliArgs {
   flags: PlanFlags;
 }
 
-export interface PodFlags { image?: string; output?: string; for?: string; quadlet?: string; validate: boolean; service: boolean; hostDevice: string[] }
+export interface PodFlags {
+  image?: string; output?: string; for?: string; quadlet?: string; validate: boolean; service: boolean; hostDevice: string[];
+  publish: string[]; hostIp?: string;
+}
 
 const COMMANDS: readonly Command[] = ['run', 'check', 'domain', 'pod', 'probe', 'status', 'console', 'help', 'version'];
 
@@ -49,6 +52,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
         validate: { type: 'boolean' },
         service: { type: 'boolean' },
         'host-device': { type: 'string', multiple: true },
+        publish: { type: 'string', multiple: true },
+        'host-ip': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -80,6 +85,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       pod: {
         image: values.image, output: values.output, for: values.for, quadlet: values.quadlet,
         validate: values.validate ?? false, service: values.service ?? false, hostDevice: values['host-device'] ?? [],
+        publish: values.publish ?? [], hostIp: values['host-ip'],
       },
     }),
     flags: Object.fromEntries((Object.keys(SETTINGS) as SettingName[]).map((k) => [k, (values as Record<string, unknown>)[SETTINGS[k].flag] as string | undefined])) as PlanFlags,
@@ -97,7 +103,8 @@ commands:
   domain   print the libvirt domain XML that run would define (after onDefineDomain hooks)
   pod      print the ConfigMap and Pod (and --service) that run the VMI, for kubectl apply -f - or
            podman kube play: --vmi FILE [--image REF] [-o yaml|json] [--for kubernetes|podman]
-           [--quadlet DIR] [--service] [--host-device VOLUME=PATH] [--accel tcg] [--validate]
+           [--quadlet DIR] [--service] [--host-device VOLUME=PATH] [--publish PORT=HOSTPORT [--host-ip IP]]
+           [--accel tcg] [--validate]
   probe    ready|live: exit 0 when the running launcher is ready/alive (Kubernetes exec probes); with the VMI's
            readinessProbe/livenessProbe, their verdict (the launcher evaluates them)
   status   the running VM: phase, conditions, guest OS, hostname, addresses (guest agent), NIC, disks,
@@ -116,5 +123,9 @@ ${settingsHelp()}
   --service             pod: also a Service for the interface's forwarded ports
   --host-device VOL=PATH
                         pod --for podman: the host block device for the Block claim VOL (repeatable)
+  --publish PORT=HOSTPORT
+                        pod: the guest's forwarded PORT also on the node's HOSTPORT (hostPort; repeatable),
+                        on 127.0.0.1 unless --host-ip says otherwise (a VM's SSH is not exposed by accident)
+  --host-ip IP          pod --publish: the node address the published ports bind (default 127.0.0.1)
   --validate            pod: check every object against the Kubernetes API schema (npm kubernetes-models)
 `;

@@ -2,16 +2,23 @@
 // (domain/pod/). Prints them for `kubectl apply -f -` or `podman kube play -`; --quadlet also writes a systemd unit.
 // eslint-disable-next-line no-restricted-syntax -- reads the VMI the user named; writes only into the --quadlet dir the user named, as the user
 import { readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { basename, join } from 'node:path';
 import { fail, hasErrors, problem, type Problem } from '../../domain/problem.js';
 import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
-import { renderPod, schedulingFields, podJson, podYaml, quadletUnit, type PodAccel } from '../../domain/pod/index.js';
+import { renderPod, schedulingFields, podJson, podYaml, quadletUnit, type PodAccel, type PublishedPort } from '../../domain/pod/index.js';
 import { readManifest } from '../inspect/read-manifest.js';
 import type { CliArgs, PodFlags } from './options.js';
 
 export const DEFAULT_IMAGE = 'localhost/vm-launcher:dev';
 
-interface PodSettings { target: 'kubernetes' | 'podman'; output: 'yaml' | 'json'; accel: PodAccel; hostDevices: Record<string, string> }
+interface PodSettings {
+  target: 'kubernetes' | 'podman'; output: 'yaml' | 'json'; accel: PodAccel; hostDevices: Record<string, string>;
+  publish: PublishedPort[]; hostIp: string;
+}
+
+/** Published ports bind the loopback unless --host-ip says otherwise: a VM's SSH must not be exposed by accident. */
+export const DEFAULT_HOST_IP = '127.0.0.1';
 
 /** The pod flags, checked for form: a bad one is a usage error. */
 export function podSettings(flags: PodFlags, accel: string | undefined): PodSettings {
@@ -26,10 +33,18 @@ export function podSettings(flags: PodFlags, accel: string | undefined): PodSett
     if (!m) fail('UsageInvalid', `--host-device ${JSON.stringify(item)}: write VOLUME=/dev/PATH`);
     hostDevices[m![1]!] = m![3]!;
   }
+  const publish = flags.publish.map((item): PublishedPort => {
+    const m = /^(\d{1,5})=(\d{1,5})$/.exec(item);
+    const [port, hostPort] = [Number(m?.[1]), Number(m?.[2])];
+    if (!m || port < 1 || port > 65535 || hostPort < 1 || hostPort > 65535) fail('UsageInvalid', `--publish ${JSON.stringify(item)}: write GUESTPORT=HOSTPORT, both 1-65535 (e.g. 22=2222)`);
+    return { port, hostPort };
+  });
+  if (flags.hostIp !== undefined && isIP(flags.hostIp) === 0) fail('UsageInvalid', `--host-ip ${JSON.stringify(flags.hostIp)}: an IPv4 or IPv6 address`);
+  if (flags.hostIp !== undefined && publish.length === 0) fail('UsageInvalid', '--host-ip is the address of the --publish ports: add --publish GUESTPORT=HOSTPORT');
   const target = oneOf('--for', flags.for, ['kubernetes', 'podman'] as const, 'kubernetes');
   if (flags.quadlet !== undefined && target !== 'podman') fail('UsageInvalid', '--quadlet writes a podman unit: add --for podman');
   return {
-    target, hostDevices,
+    target, hostDevices, publish, hostIp: flags.hostIp ?? DEFAULT_HOST_IP,
     output: oneOf('--output', flags.output, ['yaml', 'json'] as const, 'yaml'),
     accel: oneOf('--accel', accel, ['auto', 'kvm', 'tcg'] as const, 'auto'),
   };
@@ -46,7 +61,7 @@ export async function podCommand(args: CliArgs): Promise<number> {
   const text = await readFile(path, 'utf8');
   const rendered = renderPod(manifest.spec, text, {
     image: flags.image ?? DEFAULT_IMAGE, target: settings.target, accel: settings.accel, service: flags.service,
-    hostDevices: settings.hostDevices, ...namespaceOf(manifest.raw), scheduling: schedulingFields(manifest.raw, manifest.spec.specPath),
+    hostDevices: settings.hostDevices, publish: settings.publish, hostIp: settings.hostIp, ...namespaceOf(manifest.raw), scheduling: schedulingFields(manifest.raw, manifest.spec.specPath),
   });
   const problems = [...manifest.problems, ...rendered.problems];
   if (hasErrors(problems)) return report(problems);
