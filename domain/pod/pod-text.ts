@@ -3,8 +3,9 @@
 import { stringify } from 'yaml';
 import type { RenderedPod } from './render-pod.js';
 
-export function podYaml(r: RenderedPod, source: string, target: string): string {
-  const header = [`Rendered by \`vm-launcher pod --vmi ${source}${target === 'podman' ? ' --for podman' : ''}\`.`, ...r.notes]
+/** flags: the command line's flags that shape the objects (the header says how to render them again). */
+export function podYaml(r: RenderedPod, source: string, flags: readonly string[]): string {
+  const header = [`Rendered by \`vm-launcher pod --vmi ${[source, ...flags].join(' ')}\`.`, ...r.notes]
     .flatMap((n) => wrap(n, 110).map((line, i) => `# ${i === 0 ? '' : '  '}${line}`));
   // lineWidth 0: no folding, so the VMI's text stays a literal block that reads as it was written.
   const docs = r.objects.map((o) => stringify(o, { lineWidth: 0 }));

@@ -72,7 +72,7 @@ export async function podCommand(args: CliArgs): Promise<number> {
     if (errors.length > 0) return report(errors.map((message) => problem('PodSchemaInvalid', message)));
   }
   const source = basename(path);
-  const yaml = podYaml(rendered, source, settings.target);
+  const yaml = podYaml(rendered, source, shapingFlags(flags, settings));
   if (flags.quadlet !== undefined) {
     const name = manifest.spec.name;
     try {
@@ -85,6 +85,18 @@ export async function podCommand(args: CliArgs): Promise<number> {
   }
   process.stdout.write(settings.output === 'json' ? podJson(rendered) : yaml);
   return ExitCode.Clean;
+}
+
+/** The flags that change the objects, as the header of the YAML repeats them (--image and -o do not: they are plain to see). */
+function shapingFlags(flags: PodFlags, s: PodSettings): string[] {
+  return [
+    ...(s.target === 'podman' ? ['--for', 'podman'] : []),
+    ...(s.accel === 'auto' ? [] : ['--accel', s.accel]),
+    ...(flags.service ? ['--service'] : []),
+    ...Object.entries(s.hostDevices).flatMap(([v, path]) => ['--host-device', `${v}=${path}`]),
+    ...s.publish.flatMap((p) => ['--publish', `${p.port}=${p.hostPort}`]),
+    ...(flags.hostIp === undefined ? [] : ['--host-ip', flags.hostIp]),
+  ];
 }
 
 /** metadata.namespace as the manifest writes it: the objects go there; without it they follow kubectl's namespace. */

@@ -21,6 +21,7 @@ const podsDir = join(repo, 'examples', 'pods');
 const examples = [
   ...readdirSync(vmiDir).filter((f) => f.endsWith('.yaml')).map((f) => ({ pod: f.replace(/^vmi-/, 'pod-'), args: ['--vmi', join(vmiDir, f)] })),
   { pod: 'podman/pod-block-pvc.yaml', args: ['--vmi', join(vmiDir, 'vmi-block-pvc.yaml'), '--for', 'podman', '--host-device', 'rootdisk=/dev/loop0'] },
+  { pod: 'podman/pod-debian-ssh.yaml', args: ['--vmi', join(vmiDir, 'vmi-debian-ssh.yaml'), '--for', 'podman', '--publish', '22=2222'] },
 ];
 
 for (const { pod, args } of examples) {
