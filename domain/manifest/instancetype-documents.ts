@@ -38,9 +38,10 @@ export function typeDocuments(problems: Problems, files: readonly TypeFile[]): T
     const documents = yamlDocuments(problems, file, text);
     documents.forEach((doc, i) => {
       const where = `${file}${documents.length > 1 ? ` (document ${i + 1})` : ''}`;
-      const items = isObject(doc) && doc['kind'] === 'List' && Array.isArray(doc['items']) ? doc['items'] : [doc];
+      const isList = isObject(doc) && doc['kind'] === 'List' && Array.isArray(doc['items']);
+      const items: unknown[] = isList ? doc['items'] as unknown[] : [doc];
       items.forEach((item, j) => {
-        const at = items === doc ? where : `${where} items[${j}]`;
+        const at = isList ? `${where} items[${j}]` : where;
         const parsed = typeDocument(problems, item, at);
         if (parsed) out.push(parsed);
       });

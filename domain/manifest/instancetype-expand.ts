@@ -8,7 +8,7 @@ import { Reason } from '../reasons.js';
 import type { Expansion, ExpansionOrigin, ExpansionSource } from '../model/index.js';
 import { fieldPath, isObject, refuseUnknownKeys, type FieldRules, type Obj, type Problems } from './manifest-reader.js';
 import { findTypeDocument, INSTANCETYPE_KINDS, PREFERENCE_KINDS, type TypeDocument, type TypeKind } from './instancetype-documents.js';
-import { applyInstancetype, child, preferredTopology, spreadOptions, TOPOLOGIES } from './instancetype-apply.js';
+import { applyInstancetype, child, isSet, preferredTopology, spreadOptions, TOPOLOGIES } from './instancetype-apply.js';
 import { applyPreference } from './preference-apply.js';
 import { parseQuantity } from './quantity.js';
 
@@ -29,8 +29,11 @@ const TEMPLATE_SPEC = 'spec.template.spec';
 interface Matcher { kind: TypeKind; name: string; field: string }
 interface Found { doc: TypeDocument; field: string }
 
-/** The VM with its instance type and preference applied (matchers removed), and what they put where. */
-export function expandInstancetypes(problems: Problems, doc: Obj, given: readonly TypeDocument[]): { doc: Obj; expansion?: Expansion } {
+/**
+ * The VM with its instance type and preference applied (matchers removed), and what they put where. `unexpanded`:
+ * the VM named an instance type that could not be applied, so its memory is missing for that reason, not another.
+ */
+export function expandInstancetypes(problems: Problems, doc: Obj, given: readonly TypeDocument[]): { doc: Obj; expansion?: Expansion; unexpanded?: boolean } {
   const vmSpec = doc['spec'];
   if (doc['kind'] !== 'VirtualMachine' || !isObject(vmSpec) || (!isObject(vmSpec['instancetype']) && !isObject(vmSpec['preference']))) return { doc };
   const before = problems.length;
@@ -41,7 +44,8 @@ export function expandInstancetypes(problems: Problems, doc: Obj, given: readonl
   const { instancetype: _i, preference: _p, ...rest } = vmSpec;
   const template = structuredClone(isObject(vmSpec['template']) ? vmSpec['template'] : {});
   const expanded = { ...doc, spec: { ...rest, template } };
-  if (problems.slice(before).some((p) => p.severity === 'error') || !isObject(template['spec'])) return { doc: expanded };
+  const unexpanded = { doc: expanded, unexpanded: isSet(vmSpec['instancetype']) };
+  if (problems.slice(before).some((p) => p.severity === 'error') || !isObject(template['spec'])) return unexpanded;
   const spec = template['spec'];
   const meta = child(template, 'metadata');
 
@@ -51,7 +55,7 @@ export function expandInstancetypes(problems: Problems, doc: Obj, given: readonl
   };
   const itSpec = it?.doc.spec;
   const prefSpec = pref?.doc.spec;
-  if (itSpec && spreadProblem(problems, itSpec, prefSpec, it.doc)) return { doc: expanded };
+  if (itSpec && spreadProblem(problems, itSpec, prefSpec, it.doc)) return unexpanded;
   checkRequirements(problems, itSpec, prefSpec, spec, it?.field);
   if (itSpec) {
     const conflicts = applyInstancetype(spec, meta, itSpec, prefSpec, record);
@@ -61,7 +65,7 @@ export function expandInstancetypes(problems: Problems, doc: Obj, given: readonl
         field, fix: `remove ${field} from the VirtualMachine (the instance type sets it), or drop spec.instancetype and write the values yourself`,
       }));
     }
-    if (conflicts.length > 0) return { doc: expanded };
+    if (conflicts.length > 0) return unexpanded;
   }
   if (prefSpec) applyPreference(spec, meta, prefSpec, record);
   return {

@@ -96,10 +96,13 @@ export function parseVmi(input: unknown, opts: ParseOptions = {}): VmiParseResul
     problems.push(problem(Reason.ManifestInvalid, 'the manifest is not an object', { fix: 'give one VirtualMachineInstance as YAML or JSON' }));
     return { problems };
   }
-  const { doc, expansion } = expandInstancetypes(problems, expandCompactForm(input, problems, opts), opts.typeDocuments ?? []);
-  const result = parseDocument(problems, doc, expansion);
+  const full = expandCompactForm(input, problems, opts);
+  const { doc, expansion, unexpanded } = expandInstancetypes(problems, full, opts.typeDocuments ?? []);
+  const parsed = parseDocument(problems, doc, expansion);
+  // The instance type that would have given the memory is refused above: its absence is not a second problem.
+  const result = unexpanded ? { ...parsed, problems: parsed.problems.filter((p) => p.reason !== 'MemoryMissing') } : parsed;
   if (expansion) blameExpansion(result.problems, expansion);
-  return doc === input ? result : { ...result, raw: doc };
+  return doc === full ? result : { ...result, raw: doc };
 }
 
 /**
