@@ -341,6 +341,14 @@ test('a malformed file, a foreign kind, an unknown field, a duplicate: Instancet
   t.regex(odd.problems[0]!.message, /spec\.cpuRatio is not a field vm-launcher knows/);
 });
 
+test('every u1 and o1 size builds; GPUs and host devices from an operator\'s instance type stay FieldNeedsCluster', (t) => {
+  for (const name of Object.keys(COMMON_CLUSTER_INSTANCETYPES).filter((n) => /^[uo]1\./.test(n))) t.deepEqual(errors(parse(vm({ instancetype: { name } })).problems), [], name);
+  const gpu = `${SMALL.replace('u1.medium', 'gpu1')}  gpus: [{name: gpu0, deviceName: nvidia.com/GA102GL_A10}]\n  hostDevices: [{name: hd0, deviceName: intel.com/qat}]\n`;
+  const r = parse(vm({ instancetype: { name: 'gpu1' } }), typeDocuments([], [{ file: 'gpu.yaml', text: gpu.replace('spec: {cpu: {guest: 2}, memory: {guest: 3Gi}}', 'spec:\n  cpu: {guest: 2}\n  memory: {guest: 3Gi}') }]));
+  t.deepEqual(errors(r.problems), [['FieldNeedsCluster', 'spec.template.spec.domain.devices.gpus'], ['FieldNeedsCluster', 'spec.template.spec.domain.devices.hostDevices']]);
+  for (const p of r.problems) t.regex(p.message, /\(set by VirtualMachineClusterInstancetype gpu1, file gpu\.yaml\)$/);
+});
+
 // ---- inferFromVolume, revisionName
 
 test('inferFromVolume needs the API server (the PVC\'s labels): FieldNeedsCluster with the fix to name it', (t) => {
