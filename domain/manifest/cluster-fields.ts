@@ -48,8 +48,7 @@ export const NEEDS_CLUSTER: Readonly<Record<string, ClusterField>> = {
   maxGuest: { needs: 'memory hotplug driven by KubeVirt\'s controllers', instead: 'remove it; set memory.guest' },
   liveUpdateFeatures: { needs: 'live updates driven by KubeVirt\'s controllers', instead: 'remove it; restart the pod to change the VM' },
   accessCredentials: { needs: 'KubeVirt\'s node agent and the guest agent to inject keys', instead: 'bake the keys into the image' },
-  instancetype: { needs: 'KubeVirt\'s controllers to expand the instance type', instead: 'write the CPU and memory into spec.template.spec.domain' },
-  preference: { needs: 'KubeVirt\'s controllers to expand the preference', instead: 'write the devices and features into spec.template.spec.domain' },
+  inferFromVolume: { needs: 'the API server, to read the volume\'s instancetype.kubevirt.io/default-instancetype (or default-preference) label', instead: 'write the label\'s value as spec.instancetype.name (or spec.preference.name), and its kind label as kind' },
 };
 
 /** `hotpluggable: true` on a volume source: only `true` needs the cluster. */

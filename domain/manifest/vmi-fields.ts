@@ -26,6 +26,7 @@ export const METADATA_FIELDS: FieldRules = {
 
 /** spec of a VirtualMachine: only its template matters to the VM that runs. */
 export const VM_SPEC_FIELDS: FieldRules = { accepted: ['template', 'runStrategy', 'running'] };
+// spec.instancetype and spec.preference are expanded into the template (instancetype-expand.ts) before this is read.
 
 export const VM_TEMPLATE_FIELDS: FieldRules = { accepted: ['metadata', 'spec'] };
 
@@ -38,7 +39,7 @@ export const TEMPLATE_METADATA_FIELDS: FieldRules = {
 };
 
 export const SPEC_FIELDS: FieldRules = {
-  accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds', 'readinessProbe', 'livenessProbe'],
+  accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds', 'readinessProbe', 'livenessProbe', 'architecture'],
   // Scheduling: Kubernetes honoured these when it placed the pod; listed as notes (cluster-fields.ts).
   ignored: SCHEDULER_FIELDS,
 };

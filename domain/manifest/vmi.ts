@@ -6,7 +6,7 @@ import { Reason } from '../reasons.js';
 import { isDns1123Label, isDns1123Subdomain, isUuid } from './names.js';
 import { type DiskSpec, type VmSpec, type CloudInitSpec, defaultHardware, type RunStrategy } from '../model/index.js';
 import {
-  fieldPath, isObject, readArray, readInteger, readObject, readString, readStringMap, refuseUnknownKeys, type Obj, type Problems,
+  fieldPath, isObject, readArray, readEnum, readInteger, readObject, readString, readStringMap, refuseUnknownKeys, type Obj, type Problems,
 } from './manifest-reader.js';
 import {
   FIX_HINTS, METADATA_FIELDS, ROOT_FIELDS, SPEC_FIELDS, TEMPLATE_METADATA_FIELDS, VM_SPEC_FIELDS, VM_TEMPLATE_FIELDS,
@@ -23,13 +23,22 @@ import { expandCompactForm, type CompactOptions } from './compact-form.js';
 import { schedulerNotes } from './cluster-fields.js';
 import { addDefaultDisks } from './kubevirt-defaults.js';
 import { readRunStrategy } from './vm-run-strategy.js';
+import { expandInstancetypes } from './instancetype-expand.js';
+import type { TypeDocument } from './instancetype-documents.js';
+import type { Expansion } from '../model/index.js';
+
+/** How the manifest is read: the compact form's file name, and the operator's instance type documents. */
+export interface ParseOptions extends CompactOptions {
+  /** Instance types and preferences from --instancetypes-dir (the bundled common-instancetypes are always there). */
+  typeDocuments?: readonly TypeDocument[];
+}
 
 export interface VmiParseResult {
   /** Present when there is no error (warnings may remain). */
   spec?: VmSpec;
   /** Without a spec: the well-formed disks, whose volumes can still be inspected. */
   disks?: DiskSpec[];
-  /** The document as parsed (hooks get it as JSON): parsed once, here. */
+  /** The document as parsed (hooks get it as JSON): parsed once, here; a VM's with its instance type expanded. */
   raw?: unknown;
   problems: Problem[];
 }
@@ -41,7 +50,7 @@ export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
 /** Parses YAML or JSON text (one document) and validates it as a VMI. */
-export function parseVmiText(text: string, opts: CompactOptions = {}): VmiParseResult {
+export function parseVmiText(text: string, opts: ParseOptions = {}): VmiParseResult {
   const invalid = (message: string): VmiParseResult =>
     ({ problems: [problem(Reason.ManifestInvalid, message, { fix: 'give one VirtualMachineInstance as YAML or JSON' })] });
   if (flowDepth(text) > MAX_FLOW_DEPTH) return invalid(`the manifest nests [ or { deeper than ${MAX_FLOW_DEPTH} levels: not a VirtualMachineInstance`);
@@ -62,7 +71,7 @@ export function parseVmiText(text: string, opts: CompactOptions = {}): VmiParseR
     } catch (e) {
       return invalid(`the manifest is not usable YAML: ${(e as Error).message} (YAML aliases are expanded at most 100 times)`);
     }
-    return { ...parseVmi(raw, opts), raw };
+    return { raw, ...parseVmi(raw, opts) };
   }
   const message = firstError
     ? `the manifest is not valid YAML or JSON: ${firstError.message}`
@@ -81,13 +90,35 @@ function isEmptyDocument(d: Document.Parsed | Document): boolean {
 }
 
 /** Validates an already-parsed manifest. */
-export function parseVmi(input: unknown, opts: CompactOptions = {}): VmiParseResult {
+export function parseVmi(input: unknown, opts: ParseOptions = {}): VmiParseResult {
   const problems: Problems = [];
   if (!isObject(input)) {
     problems.push(problem(Reason.ManifestInvalid, 'the manifest is not an object', { fix: 'give one VirtualMachineInstance as YAML or JSON' }));
     return { problems };
   }
-  const doc = expandCompactForm(input, problems, opts);
+  const full = expandCompactForm(input, problems, opts);
+  const { doc, expansion, unexpanded } = expandInstancetypes(problems, full, opts.typeDocuments ?? []);
+  const parsed = parseDocument(problems, doc, expansion);
+  // The instance type that would have given the memory is refused above: its absence is not a second problem.
+  const result = unexpanded ? { ...parsed, problems: parsed.problems.filter((p) => p.reason !== 'MemoryMissing') } : parsed;
+  if (expansion) blameExpansion(result.problems, expansion);
+  return doc === full ? result : { ...result, raw: doc };
+}
+
+/**
+ * A refusal of a value the instance type or preference put there keeps its reason (hugepages, GPUs, ...); its
+ * message says where the value came from, since the VM does not show it.
+ */
+function blameExpansion(problems: Problems, expansion: Expansion): void {
+  for (const [i, p] of problems.entries()) {
+    const origin = p.field && expansion.fields.find((f) => f.from !== 'vm' && (p.field === f.field || p.field!.startsWith(`${f.field}.`) || p.field!.startsWith(`${f.field}[`)));
+    if (!origin) continue;
+    const by = origin.from === 'instancetype' ? expansion.instancetype : expansion.preference;
+    problems[i] = { ...p, message: `${p.message} (set by ${by!.kind} ${by!.name}, ${by!.from})` };
+  }
+}
+
+function parseDocument(problems: Problems, doc: Obj, expansion: Expansion | undefined): VmiParseResult {
   refuseUnknownKeys(problems, doc, '', ROOT_FIELDS, FIX_HINTS);
   checkApiVersion(problems, doc);
   const kind = checkKind(problems, doc);
@@ -109,7 +140,13 @@ export function parseVmi(input: unknown, opts: CompactOptions = {}): VmiParseRes
     // Only names that passed the DNS-1123 check may become paths.
     return { problems, disks: disks.filter((d) => isDns1123Label(d.volumeName) && (d.source.kind !== 'hostDisk' || hostDiskPathProblem(d.source.path) === undefined)) };
   }
-  return { spec: { ...identity, labels, annotations, ...body, ...(source.runStrategy && { runStrategy: source.runStrategy }), ...(source.specPath !== 'spec' && { specPath: source.specPath }) }, problems };
+  return {
+    spec: {
+      ...identity, labels, annotations, ...body, ...(source.runStrategy && { runStrategy: source.runStrategy }),
+      ...(source.specPath !== 'spec' && { specPath: source.specPath }), ...(expansion && { expansion }),
+    },
+    problems,
+  };
 }
 
 /** KubeVirt hook sidecars are containers vm-launcher does not run: asking for one must not be silently ignored. */
@@ -202,6 +239,8 @@ type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminatio
 function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBody; disks: DiskSpec[] } {
   refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
   schedulerNotes(problems, spec, path);
+  // KubeVirt's preferences set it (preferredArchitecture); vm-launcher runs x86_64 guests only.
+  readEnum(problems, spec, 'architecture', path, ['amd64']);
   // 0 is kept: it means "destroy at once", as KubeVirt's examples use it.
   const grace = readInteger(problems, spec, 'terminationGracePeriodSeconds', path, 0) ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   const domain = requiredObject(problems, spec, 'domain', path);

@@ -8,3 +8,4 @@ export * from './filesystem.js';
 export * from './cloud-init.js';
 export * from './probe.js';
 export type * from './decision.js';
+export type * from './expansion.js';

@@ -74,6 +74,8 @@ export interface VmSpec {
   runStrategy?: RunStrategy;
   /** Where the spec is in the manifest, for messages made after parsing: `spec`, or `spec.template.spec`. */
   specPath?: string;
+  /** What the VM's instance type and preference filled in (manifest/instancetype-expand.ts); absent: neither. */
+  expansion?: import('./expansion.js').Expansion;
 }
 
 /** spec.runStrategy of a VirtualMachine; WaitAsReceiver is refused (a migration target needs KubeVirt). */

@@ -12,7 +12,7 @@ import { logProblems } from '../common/log-problems.js';
 import { preflight, type PreflightReport } from '../inspect/preflight.js';
 import { readManifest, type ManifestResult } from '../inspect/read-manifest.js';
 import type { Plan } from '../plan/plan.js';
-import { resolvePlan, vmiPathFrom } from '../plan/resolve-plan.js';
+import { instancetypesDirFrom, resolvePlan, vmiPathFrom } from '../plan/resolve-plan.js';
 import type { CliArgs } from './options.js';
 import { formatReport, reportJson } from './report.js';
 import type { LogSettings } from './log-settings.js';
@@ -21,7 +21,7 @@ export interface Prepared { plan: Plan; manifest: ManifestResult }
 
 /** Reads the manifest once and resolves the plan from it, the flags and the environment. */
 export async function prepare(args: CliArgs, env: NodeJS.ProcessEnv): Promise<Prepared> {
-  const manifest = await readManifest(vmiPathFrom(args.flags, env).value);
+  const manifest = await readManifest(vmiPathFrom(args.flags, env).value, instancetypesDirFrom(args.flags, env)?.value);
   const plan = await resolvePlan(args.flags, env, manifest.spec);
   return { plan, manifest };
 }

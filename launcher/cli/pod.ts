@@ -8,6 +8,7 @@ import { fail, hasErrors, problem, type Problem } from '../../domain/problem.js'
 import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
 import { renderPod, schedulingFields, podJson, podYaml, quadletUnit, type PodAccel, type PublishedPort } from '../../domain/pod/index.js';
 import { readManifest } from '../inspect/read-manifest.js';
+import { instancetypesDirFrom } from '../plan/resolve-plan.js';
 import type { CliArgs, PodFlags } from './options.js';
 
 export const DEFAULT_IMAGE = 'localhost/vm-launcher:dev';
@@ -56,7 +57,7 @@ export async function podCommand(args: CliArgs): Promise<number> {
   const path = args.flags.vmi;
   if (path === undefined) return fail('UsageInvalid', 'pod needs --vmi FILE');
   // The same reader and parser as `check`: what a Pod cannot give fails here with the same reason codes.
-  const manifest = await readManifest(path);
+  const manifest = await readManifest(path, instancetypesDirFrom(args.flags, process.env)?.value);
   if (!manifest.spec || hasErrors(manifest.problems)) return report(manifest.problems);
   const text = await readFile(path, 'utf8');
   const rendered = renderPod(manifest.spec, text, {

@@ -2,7 +2,7 @@
 // preflight decided (the built domain's disks); it never decides again.
 import type { Problem } from '../../domain/problem.js';
 import type { DomainDisk } from '../../domain/libvirt/index.js';
-import type { VolumeChange } from '../../domain/model/index.js';
+import type { Expansion, ExpansionOrigin, VolumeChange } from '../../domain/model/index.js';
 import { allProblems, type PreflightReport } from '../inspect/preflight.js';
 import type { VolumeInspection } from '../inspect/inspect-volume.js';
 import { explainPlan, type Plan } from '../plan/plan.js';
@@ -71,6 +71,7 @@ export function formatReport(r: PreflightReport, plan?: Plan): string {
     lines.push(`  ${status.padEnd(5)} ${s.share.volumeName.padEnd(20)} ${'share'.padEnd(10)} ${s.dir ?? '-'}  ${describeShare(s, r.virtiofsd)}`);
     for (const p of s.problems) lines.push(problemLine(p));
   }
+  lines.push(...expansionLines(r.spec?.expansion));
   lines.push(...networkLines(r).map((l, i) => `  ${i === 0 ? 'network:' : '        '} ${l}`));
   if (r.seed) lines.push(`  cloud-init: ${describeSeed(r.seed)}`);
   if (plan) {
@@ -91,11 +92,24 @@ export function reportJson(r: PreflightReport, plan?: Plan): object {
       const act = action(v);
       return { volume: v.disk.volumeName, disk: v.disk.name, ...v.facts, ...(disk && { cache: disk.driver.cache, io: disk.driver.io }), ...(act && { action: act }), problems: v.problems };
     }), ...r.shares.map((s) => shareJson(s, r))],
+    expansion: r.spec?.expansion ?? null,
     network: r.network ? { ...r.network, explained: describeNetwork(r.network) } : { interfaces: r.spec?.interfaces?.length ?? 0, explained: networkLines(r) },
     cloudInit: r.seed ? { ...r.seed, files: r.seed.files.map((f) => ({ path: f.path, bytes: f.data.length, from: f.from })), explained: describeSeed(r.seed) } : null,
     allProblems: allProblems(r).length,
     ...(plan && { plan: explainPlan(plan) }),
   };
+}
+
+const ORIGIN_WORDS: Record<ExpansionOrigin, string> = { instancetype: 'instance type', preference: 'preference', vm: 'VM (kept)' };
+
+/** What the VM's instance type and preference put into it, value by value, with where each came from. */
+function expansionLines(e: Expansion | undefined): string[] {
+  if (!e) return [];
+  const lines: string[] = [];
+  if (e.instancetype) lines.push(`  instance type: ${e.instancetype.kind} ${e.instancetype.name} (${e.instancetype.from})`);
+  if (e.preference) lines.push(`  preference: ${e.preference.kind} ${e.preference.name} (${e.preference.from})`);
+  for (const f of e.fields) lines.push(`    ${f.field} = ${JSON.stringify(f.value)}  [${ORIGIN_WORDS[f.from]}]`);
+  return lines;
 }
 
 /** The NIC as decided, or why there is none. */

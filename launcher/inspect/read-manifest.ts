@@ -3,14 +3,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { problem, type Problem, type ProblemReason } from '../../domain/problem.js';
-import { parseVmiText } from '../../domain/manifest/index.js';
+import { parseVmiText, typeDocuments } from '../../domain/manifest/index.js';
+import { readTypeFiles } from './read-instancetypes.js';
 import type { DiskSpec, VmSpec } from '../../domain/model/index.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 export interface ManifestResult { spec?: VmSpec; disks?: DiskSpec[]; raw?: unknown; problems: Problem[] }
 
-export async function readManifest(path: string): Promise<ManifestResult> {
+/** The manifest, with a VirtualMachine's instance type and preference expanded (from `instancetypesDir` or bundled). */
+export async function readManifest(path: string, instancetypesDir?: string): Promise<ManifestResult> {
   let text: string;
   try {
     const st = await stat(path);
@@ -20,8 +22,12 @@ export async function readManifest(path: string): Promise<ManifestResult> {
   } catch (e) {
     return fail('ManifestUnreadable', `cannot read the VMI manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  const types = instancetypesDir === undefined ? { files: [], problems: [] } : await readTypeFiles(instancetypesDir);
+  const problems = [...types.problems];
+  const typeDocs = typeDocuments(problems, types.files);
   // The compact form names its VM after the file when the manifest gives no name.
-  return parseVmiText(text, { sourceName: basename(path) });
+  const result = parseVmiText(text, { sourceName: basename(path), typeDocuments: typeDocs });
+  return { ...result, problems: [...problems, ...result.problems] };
 
   function fail(reason: ProblemReason, message: string): ManifestResult {
     return { problems: [problem(reason, message)] };

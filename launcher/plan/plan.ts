@@ -31,6 +31,8 @@ export interface Plan {
   hooks: { dir?: Sourced<string>; timeoutMs: Sourced<number> };
   /** A copy of the guest's console that outlives the runtime dir. */
   consoleLogCopy?: Sourced<string>;
+  /** --instancetypes-dir: the operator's instance types and preferences (read with the manifest). */
+  instancetypesDir?: Sourced<string>;
   /** Where run creates emptyDisk images and ephemeral overlays (launcher/plan/created-disk-paths.ts). */
   ephemeralDir: Sourced<string>;
   /** Persistent EFI variables (efi.persistent): a PVC mounted here outlives the pod. */
@@ -60,6 +62,7 @@ export function explainPlan(p: Plan): Array<{ setting: string; value: string; so
     (s ? [{ setting, value: value ?? String(s.value), source: s.source }] : []);
   return [
     ...row(SETTINGS.vmi.flag, p.vmiPath),
+    ...row(SETTINGS.instancetypesDir.flag, p.instancetypesDir),
     ...row(SETTINGS.volumesDir.flag, p.volumes.volumesDir),
     ...row(SETTINGS.devicesDir.flag, p.volumes.devicesDir),
     ...row(SETTINGS.accel.flag, p.accel.choice, `${p.accel.value === 'kvm' ? 'kvm' : 'tcg'} (${p.accel.why})`),

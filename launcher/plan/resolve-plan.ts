@@ -55,10 +55,18 @@ export function vmiPathFrom(flags: PlanFlags, env: Env): Sourced<string> {
   return absolute(given('vmi', flags, env));
 }
 
+/** Where the operator's instance types and preferences are, if anywhere: read with the manifest. */
+export function instancetypesDirFrom(flags: PlanFlags, env: Env): Sourced<string> | undefined {
+  const dir = setting('instancetypesDir', flags, env);
+  return dir && absolute(dir);
+}
+
 /** Where a running launcher keeps its status file: what `probe` needs, without a manifest. */
 export function runtimeDirFrom(flags: PlanFlags, env: Env): Sourced<string> {
   return absolute(given('runtimeDir', flags, env));
 }
+
+const withInstancetypesDir = (dir: Sourced<string> | undefined): { instancetypesDir?: Sourced<string> } => (dir ? { instancetypesDir: dir } : {});
 
 export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec, 'terminationGracePeriodSeconds'>): Promise<Plan> {
   const accelChoice = given('accel', flags, env);
@@ -93,6 +101,7 @@ export async function resolvePlan(flags: PlanFlags, env: Env, spec?: Pick<VmSpec
   const accel = await resolveAccel(accelChoice.value as AccelChoice, runAsUser);
   return {
     vmiPath: vmiPathFrom(flags, env),
+    ...withInstancetypesDir(instancetypesDirFrom(flags, env)),
     volumes: { volumesDir, devicesDir, layout: { volumesDir: volumesDir.value, devicesDir: devicesDir.value } },
     accel: { choice: accelChoice as Sourced<AccelChoice>, value: accel.accel, why: accel.why },
     runAs,

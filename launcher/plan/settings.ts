@@ -30,6 +30,11 @@ export const SETTINGS = {
     help: 'the VMI manifest, YAML or JSON',
     doc: 'the VMI manifest, YAML or JSON',
   },
+  instancetypesDir: {
+    flag: 'instancetypes-dir', arg: 'DIR', env: 'VM_LAUNCHER_INSTANCETYPES_DIR', defaultText: 'none: only the bundled common-instancetypes',
+    help: 'instance types and preferences a VirtualMachine names: YAML/JSON files in DIR (a ConfigMap)',
+    doc: 'VirtualMachine(Cluster)Instancetype and VirtualMachine(Cluster)Preference documents in `*.yaml`, `*.yml` or `*.json` files (several per file or a `List`), found by kind and name; they win over the bundled common-instancetypes (see [instancetypes.md](instancetypes.md))',
+  },
   volumesDir: {
     flag: 'volumes-dir', arg: 'DIR', default: '/var/run/kubevirt-private/vmi-disks',
     help: 'filesystem volumes: DIR/<volume>/disk.img',

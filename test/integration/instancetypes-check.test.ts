@@ -1,0 +1,74 @@
+// `check` and `domain` on a VirtualMachine that names an instance type and a preference, as the CLI runs them: the
+// bundled u1.medium and fedora with nothing mounted (text and JSON show each expanded value and its origin, the
+// domain has what they set), and an operator's instance type from --instancetypes-dir.
+import test from 'ava';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { qemuImgUnavailable } from '../../harness/requirements.js';
+import { cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, type Scene } from '../helpers/check-fixture.js';
+
+test.after.always(cleanupAll);
+
+const vm = (instancetype: string, preference = ''): string => `apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata: {name: typed}
+spec:
+  runStrategy: Always
+  instancetype: ${instancetype}
+${preference ? `  preference: ${preference}\n` : ''}  template:
+    spec:
+      domain: {devices: {disks: [{name: root}]}}
+      volumes: [{name: root, persistentVolumeClaim: {claimName: root}}]
+`;
+
+function withRoot(s: Scene): void {
+  const img = join(fsVolume(s, 'root'), 'disk.img');
+  qemuImg('-f', 'raw', img, '64M');
+  giveToVm(img);
+}
+
+const skip = qemuImgUnavailable();
+
+test('u1.medium with fedora, nothing mounted: check shows each expanded value and its origin; domain has them', async (t) => {
+  if (skip) { t.log(`skipped: ${skip}`); t.pass(); return; }
+  const s = scene();
+  t.teardown(s.cleanup);
+  withRoot(s);
+  s.writeVmi(vm('{name: u1.medium}', '{name: fedora}'));
+  const { code, json } = await s.check();
+  t.is(code, 0, JSON.stringify(json.problems));
+  const expansion = (json as unknown as { expansion: { instancetype: unknown; fields: Array<{ field: string; value: unknown; from: string }> } }).expansion;
+  t.deepEqual(expansion.instancetype, { kind: 'VirtualMachineClusterInstancetype', name: 'u1.medium', from: 'bundled common-instancetypes v1.7.0' });
+  t.deepEqual(expansion.fields.find((f) => f.field === 'spec.template.spec.domain.memory.guest'), { field: 'spec.template.spec.domain.memory.guest', value: '4Gi', from: 'instancetype' });
+  t.deepEqual(expansion.fields.find((f) => f.field.endsWith('disks[0].disk.bus')), { field: 'spec.template.spec.domain.devices.disks[0].disk.bus', value: 'virtio', from: 'preference' });
+  const text = await s.checkText();
+  t.regex(text.stdout, /instance type: VirtualMachineClusterInstancetype u1\.medium \(bundled common-instancetypes v1\.7\.0\)/);
+  t.regex(text.stdout, /spec\.template\.spec\.domain\.firmware\.bootloader\.efi = \{"secureBoot":true\} {2}\[preference\]/);
+  const xml = await s.domain();
+  t.is(xml.code, 0, xml.stderr);
+  t.regex(xml.stdout, /<memory unit="b">4294967296<\/memory>/);
+  t.regex(xml.stdout, /<feature enabled="yes" name="secure-boot"\/>/);
+});
+
+test('an operator\'s instance type from --instancetypes-dir; a conflict is refused with exit 3, naming both', async (t) => {
+  if (skip) { t.log(`skipped: ${skip}`); t.pass(); return; }
+  const s = scene();
+  t.teardown(s.cleanup);
+  withRoot(s);
+  const types = join(s.dir, 'types');
+  mkdirSync(types);
+  writeFileSync(join(types, 'small.yaml'), 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: small}\nspec: {cpu: {guest: 2}, memory: {guest: 512Mi}}\n');
+  s.writeVmi(vm('{kind: VirtualMachineInstancetype, name: small}'));
+  const ok = await runCli(['domain', ...s.opts(), '--instancetypes-dir', types]);
+  t.is(ok.code, 0, ok.stderr);
+  t.regex(ok.stdout, /<vcpu placement="static">2<\/vcpu>/);
+  t.regex(ok.stdout, /<memory unit="b">536870912<\/memory>/);
+  const missing = await runCli(['check', ...s.opts()]);
+  t.is(missing.code, 3);
+  t.regex(missing.stdout, /ERROR InstancetypeNotFound: spec\.instancetype: VirtualMachineInstancetype "small" is neither in --instancetypes-dir nor bundled/);
+  s.writeVmi(vm('{kind: VirtualMachineInstancetype, name: small}').replace('domain: {devices', 'domain: {cpu: {sockets: 4}, devices'));
+  const conflict = await runCli(['check', ...s.opts()], 60_000, { VM_LAUNCHER_INSTANCETYPES_DIR: types });
+  t.is(conflict.code, 3);
+  t.regex(conflict.stdout, /InstancetypeConflict.*spec\.template\.spec\.domain\.cpu\.sockets: set by the VirtualMachine and by its VirtualMachineInstancetype small/);
+  t.regex(conflict.stdout, /instancetypes-dir +\S+types {2}\[env VM_LAUNCHER_INSTANCETYPES_DIR\]/);
+});
