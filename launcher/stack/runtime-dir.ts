@@ -57,6 +57,8 @@ export class RuntimeDir {
   static async claim(l: RuntimeLayout, runAs: RunAs | undefined, logger: Logger): Promise<RuntimeDir> {
     const tooLong = runtimeDirLengthProblem(l.root);
     if (tooLong) throw new LauncherError(tooLong);
+    // Asked while the directory is claimed: for a root launcher it is a process run as the VM user.
+    const kvmUsable = kvmUsableFor(runAs).catch(() => false);
     await clearDeadLaunchersNames(l, runAs, logger);
     const dir = await takeOwnership(l.root);
     let logFiles = new Map<string, FileHandle>();
@@ -64,11 +66,10 @@ export class RuntimeDir {
     try {
       const left = await readdir(l.root);
       if (left.length > 0) refuse('RuntimeDirNotEmpty', `runtime dir ${l.root} holds ${listed(left)}, which vm-launcher did not create`);
-      const kvmUsable = await kvmUsableFor(runAs);
-      const layout = await chooseCacheDir(l, runAs, kvmUsable, logger);
+      const layout = await chooseCacheDir(l, runAs, await kvmUsable, logger);
       for (const d of [layout.home, layout.xdgRuntime, join(layout.xdgConfig, 'libvirt'), layout.logsDir, layout.seedDir, layout.virtiofsDir]) await mkdir(d, { recursive: true, mode: 0o700 });
       if (layout.cacheDir.startsWith(layout.root + '/')) await mkdir(layout.cacheDir, { mode: 0o700 });
-      await installCapabilitiesSeed(layout.cacheDir, runAs, kvmUsable, logger);
+      await installCapabilitiesSeed(layout.cacheDir, runAs, await kvmUsable, logger);
       const uids = launcherAndVmUids(runAs);
       await writeFileSafely(layout.busConfig, busConfig(layout.busSocket, uids));
       await writeFileSafely(layout.qemuConf, qemuConf());
