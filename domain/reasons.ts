@@ -177,6 +177,8 @@ export const REASONS = {
   EphemeralDirUnsafe: fail('run', 'a directory under the ephemeral dir is a link or belongs to another user: the launcher never follows it (the VM user can write the ephemeral dir)', 'remove what is there (empty-disks/, disk-data/): only vm-launcher makes them; find out who planted it'),
   CreatedDiskFailed: fail('run', 'qemu-img could not create an emptyDisk image or an ephemeral overlay', 'read qemu-img\'s message; is the ephemeral dir full or read-only?'),
   CacheDirUnavailable: event('stack', 'the cache dir cannot be used: the capabilities probe runs on every start', 'warning'),
+  CapabilitiesSeeded: event('stack', 'libvirt\'s QEMU capabilities cache was seeded from the image: no probe at start'),
+  CapabilitiesSeedUnused: event('stack', 'the image\'s QEMU capabilities seed does not fit this node or cache: libvirt probes QEMU (0.6-0.8 s)'),
   StatusWriteFailed: event('stack', 'the status file could not be written (probes may be stale)', 'warning'),
   DaemonLogTail: event('stack', 'the last lines a daemon printed, logged on failure', 'warning'),
   RuntimeDirWriteFailed: fail('stack', 'a file in the runtime dir could not be written (its filesystem is full or read-only)', 'give the runtime dir room (an emptyDir of at least 16 MiB); nothing is left running'),

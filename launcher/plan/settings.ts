@@ -58,7 +58,7 @@ export const SETTINGS = {
   cacheDir: {
     flag: 'cache-dir', arg: 'DIR', env: 'VM_LAUNCHER_CACHE_DIR', default: '/var/cache/vm-launcher',
     help: 'libvirt\'s QEMU capabilities cache, kept between runs',
-    doc: 'libvirt\'s QEMU capabilities cache, kept between runs; created for the VM user when absent, never chowned when it exists (if the VM user cannot write it, the cache lives in the runtime dir for that run)',
+    doc: 'libvirt\'s QEMU capabilities cache, kept between runs, one directory per VM user and per KVM access ([The QEMU capabilities cache](#the-qemu-capabilities-cache)); a root launcher creates it root\'s (0755), anyone else as its own (0700); never chowned when it exists (if the VM user cannot use it, the cache lives in the runtime dir for that run)',
   },
   gracePeriod: {
     flag: 'grace-period', arg: 'SEC', defaultText: 'the VMI\'s `terminationGracePeriodSeconds`, else 30',

@@ -9,11 +9,12 @@ import { lstat, mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { LauncherError, problem } from '../../domain/problem.js';
 import type { Logger } from '../common/log.js';
-import { canAccess, launcherAndVmUids, vmUid, type RunAs } from '../common/run-as.js';
+import { launcherAndVmUids, vmUid, type RunAs } from '../common/run-as.js';
 import { removeAs } from '../common/remove-as.js';
 import { chmodFd, chownFd, createExclusive, isTempNameFor, writeFileSafely } from '../common/safe-files.js';
 import { processStart } from '../common/proc.js';
-import { RUNTIME_DIR_NAMES, runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
+import { RUNTIME_DIR_NAMES, type RuntimeLayout } from '../plan/runtime-layout.js';
+import { chooseCacheDir, installCapabilitiesSeed, kvmUsableFor } from './cache-dir.js';
 import { busConfig, qemuConf } from './config-files.js';
 import { runtimeDirLengthProblem } from '../plan/runtime-dir-length.js';
 import { launcherAlive, markerForThisProcess, readMarker, writeMarker, type OwnerMarker } from './ownership-marker.js';
@@ -56,6 +57,8 @@ export class RuntimeDir {
   static async claim(l: RuntimeLayout, runAs: RunAs | undefined, logger: Logger): Promise<RuntimeDir> {
     const tooLong = runtimeDirLengthProblem(l.root);
     if (tooLong) throw new LauncherError(tooLong);
+    // Asked while the directory is claimed: for a root launcher it is a process run as the VM user.
+    const kvmUsable = kvmUsableFor(runAs).catch(() => false);
     await clearDeadLaunchersNames(l, runAs, logger);
     const dir = await takeOwnership(l.root);
     let logFiles = new Map<string, FileHandle>();
@@ -63,9 +66,10 @@ export class RuntimeDir {
     try {
       const left = await readdir(l.root);
       if (left.length > 0) refuse('RuntimeDirNotEmpty', `runtime dir ${l.root} holds ${listed(left)}, which vm-launcher did not create`);
-      const layout = await chooseCacheDir(l, runAs, logger);
+      const layout = await chooseCacheDir(l, runAs, await kvmUsable, logger);
       for (const d of [layout.home, layout.xdgRuntime, join(layout.xdgConfig, 'libvirt'), layout.logsDir, layout.seedDir, layout.virtiofsDir]) await mkdir(d, { recursive: true, mode: 0o700 });
       if (layout.cacheDir.startsWith(layout.root + '/')) await mkdir(layout.cacheDir, { mode: 0o700 });
+      await installCapabilitiesSeed(layout.cacheDir, runAs, await kvmUsable, logger);
       const uids = launcherAndVmUids(runAs);
       await writeFileSafely(layout.busConfig, busConfig(layout.busSocket, uids));
       await writeFileSafely(layout.qemuConf, qemuConf());
@@ -198,35 +202,4 @@ async function takeOwnership(root: string): Promise<FileHandle> {
     throw e;
   }
   return dir;
-}
-
-/**
- * The cache dir is shared between launchers and kept: it is created (mode 0700, the VM user's) when absent, used
- * when the VM user can write it, and never chowned when it already exists. Otherwise the cache lives in the runtime
- * dir for this run (slower starts, said in the log).
- */
-async function chooseCacheDir(l: RuntimeLayout, runAs: RunAs | undefined, logger: Logger): Promise<RuntimeLayout> {
-  const fallback = (why: string): RuntimeLayout => {
-    logger.warn({ reason: 'CacheDirUnavailable', cacheDir: l.cacheDir }, `cannot use the cache dir (${why}); QEMU capabilities will be probed on every start`);
-    return runtimeLayout(l.root, join(l.root, 'cache'));
-  };
-  try {
-    const st = await lstat(l.cacheDir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-    if (!st) {
-      const parent = join(l.cacheDir, '..');
-      await mkdir(parent, { recursive: true, mode: 0o755 });
-      await mkdir(l.cacheDir, { mode: 0o700 });
-      const fh = await open(l.cacheDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-      if (runAs) await chownFd(fh, runAs.uid, runAs.gid).finally(() => fh.close());
-      else await fh.close();
-      return l;
-    }
-    if (!st.isDirectory()) return fallback(st.isSymbolicLink() ? 'it is a symbolic link' : 'it is not a directory');
-    const user = vmUid(runAs);
-    if (st.uid !== user) return fallback(`it belongs to uid ${st.uid}, not the VM user ${user}; vm-launcher does not chown a directory it did not create`);
-    if (!(await canAccess(l.cacheDir, true, runAs))) return fallback(`uid ${user} cannot write it`);
-    return l;
-  } catch (e) {
-    return fallback((e as NodeJS.ErrnoException).code ?? (e as Error).message);
-  }
 }
