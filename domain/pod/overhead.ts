@@ -8,31 +8,34 @@ import type { VmSpec } from '../model/index.js';
 const MiB = 1024 * 1024;
 
 /**
- * Peak RSS per process, MiB, rounded up. Measured by bench/pod-overhead.ts on this project's development machine
- * (Debian 12: QEMU 7.2, libvirt 9.0, node 20 in V8 lite mode; the test guest with 128Mi under TCG; December 2026):
- * node 58.9-59.5, libvirtd 28.1, libvirt-dbus 19.0-19.4, dbus-daemon 4.6-4.8, QEMU 210 of which the guest's RAM
- * mapping 108-110 and QEMU's own 100.1 (1 vCPU) / 103.4 (2 vCPUs). passt, swtpm and virtiofsd could not run there
- * (bookworm's libvirt disables passt; no virtiofsd): their figures are estimates, marked so.
+ * Peak RSS per process, MiB, rounded up: the larger of two measurements by bench/pod-overhead.ts (December 2026, the
+ * test guest with 128Mi under TCG, 1 and 2 vCPUs): in the VM pod image (Debian 13: node 20 with libnode, libvirt
+ * 11.3, QEMU 10.0; with a passt NIC and a virtiofs share) and on the development machine (Debian 12: node 20 in V8
+ * lite mode, libvirt 9.0, QEMU 7.2). Image / host: node 65.9 / 58.1, libvirtd 28.6 / 27.0 (one malloc arena and
+ * three libvirt worker threads at start: 30.7 / 28.1 before), libvirt-dbus 17.4 / 19.2, dbus-daemon 4.1 / 4.8,
+ * QEMU's own (RSS minus the guest's RAM mapping) 110.8 / 101.1 with 1 vCPU and 115.9 / 104.1 with 2, passt 16.5,
+ * virtiofsd 5.3 (both image only). While the guest runs the non-QEMU stack holds 113 / 105 (docs/development.md:
+ * Memory). swtpm could not run under the bench: its figure is an estimate, marked so.
  */
 export const MEASURED_MIB = {
-  /** node running dist/vm-launcher.mjs (measured 59.5). */
-  launcher: 60,
-  /** libvirtd in session mode, one per pod (measured 28.1). */
+  /** node running dist/vm-launcher.mjs (measured 65.9 in the image, 58.1 on the host). */
+  launcher: 66,
+  /** libvirtd in session mode, one per pod (measured 28.6). */
   libvirtd: 29,
-  /** libvirt-dbus --session (measured 19.4). */
+  /** libvirt-dbus --session (measured 19.2). */
   libvirtDbus: 20,
   /** the private dbus-daemon (measured 4.8). */
   dbusDaemon: 5,
-  /** QEMU's RSS beyond the guest's RAM mapping with one vCPU: device models, firmware, TCG's code buffer (measured 100.1 under TCG; KubeVirt budgets 50 under KVM). */
-  qemu: 101,
-  /** Each further vCPU (measured +3.3 under TCG; KubeVirt's 8 kept for KVM's per-vCPU state). */
+  /** QEMU's RSS beyond the guest's RAM mapping with one vCPU: device models, firmware, TCG's code buffer (measured 110.8 under TCG; KubeVirt budgets 50 under KVM). */
+  qemu: 111,
+  /** Each further vCPU (measured +5.1 under TCG; KubeVirt's 8 kept for KVM's per-vCPU state). */
   qemuPerVcpu: 8,
-  /** passt, one per NIC (estimate: not measurable on the development machine). */
-  passt: 12,
+  /** passt, one per NIC (measured 16.5 in the image). */
+  passt: 17,
   /** swtpm, for devices.tpm (estimate; KubeVirt saw 3.5 MiB RSS and budgets 53). */
   swtpm: 10,
-  /** virtiofsd, one per shared volume (estimate: not in bookworm). */
-  virtiofsd: 16,
+  /** virtiofsd, one per shared volume (measured 5.3 in the image, the guest reading a file through it). */
+  virtiofsd: 6,
 } as const;
 
 /** Page tables for the guest's RAM: KubeVirt's rule (one byte per 512 bytes of RAM), kept. */

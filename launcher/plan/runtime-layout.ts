@@ -37,6 +37,7 @@ export interface RuntimeLayout {
   xdgRuntime: string;
   xdgConfig: string;
   qemuConf: string;
+  libvirtdConf: string;
   libvirtSocket: string;
   qemuPidDir: string;
   logsDir: string;
@@ -72,6 +73,7 @@ export function runtimeLayout(root: string, cacheDir: string): RuntimeLayout {
     xdgRuntime,
     xdgConfig,
     qemuConf: join(xdgConfig, 'libvirt', 'qemu.conf'),
+    libvirtdConf: join(xdgConfig, 'libvirt', 'libvirtd.conf'),
     libvirtSocket: join(xdgRuntime, 'libvirt', 'libvirt-sock'),
     qemuPidDir: join(xdgRuntime, 'libvirt', 'qemu', 'run'),
     logsDir: join(root, 'logs'),

@@ -1,4 +1,4 @@
-// The two configuration files the launcher writes for its private stack.
+// The configuration files the launcher writes for its private stack.
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -36,6 +36,22 @@ export function qemuConf(): string {
     'stdio_handler = "file"',
     'remember_owner = 0',
     'cgroup_controllers = [ ]',
+    '',
+  ].join('\n');
+}
+
+/**
+ * libvirtd.conf for the session daemon of one VM: its thread pools at their smallest. libvirtd starts min_workers +
+ * prio_workers RPC threads and admin_min_workers admin threads at once (5 + 5 + 5 by default) and grows each pool on
+ * demand up to its max (kept at libvirt's defaults): one client (libvirt-dbus) and one domain never need more
+ * to start with, and each idle thread costs a stack and, without MALLOC_ARENA_MAX, a malloc arena.
+ */
+export function libvirtdConf(): string {
+  return [
+    '# written by vm-launcher for its private libvirt stack',
+    'min_workers = 1',
+    'prio_workers = 1',
+    'admin_min_workers = 1',
     '',
   ].join('\n');
 }

@@ -15,7 +15,7 @@ import { chmodFd, chownFd, createExclusive, isTempNameFor, writeFileSafely } fro
 import { processStart } from '../common/proc.js';
 import { RUNTIME_DIR_NAMES, type RuntimeLayout } from '../plan/runtime-layout.js';
 import { chooseCacheDir, installCapabilitiesSeed, kvmUsableFor } from './cache-dir.js';
-import { busConfig, qemuConf } from './config-files.js';
+import { busConfig, libvirtdConf, qemuConf } from './config-files.js';
 import { runtimeDirLengthProblem } from '../plan/runtime-dir-length.js';
 import { launcherAlive, markerForThisProcess, readMarker, writeMarker, type OwnerMarker } from './ownership-marker.js';
 import { leftovers, stopLeftovers } from './leftovers.js';
@@ -73,6 +73,7 @@ export class RuntimeDir {
       const uids = launcherAndVmUids(runAs);
       await writeFileSafely(layout.busConfig, busConfig(layout.busSocket, uids));
       await writeFileSafely(layout.qemuConf, qemuConf());
+      await writeFileSafely(layout.libvirtdConf, libvirtdConf());
       for (const name of DAEMON_NAMES) logFiles.set(name, await createExclusive(join(layout.logsDir, `${name}.log`), 0o644, true));
       // Not handed over: the launcher writes the seed's files (user data: secrets) there through its descriptor.
       staging = await PrivateDir.create(layout.seedStaging);

@@ -8,6 +8,7 @@ export function stackEnv(l: RuntimeLayout): Record<string, string> {
   return {
     PATH: SYSTEM_PATH,
     LANG: 'C.UTF-8',
+    MALLOC_ARENA_MAX: '1',
     HOME: l.home,
     XDG_RUNTIME_DIR: l.xdgRuntime,
     XDG_CONFIG_HOME: l.xdgConfig,
