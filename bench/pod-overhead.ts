@@ -3,7 +3,8 @@
 // with the test guest under TCG, for 1 and 2 vCPUs. QEMU's figure is its RSS minus nothing: the test guest touches
 // little of its RAM, so QEMU's RSS is mostly QEMU's own. Prints figures; asserts nothing.
 //   node dist/bench/pod-overhead.js      (root; BENCH_RUNS=N, default 2)
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { children, mappingRss } from './rss.js';
 import { LauncherRun, processesMentioning, vmFixture } from '../harness/launcher-process.js';
 import { bootUnavailable } from '../harness/requirements.js';
 import { MEASURED_MIB } from '../domain/pod/index.js';
@@ -30,27 +31,6 @@ function sample(pids: number[], peaks: Map<string, number>): void {
 }
 
 const GUEST_KIB = 128 * 1024;
-
-/** Rss (KiB) of the mapping whose Size is `sizeKiB`, from /proc/PID/smaps. */
-function mappingRss(pid: number, sizeKiB: number): number {
-  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
-  for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    if (Number(/\nSize:\s+(\d+)/.exec(block)?.[1]) === sizeKiB) return Number(/\nRss:\s+(\d+)/.exec(block)?.[1] ?? 0);
-  }
-  return 0;
-}
-
-function children(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 async function measure(vcpus: number): Promise<Map<string, number>> {
   const fx = vmFixture({ name: `overhead${vcpus}` });
