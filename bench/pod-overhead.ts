@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildTestDisk, repoRoot } from '../harness/guest-disk.js';
+import { mappingRss } from './rss.js';
 import { LauncherRun, processesMentioning, vmFixture } from '../harness/launcher-process.js';
 import { bootUnavailable } from '../harness/requirements.js';
 import { MEASURED_MIB } from '../domain/pod/index.js';
@@ -44,15 +45,6 @@ function sample(pids: number[], peaks: Map<string, number>): void {
 }
 
 const GUEST_KIB = 128 * 1024;
-
-/** Rss (KiB) of the mapping whose Size is `sizeKiB`, from /proc/PID/smaps. */
-function mappingRss(pid: number, sizeKiB: number): number {
-  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
-  for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    if (Number(/\nSize:\s+(\d+)/.exec(block)?.[1]) === sizeKiB) return Number(/\nRss:\s+(\d+)/.exec(block)?.[1] ?? 0);
-  }
-  return 0;
-}
 
 interface Steady { rss: number; anon: number }
 

@@ -20,11 +20,14 @@ export class LauncherRun {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: Array<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
 
-  /** `wrap`: a command that execs the launcher (e.g. `setpriv --bounding-set -sys_ptrace --`): same pid, same group. */
-  constructor(args: string[], env: Record<string, string> = {}, wrap: readonly string[] = []) {
+  /**
+   * `wrap`: a command that execs the launcher (e.g. `setpriv --bounding-set -sys_ptrace --`): same pid, same group.
+   * `cli`: another build's bin (the bench compares against a baseline build).
+   */
+  constructor(args: string[], env: Record<string, string> = {}, wrap: readonly string[] = [], cli = cliPath) {
     // Own process group, like a pod's launcher: tests can signal the whole group.
     // The bin itself, so its shebang's V8 flags apply as they do for users.
-    const [cmd, ...cmdArgs] = [...wrap, cliPath, ...args];
+    const [cmd, ...cmdArgs] = [...wrap, cli, ...args];
     this.proc = spawn(cmd!, cmdArgs, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,6 +27,15 @@ export async function readQemuPid(pidDir: string, domainName: string, uid: numbe
   }
 }
 
+/**
+ * Sends `sig` to QEMU by pid, only while that pid still is a QEMU of `uid`: QEMU is not the launcher's child, and
+ * once its zombie is reaped the kernel may hand the pid to another process. Whether the signal was sent.
+ */
+export function signalQemu(pid: number, uid: number, sig: NodeJS.Signals): boolean {
+  if (!isQemuOf(pid, uid)) return false;
+  try { process.kill(pid, sig); return true; } catch { return false; }
+}
+
 /** SIGTERM (QEMU flushes its block layer and quits), SIGKILL after `graceMs`. */
 export async function ensureQemuGone(pid: number | undefined, graceMs = 5000): Promise<boolean> {
   if (pid === undefined || qemuExited(pid)) return false;

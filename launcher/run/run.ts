@@ -193,6 +193,8 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let qemuPid: number | undefined;
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
+  /** ms each teardown step took, from the moment the run's end was decided: the exit log line carries them. */
+  const stopTimings: Record<string, number> = {};
   let agent: GuestAgentMonitor | undefined;
   let probes: ProbeLoop | undefined;
   const created: CreatedDisks = [];
@@ -271,35 +273,51 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     }
     void serial.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
     outcome = await supervise({
-      client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemuPid,
+      client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemu: { pid: qemuPid!, uid: vmUser },
       spaceCheck: spaceCheckFor(c.volumeDirs), agent,
     });
   } catch (e) {
     outcome = failureOutcome(e, lifecycle.phase === 'Running' || lifecycle.phase === 'Starting');
   } finally {
+    const mark = stopClock(stopTimings);
     probes?.stop();
     agent?.stop();
     await serial.stop();
+    mark('console');
     if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUser)));
     if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
     client?.close();
+    mark('qemu');
     await stack.stop(outcome?.guestOff ?? false);
+    mark('stack');
     if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
     const strays = await ensurePasstGone(passtPids, vmUser);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
     const killedShares = await stopVirtiofsd(sharing);
     if (killedShares.length) logger.warn({ reason: 'VirtiofsdKilled', volumes: killedShares }, `virtiofsd for ${killedShares.join(', ')} did not stop on SIGTERM and was killed`);
     await removeCreatedDisks(created, c.plan.ephemeralDir.value, c.plan.runAs.value);
+    mark('helpers');
   }
   const final = outcome!;
+  const mark = stopClock(stopTimings);
   if (final.exitCode === ExitCode.Failed) await logDiagnostics(logger, stack, layout, definedName, vmUser);
   if (final.exitCode === ExitCode.Aborted) await lifecycle.to('Aborted', final.reason, final.message);
   else await lifecycle.to(final.exitCode === ExitCode.Clean ? 'Stopped' : 'Failed', final.reason, final.message);
+  mark('status');
   if (ran) await recordRaw();
+  mark('rawRecord');
   await hooks.postStop({ reason: final.stop, exitCode: final.exitCode });
+  mark('postStop');
   await rd.release(logger);
-  logger[final.exitCode === ExitCode.Clean ? 'info' : 'error']({ reason: final.reason, exitCode: final.exitCode, totalMs: ms() }, `vm-launcher exits ${final.exitCode}: ${final.message}`);
+  mark('runtimeDir');
+  logger[final.exitCode === ExitCode.Clean ? 'info' : 'error']({ reason: final.reason, exitCode: final.exitCode, totalMs: ms(), stopMs: stopTimings }, `vm-launcher exits ${final.exitCode}: ${final.message}`);
   return final.exitCode;
+}
+
+/** Records, under each name, the ms since the previous mark (the first since the clock was made). */
+function stopClock(into: Record<string, number>): (step: string) => void {
+  let last = performance.now();
+  return (step) => { const now = performance.now(); into[step] = Math.round(now - last); last = now; };
 }
 
 /** The console: QEMU's serial socket held by the launcher, its own socket open for `vm-launcher console`. */

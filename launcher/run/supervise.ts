@@ -10,7 +10,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { ShutdownSignals } from './signals.js';
 import type { DaemonExit } from '../stack/daemon.js';
 import { longTimeout } from '../../common/long-timer.js';
-import { ensureQemuGone, qemuExited } from './qemu-process.js';
+import { qemuExited, signalQemu } from './qemu-process.js';
 import { IoPause, type SpaceCheck } from './io-pause.js';
 import { fromLifecycleEvent, fromPolledState, initialSupervision, step, type Outcome, type SupervisionAction, type SupervisionEvent } from './supervision.js';
 
@@ -28,9 +28,12 @@ export interface SuperviseOptions {
   acpiRetryMs?: number;
   /** Safety net for a lost event: the domain's state is read this often. */
   statePollMs?: number;
-  /** QEMU's pid (verified): its exit ends the wait after a power-off, and it is killed if Destroy does not answer. */
-  qemuPid?: number;
-  /** How long Destroy may take before QEMU is killed by pid (libvirtd may hang). */
+  /**
+   * QEMU's pid (verified) and the VM user's uid: its exit ends the wait after a power-off, and the forced power-off
+   * signals it directly (re-verified as that user's QEMU before each signal).
+   */
+  qemu?: { pid: number; uid: number };
+  /** How long QEMU may take to exit after the forced power-off's SIGTERM before it gets SIGKILL. */
   destroyWaitMs?: number;
   /** Whether the filesystem volumes have room again (for resuming a guest paused on a full volume). */
   spaceCheck?: SpaceCheck;
@@ -101,28 +104,34 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
       }, () => { /* the daemon watch reports a dead stack */ });
     }, o.statePollMs ?? 5000));
 
-    // QEMU reported it is quitting (or was killed by pid): its exit, even as a zombie, is the end.
+    // QEMU reported it is quitting (or was signalled by pid): its exit, even as a zombie, is the end.
     let watching = false;
     const watchQemuExit = () => {
-      if (watching || o.qemuPid === undefined) return;
+      if (watching || !o.qemu) return;
       watching = true;
-      const pid = o.qemuPid;
+      const { pid } = o.qemu;
       timers.push(setInterval(() => { if (qemuExited(pid)) handle({ kind: 'qemuExited', at: Date.now() }); }, 20));
     };
 
-    /** Destroy through libvirt; if libvirt does not answer in time (a hung libvirtd), QEMU is killed by its pid. */
+    /**
+     * The forced power-off. libvirt's Destroy sends QEMU SIGTERM, then reports the domain stopped only once QEMU's
+     * zombie is reaped, polling every 200 ms (seconds under a slow init). The launcher sends the same SIGTERM itself
+     * (QEMU flushes its disks and quits in ~10 ms), watches QEMU's exit, and asks libvirt to destroy in parallel
+     * for its own books. QEMU still there after `destroyWaitMs` (stuck in I/O, a hung libvirtd) gets SIGKILL.
+     */
     const destroy = (reason: string, message: string) => {
       logger.warn({ reason }, message);
-      const killByPid = (cause: string) => {
-        if (state.phase === 'ended' || o.qemuPid === undefined) return;
-        logger.warn({ reason: 'DestroyTimedOut', qemuPid: o.qemuPid }, `${cause}: killing QEMU (pid ${o.qemuPid}) directly`);
-        watchQemuExit();
-        void ensureQemuGone(o.qemuPid, 2000);
-      };
-      timers.push(setTimeout(() => killByPid(`libvirt did not destroy the guest within ${(o.destroyWaitMs ?? 3000) / 1000} s`), o.destroyWaitMs ?? 3000));
+      const qemu = o.qemu;
+      if (qemu) signalQemu(qemu.pid, qemu.uid, 'SIGTERM');
+      const waitMs = o.destroyWaitMs ?? 3000;
+      timers.push(setTimeout(() => {
+        if (state.phase === 'ended' || !qemu) return;
+        logger.warn({ reason: 'DestroyTimedOut', qemuPid: qemu.pid }, `QEMU (pid ${qemu.pid}) did not exit within ${waitMs / 1000} s of SIGTERM and libvirt's Destroy: killing it (SIGKILL)`);
+        signalQemu(qemu.pid, qemu.uid, 'SIGKILL');
+      }, waitMs));
       domain.destroy().catch((e: Error) => {
-        logger.error({ reason: 'DestroyFailed' }, `destroy failed: ${e.message}`);
-        killByPid('libvirt refused to destroy the guest');
+        // Once QEMU has exited the launcher stops the stack: a Destroy still in flight then fails, as expected.
+        if (state.phase !== 'ended') logger.error({ reason: 'DestroyFailed' }, `destroy failed: ${e.message}`);
       });
     };
 

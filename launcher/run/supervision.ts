@@ -53,6 +53,7 @@ export type SupervisionAction =
   | { kind: 'pressPowerButton' }
   /** Ask the guest agent to power the guest off (guest-shutdown): it ignored the power button so far. */
   | { kind: 'askAgent' }
+  /** Force the guest off: SIGTERM to QEMU by pid (what libvirt's Destroy does first) and libvirt's Destroy. */
   | { kind: 'destroy'; reason: ForceReason; message: string }
   /** QEMU reported it is quitting: its exit (even as a zombie) is the end. */
   | { kind: 'watchQemuExit' }
@@ -87,9 +88,11 @@ const end = (reason: keyof typeof STOP_KIND, message: string, guestOff: boolean,
 export function step(s: SupervisionState, e: SupervisionEvent): { state: SupervisionState; actions: SupervisionAction[] } {
   if (s.phase === 'ended') return { state: s, actions: [] };
   const ended = (action: SupervisionAction) => ({ state: { ...s, phase: 'ended' as const }, actions: [action] });
+  // The forced power-off signals QEMU by pid and asks libvirt to destroy: QEMU's exit is the end, not libvirt's
+  // report of it (which waits until QEMU's zombie is reaped: seconds under a slow init).
   const force = (reason: ForceReason, message: string, at?: number) => ({
     state: { ...s, phase: 'forcing' as const, forcedBy: reason, shutdownStartedAt: s.shutdownStartedAt ?? at },
-    actions: [{ kind: 'destroy', reason, message } as SupervisionAction],
+    actions: [{ kind: 'destroy', reason, message }, { kind: 'watchQemuExit' }] as SupervisionAction[],
   });
   switch (e.kind) {
     case 'shutdownRequested':
@@ -122,9 +125,11 @@ export function step(s: SupervisionState, e: SupervisionEvent): { state: Supervi
 }
 
 function stoppedOutcome(s: SupervisionState, e: Extract<SupervisionEvent, { kind: 'stopped' }>): SupervisionAction {
-  // Destroyed while the launcher was forcing it: the forced end. (A guest that finished its own shutdown just
-  // before the destroy landed still ends below as a clean shutdown.)
-  if (s.forcedBy && e.how === 'destroyed') return end(s.forcedBy, `the guest was forced off (${s.forcedBy})`, true);
+  // Destroyed while the launcher was forcing it, or stopped on the launcher's own SIGTERM to QEMU (libvirt then
+  // reports a shutdown by the host): the forced end. (A guest that finished its own shutdown just before the
+  // destroy landed still ends below as a clean shutdown.)
+  const forcedStop = e.how === 'destroyed' || (e.how === 'shutdown' && s.shutdownBy !== 'guest');
+  if (s.forcedBy && forcedStop) return end(s.forcedBy, `the guest was forced off (${s.forcedBy})`, true);
   if (e.how === 'shutdown') {
     if (s.shutdownBy !== 'guest') {
       // QEMU quit cleanly, but not because the guest asked: someone signalled QEMU (or libvirt lost the event).

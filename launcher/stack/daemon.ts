@@ -96,6 +96,13 @@ export class Daemon {
     }
   }
 
+  /** SIGKILL to the daemon's whole group: for a stack with nothing left to do. Resolves once it is gone. */
+  async kill(): Promise<DaemonExit> {
+    this.stopping = true;
+    this.signalGroup('SIGKILL');
+    return this.exited;
+  }
+
   private signalGroup(sig: NodeJS.Signals): void {
     try { signalGroup(this.pid, sig); } catch { /* not ours to signal any more */ }
   }

@@ -5,7 +5,7 @@ import test from 'ava';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { probe, LauncherRun, processesMentioning, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
+import { probe, LauncherRun, processesMentioning, sharedCacheDir, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
 import { readBootCount } from '../../harness/guest-disk.js';
 import { bootUnavailable, loopUnavailable } from '../../harness/requirements.js';
 
@@ -107,6 +107,31 @@ boot('a guest that ignores ACPI is destroyed at the grace deadline', async (t) =
     t.true(run.lines.filter((l) => l.reason === 'AcpiShutdownSent').length >= 2, 'the power button was pressed more than once');
     await assertNothingLeft(t, fx);
   } finally {
+    run.kill(fx.runtimeDir);
+  }
+});
+
+boot('at the grace deadline the launcher itself signals QEMU: a frozen libvirtd does not hold the forced power-off (exit 4, nothing left)', async (t) => {
+  const fx = vmFixture({ mode: 'ignore', name: 'frozen-destroy' });
+  const run = new LauncherRun(fx.args('--grace-period', '5'));
+  let libvirtd: number | undefined;
+  try {
+    await run.waitForConsole('GUEST-IGNORING-ACPI', 90_000);
+    run.signal('SIGTERM');
+    // After the second press (3 s) and before the deadline (5 s), libvirtd stops answering: its Destroy would hang.
+    await run.waitFor((l) => l.reason === 'AcpiShutdownSent' && run.lines.filter((x) => x.reason === 'AcpiShutdownSent').length >= 2, 30_000, 'second ACPI press');
+    libvirtd = processesMentioning(fx.runtimeDir).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'libvirtd');
+    t.truthy(libvirtd, 'the private libvirtd runs');
+    process.kill(libvirtd!, 'SIGSTOP');
+    t.is(await run.exitCode(), EXIT.Forced, run.tail());
+    t.is(run.lines.at(-1)?.reason, 'GracePeriodExpired');
+    t.falsy(run.lines.find((l) => l.reason === 'DestroyTimedOut'), 'QEMU quit on the launcher\'s SIGTERM, not on a kill after Destroy timed out');
+    // QEMU names who signalled it in its log (libvirt's, in the cache dir): the launcher, libvirtd being frozen.
+    const qemuLog = readFileSync(join(sharedCacheDir, 'libvirt', 'qemu', 'log', 'tests_frozen-destroy.log'), 'utf8');
+    t.regex(qemuLog.split('\n').filter((l) => l.includes('terminating on signal')).at(-1) ?? '', new RegExp(`terminating on signal 15 from pid ${run.pid}\\b`));
+    await assertNothingLeft(t, fx);
+  } finally {
+    if (libvirtd) try { process.kill(libvirtd, 'SIGCONT'); } catch { /* gone */ }
     run.kill(fx.runtimeDir);
   }
 });

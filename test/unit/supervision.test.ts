@@ -49,14 +49,25 @@ test('QEMU stopped by the host (a signal to QEMU) or without a Shutdown event is
 
 test('the grace deadline destroys (GracePeriodExpired, exit 4); a grace period of 0 destroys at once (GracePeriodZero)', (t) => {
   const late = run(sigterm(), { kind: 'graceExpired', graceSeconds: 30 }, stopped('destroyed'));
-  t.deepEqual(late.actions.map((a) => a.kind), ['startAcpiShutdown', 'destroy', 'finish']);
+  // The forced power-off watches QEMU's exit itself: libvirt reports it only once QEMU's zombie is reaped.
+  t.deepEqual(late.actions.map((a) => a.kind), ['startAcpiShutdown', 'destroy', 'watchQemuExit', 'finish']);
   t.like(late.actions[1], { kind: 'destroy', reason: 'GracePeriodExpired', message: 'the guest did not shut down within 30 s: destroying it' });
   t.like(finish(late.actions), { reason: 'GracePeriodExpired', exitCode: 4, stop: 'forced', guestOff: true });
   const zero = run(sigterm(1000, 0), stopped('destroyed'));
-  t.deepEqual(zero.actions.map((a) => a.kind), ['destroy', 'finish']);
+  t.deepEqual(zero.actions.map((a) => a.kind), ['destroy', 'watchQemuExit', 'finish']);
   t.like(finish(zero.actions), { reason: 'GracePeriodZero', exitCode: 4 });
-  // Killed by pid when Destroy hangs: QEMU's exit is the forced end too.
+  // QEMU's own exit (the launcher's SIGTERM to it) is the forced end too.
   t.like(finish(run(sigterm(), { kind: 'graceExpired', graceSeconds: 5 }, { kind: 'qemuExited', at: 9 }).actions), { reason: 'GracePeriodExpired', exitCode: 4 });
+});
+
+test('forcing: QEMU quitting on the launcher\'s SIGTERM (libvirt: shut down by the host, stopped) is the forced end, not QemuTerminatedByHost', (t) => {
+  const deadline: SupervisionEvent = { kind: 'graceExpired', graceSeconds: 5 };
+  for (const tail of [[byHost, stopped('shutdown')], [stopped('shutdown')], [byHost, stopped('destroyed')]]) {
+    t.like(finish(run(sigterm(), deadline, ...tail).actions), { reason: 'GracePeriodExpired', exitCode: 4, stop: 'forced', guestOff: true });
+  }
+  t.like(finish(run({ kind: 'forceRequested', at: 2 }, byHost, stopped('shutdown')).actions), { reason: 'ForcedBySignal', exitCode: 4 });
+  // A crash while forcing is still a crash.
+  t.like(finish(run(sigterm(), deadline, stopped('crashed')).actions), { reason: 'QemuExited', exitCode: 5 });
 });
 
 test('a second SIGINT forces at once (ForcedBySignal, exit 4), also before any shutdown; forcing twice destroys once', (t) => {
@@ -123,5 +134,5 @@ test('a guest that ignores the power button is asked through its agent a third o
   t.deepEqual(run(sigterm(0, 600), tick(14_999)).actions.map((a) => a.kind), ['startAcpiShutdown', 'pressPowerButton']);
   // No shutdown asked, or already forcing: ticks do nothing.
   t.deepEqual(run(tick(50_000)).actions, []);
-  t.deepEqual(run(sigterm(0, 30), { kind: 'graceExpired', graceSeconds: 30 }, tick(40_000)).actions.map((a) => a.kind), ['startAcpiShutdown', 'destroy']);
+  t.deepEqual(run(sigterm(0, 30), { kind: 'graceExpired', graceSeconds: 30 }, tick(40_000)).actions.map((a) => a.kind), ['startAcpiShutdown', 'destroy', 'watchQemuExit']);
 });
