@@ -47,7 +47,6 @@ export const NEEDS_CLUSTER: Readonly<Record<string, ClusterField>> = {
   maxSockets: { needs: 'CPU hotplug driven by KubeVirt\'s controllers', instead: 'remove it; set the vCPU count with sockets/cores/threads' },
   maxGuest: { needs: 'memory hotplug driven by KubeVirt\'s controllers', instead: 'remove it; set memory.guest' },
   liveUpdateFeatures: { needs: 'live updates driven by KubeVirt\'s controllers', instead: 'remove it; restart the pod to change the VM' },
-  accessCredentials: { needs: 'KubeVirt\'s node agent and the guest agent to inject keys', instead: 'bake the keys into the image' },
   instancetype: { needs: 'KubeVirt\'s controllers to expand the instance type', instead: 'write the CPU and memory into spec.template.spec.domain' },
   preference: { needs: 'KubeVirt\'s controllers to expand the preference', instead: 'write the devices and features into spec.template.spec.domain' },
 };

@@ -38,7 +38,7 @@ export const TEMPLATE_METADATA_FIELDS: FieldRules = {
 };
 
 export const SPEC_FIELDS: FieldRules = {
-  accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds', 'readinessProbe', 'livenessProbe'],
+  accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds', 'readinessProbe', 'livenessProbe', 'accessCredentials'],
   // Scheduling: Kubernetes honoured these when it placed the pod; listed as notes (cluster-fields.ts).
   ignored: SCHEDULER_FIELDS,
 };
