@@ -6,43 +6,32 @@
 // another key without a comment before the test's key on the next line, so the test also shows that every line of
 // a file becomes its own authorized_keys entry.
 import test from 'ava';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { repoRoot } from '../../harness/guest-disk.js';
 import { copyDebianGuest, debianGuestImage, debianGuestUnavailable, sshKeyPair, sshRun, waitForSsh } from '../helpers/debian-guest.js';
+import { kubeletSecret } from '../helpers/access-credentials.js';
 import { ensureImage, freePort, IMAGE, must, podman, podmanUnavailable, readLog, stop, tail, VOLUME_DIR } from '../helpers/podman.js';
 
-const skip = podmanUnavailable() ?? debianGuestUnavailable();
-if (skip) test('accessCredentials in the image', (t) => { t.log(`skipped: ${skip}`); t.pass(); });
-const serial = skip ? test.skip : test.serial;
+const unavailable = podmanUnavailable() ?? debianGuestUnavailable();
+const serial = unavailable ? test.skip : test.serial;
+if (unavailable) test('accessCredentials in the image', (t) => { t.log(`skipped: ${unavailable}`); t.pass(); });
 
-/** Bounds a failure only: a Debian boot under TCG took 4-9 minutes here while other jobs loaded both cores. */
-const BOOT_MS = 15 * 60_000;
-const GRACE_S = 60;
+const LIMITS = {
+  /** Bounds a failure only: a Debian boot under TCG took 8.5 min here at load average 19. */
+  bootMs: 15 * 60_000,
+  graceS: 60,
+};
 const work = mkdtempSync(join(tmpdir(), 'vml-creds-c-'));
 chmodSync(work, 0o755);
 const name = `vmlc-${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
-const STAMP = '..2026_12_06_12_00_00.000000001';
 
 test.after.always('clean up', async () => {
-  if (!skip) await podman(['rm', '-f', '-t', '0', name]);
+  if (!unavailable) await podman(['rm', '-f', '-t', '0', name]);
   rmSync(work, { recursive: true, force: true });
 });
-
-/** A Secret as the kubelet mounts it under `secrets/<secretName>-access-cred/`: files in a stamped dir, links through `..data`. */
-function kubeletSecret(secrets: string, secretName: string, files: Record<string, string>): void {
-  const dir = join(secrets, `${secretName}-access-cred`);
-  mkdirSync(join(dir, STAMP), { recursive: true, mode: 0o755 });
-  for (const [key, text] of Object.entries(files)) {
-    writeFileSync(join(dir, STAMP, key), text);
-    chmodSync(join(dir, STAMP, key), 0o444);
-  }
-  symlinkSync(STAMP, join(dir, '..data'));
-  for (const key of Object.keys(files)) symlinkSync(join('..data', key), join(dir, key));
-  chmodSync(dir, 0o755);
-}
 
 serial('Debian in the image: SSH keys only through accessCredentials (noCloud) log in as the default user; every key of every file is in authorized_keys', async (t) => {
   t.timeout(40 * 60_000);
@@ -65,7 +54,7 @@ serial('Debian in the image: SSH keys only through accessCredentials (noCloud) l
 
   const vmi = parseYaml(readFileSync(join(repoRoot, 'examples', 'vmi', 'vmi-debian-ssh.yaml'), 'utf8'));
   vmi.metadata.name = 'vmi-keys';
-  vmi.spec.terminationGracePeriodSeconds = GRACE_S;
+  vmi.spec.terminationGracePeriodSeconds = LIMITS.graceS;
   // No user, no key: the default user comes from the image's cloud.cfg, the keys from the seed's meta-data.
   vmi.spec.volumes[1].cloudInitNoCloud.userData = '#cloud-config\nssh_pwauth: false\n';
   vmi.spec.accessCredentials = ['team-keys', 'ops-keys'].map((secretName) => ({ sshPublicKey: { source: { secret: { secretName } }, propagationMethod: { noCloud: {} } } }));
@@ -83,8 +72,8 @@ serial('Debian in the image: SSH keys only through accessCredentials (noCloud) l
     '-v', `${vol}:${VOLUME_DIR}/rootdisk`, '-v', `${vmiPath}:/etc/vm-launcher/vmi.yaml:ro`, '-v', `${secrets}:/var/run/kubevirt-private/secret:ro`, IMAGE]), 'podman run');
   try {
     let exited: string | undefined;
-    void podman(['wait', name], { timeout: BOOT_MS + 600_000 }).then(() => { exited = `the container exited:\n${tail(readLog(log))}`; });
-    await waitForSsh(ssh, mine.privateKey, BOOT_MS, () => exited);
+    void podman(['wait', name], { timeout: LIMITS.bootMs + 600_000 }).then(() => { exited = `the container exited:\n${tail(readLog(log))}`; });
+    await waitForSsh(ssh, mine.privateKey, LIMITS.bootMs, () => exited);
     t.log(`pod start -> SSH with the accessCredentials key: ${((Date.now() - started) / 1000).toFixed(1)} s (load average ${loadavg()[0]!.toFixed(1)})`);
     t.log(`seed: ${readLog(log).find((l) => l.reason === 'CloudInitSeedBuilt')?.msg ?? '(not logged)'}`);
     const r = await sshRun(ssh, mine.privateKey, ['sh', '-c', 'id -un; cat ~/.ssh/authorized_keys']);
@@ -98,7 +87,7 @@ serial('Debian in the image: SSH keys only through accessCredentials (noCloud) l
     t.is(lines.length, 3, lines.join('\n'));
     const other2 = await sshRun(ssh, other.privateKey, ['id', '-un']);
     t.is(other2.stdout.trim(), 'debian', `the other key logs in too: ${other2.stderr}`);
-    const { exitCode, seconds } = await stop(name, GRACE_S + 15);
+    const { exitCode, seconds } = await stop(name, LIMITS.graceS + 15);
     t.log(`podman stop -> exit: ${seconds.toFixed(1)} s`);
     t.is(exitCode, 0, tail(readLog(log)));
   } finally {

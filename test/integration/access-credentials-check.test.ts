@@ -3,12 +3,12 @@
 // order, into the seed's metadata; a missing Secret and a bad key refused with their reasons, file and line.
 // The boot that proves the guest accepts the key is in test/container/access-credentials.test.ts.
 import test, { type ExecutionContext } from 'ava';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { qemuImgUnavailable } from '../../harness/requirements.js';
 import { cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, type CheckJson, type Scene } from '../helpers/check-fixture.js';
-import { fakePublicKey } from '../helpers/ssh-keys.js';
+import { fakePublicKey, kubeletSecret as secretIn } from '../helpers/access-credentials.js';
 import { readAccessCredentialKeys } from '../../launcher/inspect/access-credentials.js';
 
 const noQemuImg = qemuImgUnavailable();
@@ -36,16 +36,7 @@ function setUp(t: ExecutionContext, secrets: string[], seed: 'cloudInitNoCloud' 
   return s;
 }
 
-/** A Secret as the kubelet mounts it: the files in a timestamped dir, `..data` linking to it, each key a link through `..data`. */
-function kubeletSecret(s: Scene, secretName: string, files: Record<string, string>): void {
-  const dir = join(s.dir, 'secrets', `${secretName}-access-cred`);
-  const stamped = join(dir, '..2026_12_06_11_00_00.123456789');
-  mkdirSync(stamped, { recursive: true });
-  for (const [key, text] of Object.entries(files)) writeFileSync(join(stamped, key), text);
-  symlinkSync('..2026_12_06_11_00_00.123456789', join(dir, '..data'));
-  for (const key of Object.keys(files)) symlinkSync(join('..data', key), join(dir, key));
-  chmodSync(dir, 0o755);
-}
+const kubeletSecret = (s: Scene, secretName: string, files: Record<string, string>): string => secretIn(join(s.dir, 'secrets'), secretName, files);
 
 async function check(s: Scene): Promise<{ code: number | null; json: SeedJson }> {
   const raw = await runCli(['check', '--json', ...s.opts(), '--secrets-dir', join(s.dir, 'secrets')]);

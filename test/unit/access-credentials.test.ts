@@ -6,7 +6,7 @@ import { planSeed, parseAuthorizedKeys } from '../../domain/convert/index.js';
 import { parseVmi } from '../../domain/manifest/index.js';
 import { assertRefused } from '../helpers/refusal-checks.js';
 import { acceptedSpec, pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
-import { fakePublicKey } from '../helpers/ssh-keys.js';
+import { fakePublicKey } from '../helpers/access-credentials.js';
 
 const sshKey = (secretName: string, method: Doc = { noCloud: {} }): Doc => ({ sshPublicKey: { source: { secret: { secretName } }, propagationMethod: method } });
 
