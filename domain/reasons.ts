@@ -232,6 +232,8 @@ export const REASONS = {
   AgentCommandFailed: event('run', 'a guest agent poll got no usable answer (logged at debug; retried on the next poll)'),
   AgentShutdownSent: event('run', 'the guest ignored the ACPI power button: it was asked to power off through its guest agent', 'warning'),
   AgentShutdownFailed: event('run', 'the shutdown through the guest agent failed (retried while the agent is connected)', 'warning'),
+  AccessCredentialsApplied: event('run', 'accessCredentials went through the guest agent: each user\'s SSH keys (authorized_keys replaced) and passwords set'),
+  AccessCredentialFailed: event('run', 'an accessCredentials key or password could not be set through the guest agent (the user does not exist yet, an agent without guest-ssh-add-authorized-keys...): retried while the agent is connected; the VM keeps running', 'warning'),
   ReadinessProbeSucceeded: event('run', 'the VMI\'s readinessProbe passes (successThreshold reached): `probe ready` passes'),
   ReadinessProbeFailed: event('run', 'the VMI\'s readinessProbe failed failureThreshold times: `probe ready` fails', 'warning'),
   LivenessProbeSucceeded: event('run', 'the VMI\'s livenessProbe passes again'),

@@ -1,13 +1,13 @@
 // spec.accessCredentials, checked as KubeVirt's validating webhook checks it (vmi-create-admitter.go,
 // validateAccessCredentials): each item is exactly one of sshPublicKey / userPassword, with exactly one source and
 // one propagation method; noCloud (configDrive) needs a cloudInitNoCloud (cloudInitConfigDrive) volume. The keys
-// themselves are read from the pod at inspection (launcher/inspect/access-credentials.ts).
-// Propagation through the guest agent (qemuGuestAgent, and userPassword, which only has that) is not built: refused
-// by name rather than accepted and silently not done.
+// themselves are read from the pod at inspection (launcher/inspect/access-credentials.ts); keys for noCloud and
+// configDrive go into the seed, qemuGuestAgent keys and userPassword go through the guest agent once it connects
+// (launcher/run/agent-credentials.ts).
 import { problem } from '../problem.js';
 import { Reason } from '../reasons.js';
-import { ACCESS_CREDENTIAL_DIR_SUFFIX, type CloudInitDataSource, type SshKeyCredential } from '../model/index.js';
-import { fieldPath, isObject, parseObjects, readObject, readString, refuseUnknownKeys, type Obj, type Problems } from './manifest-reader.js';
+import { ACCESS_CREDENTIAL_DIR_SUFFIX, type CloudInitDataSource, type SshKeyCredential, type UserPasswordCredential } from '../model/index.js';
+import { fieldPath, isObject, parseObjects, readArray, readObject, readString, refuseUnknownKeys, type Obj, type Problems } from './manifest-reader.js';
 import { isDns1123Label, isDns1123Subdomain } from './names.js';
 
 const ITEM = { what: 'access credential', fix: 'write each access credential as a mapping with sshPublicKey', rules: { accepted: ['sshPublicKey', 'userPassword'] } };
@@ -16,24 +16,31 @@ const SOURCE_FIELDS = { accepted: ['secret'] };
 const SECRET_FIELDS = { accepted: ['secretName'] };
 const METHOD_FIELDS = { accepted: ['noCloud', 'configDrive', 'qemuGuestAgent'] };
 const SEED_METHOD_FIELDS = { accepted: [] };
-
-const AGENT_NOT_BUILT = 'propagation through the guest agent (KubeVirt\'s qemuGuestAgent: guest-ssh-add-authorized-keys, guest-set-user-password) is not built in vm-launcher yet';
+const AGENT_METHOD_FIELDS = { accepted: ['users'] };
+const PASSWORD_METHOD_FIELDS = { accepted: ['qemuGuestAgent'] };
 const SEED_VOLUME: Readonly<Record<CloudInitDataSource, string>> = { noCloud: 'cloudInitNoCloud', configDrive: 'cloudInitConfigDrive' };
 
-/** The SSH keys to put into the cloud-init seed; every other credential is refused with its reason. */
-export function parseAccessCredentials(problems: Problems, spec: Obj, path: string, volumes: readonly unknown[]): SshKeyCredential[] {
+export interface AccessCredentials { keys: SshKeyCredential[]; passwords: UserPasswordCredential[] }
+
+/** The SSH keys (for the seed or the guest agent) and the passwords (for the guest agent), in the manifest's order. */
+export function parseAccessCredentials(problems: Problems, spec: Obj, path: string, volumes: readonly unknown[]): AccessCredentials {
+  const none = { keys: [], passwords: [] };
   const list = spec['accessCredentials'];
-  if (list === undefined || list === null) return [];
+  if (list === undefined || list === null) return none;
   const field = fieldPath(path, 'accessCredentials');
   if (!Array.isArray(list)) {
     problems.push(problem(Reason.FieldInvalid, `${field}: must be a list`, { field, fix: 'write it as a list (`- sshPublicKey: ...`)' }));
-    return [];
+    return none;
   }
   const hasVolume = (source: CloudInitDataSource): boolean => volumes.some((v) => isObject(v) && isObject(v[SEED_VOLUME[source]]));
-  return parseObjects(problems, list, field, ITEM, (item, itemField) => parseOne(problems, item, itemField, hasVolume));
+  const all = parseObjects(problems, list, field, ITEM, (item, itemField) => parseOne(problems, item, itemField, hasVolume));
+  return {
+    keys: all.flatMap((c) => ('propagation' in c ? [c] : [])),
+    passwords: all.flatMap((c) => ('propagation' in c ? [] : [c])),
+  };
 }
 
-function parseOne(problems: Problems, item: Obj, field: string, hasVolume: (s: CloudInitDataSource) => boolean): SshKeyCredential | undefined {
+function parseOne(problems: Problems, item: Obj, field: string, hasVolume: (s: CloudInitDataSource) => boolean): SshKeyCredential | UserPasswordCredential | undefined {
   const kinds = ['sshPublicKey', 'userPassword'].filter((k) => item[k] !== undefined && item[k] !== null);
   if (kinds.length !== 1) {
     problems.push(problem(Reason.FieldInvalid, `${field}: must have exactly one access credential type set (sshPublicKey or userPassword), has ${kinds.length}`, {
@@ -41,20 +48,34 @@ function parseOne(problems: Problems, item: Obj, field: string, hasVolume: (s: C
     }));
     return undefined;
   }
-  if (kinds[0] === 'userPassword') {
-    const pw = fieldPath(field, 'userPassword');
-    problems.push(problem(Reason.FieldNotSupported, `${pw}: ${AGENT_NOT_BUILT}, and userPassword has no other propagation method`, {
-      field: pw, fix: 'remove userPassword; set the password with cloud-init user data (chpasswd) or give SSH keys with propagationMethod noCloud',
-    }));
-    return undefined;
-  }
-  const keyField = fieldPath(field, 'sshPublicKey');
-  const body = readObject(problems, item, 'sshPublicKey', field);
+  const kind = kinds[0]!;
+  const credField = fieldPath(field, kind);
+  const body = readObject(problems, item, kind, field);
   if (!body) return undefined;
-  refuseUnknownKeys(problems, body, keyField, CREDENTIAL_FIELDS);
-  const secretName = readSecretName(problems, body, keyField);
-  const propagation = readPropagation(problems, body, keyField, hasVolume);
-  return secretName !== undefined && propagation !== undefined ? { secretName, propagation, field: keyField } : undefined;
+  refuseUnknownKeys(problems, body, credField, CREDENTIAL_FIELDS);
+  const secretName = readSecretName(problems, body, credField);
+  if (kind === 'userPassword') {
+    const ok = readPasswordPropagation(problems, body, credField);
+    return secretName !== undefined && ok ? { secretName, field: credField } : undefined;
+  }
+  const method = readPropagation(problems, body, credField, hasVolume);
+  return secretName !== undefined && method !== undefined ? { secretName, ...method, field: credField } : undefined;
+}
+
+/** userPassword has one propagation method, qemuGuestAgent: {} (KubeVirt's webhook: exactly one set). */
+function readPasswordPropagation(problems: Problems, body: Obj, credField: string): boolean {
+  const methodField = fieldPath(credField, 'propagationMethod');
+  const method = readObject(problems, body, 'propagationMethod', credField);
+  if (method) refuseUnknownKeys(problems, method, methodField, PASSWORD_METHOD_FIELDS);
+  const agent = method && readObject(problems, method, 'qemuGuestAgent', methodField);
+  if (!agent) {
+    if (!method || method['qemuGuestAgent'] === undefined || method['qemuGuestAgent'] === null) {
+      problems.push(problem(Reason.FieldMissing, `${methodField}: must have exactly one propagationMethod set (qemuGuestAgent)`, { field: methodField, fix: 'set propagationMethod to qemuGuestAgent: {}' }));
+    }
+    return false;
+  }
+  refuseUnknownKeys(problems, agent, fieldPath(methodField, 'qemuGuestAgent'), SEED_METHOD_FIELDS);
+  return true;
 }
 
 function readSecretName(problems: Problems, body: Obj, keyField: string): string | undefined {
@@ -89,7 +110,9 @@ function readSecretName(problems: Problems, body: Obj, keyField: string): string
   return name;
 }
 
-function readPropagation(problems: Problems, body: Obj, keyField: string, hasVolume: (s: CloudInitDataSource) => boolean): CloudInitDataSource | undefined {
+type Propagation = Pick<SshKeyCredential, 'propagation' | 'users'>;
+
+function readPropagation(problems: Problems, body: Obj, keyField: string, hasVolume: (s: CloudInitDataSource) => boolean): Propagation | undefined {
   const methodField = fieldPath(keyField, 'propagationMethod');
   const method = readObject(problems, body, 'propagationMethod', keyField);
   if (method) refuseUnknownKeys(problems, method, methodField, METHOD_FIELDS);
@@ -101,13 +124,7 @@ function readPropagation(problems: Problems, body: Obj, keyField: string, hasVol
     return undefined;
   }
   const chosen = set[0]!;
-  if (chosen === 'qemuGuestAgent') {
-    const agentField = fieldPath(methodField, 'qemuGuestAgent');
-    problems.push(problem(Reason.FieldNotSupported, `${agentField}: ${AGENT_NOT_BUILT}`, {
-      field: agentField, fix: 'use propagationMethod noCloud: {} (or configDrive: {}) with a cloud-init volume: the keys go into the seed and cloud-init installs them for the default user',
-    }));
-    return undefined;
-  }
+  if (chosen === 'qemuGuestAgent') return readAgentUsers(problems, method!, methodField);
   const propagation = chosen as CloudInitDataSource;
   const inner = readObject(problems, method!, chosen, methodField);
   if (inner) refuseUnknownKeys(problems, inner, fieldPath(methodField, chosen), SEED_METHOD_FIELDS);
@@ -117,5 +134,28 @@ function readPropagation(problems: Problems, body: Obj, keyField: string, hasVol
     }));
     return undefined;
   }
-  return propagation;
+  return { propagation };
 }
+
+/** qemuGuestAgent.users: at least one (KubeVirt's webhook), each a user name the agent can be given. */
+function readAgentUsers(problems: Problems, method: Obj, methodField: string): Propagation | undefined {
+  const agentField = fieldPath(methodField, 'qemuGuestAgent');
+  const agent = readObject(problems, method, 'qemuGuestAgent', methodField);
+  if (!agent) return undefined;
+  refuseUnknownKeys(problems, agent, agentField, AGENT_METHOD_FIELDS);
+  const usersField = fieldPath(agentField, 'users');
+  const list = readArray(problems, agent, 'users', agentField) ?? [];
+  const users = list.filter((u): u is string => typeof u === 'string' && USER_NAME.test(u));
+  if (users.length !== list.length) {
+    problems.push(problem(Reason.FieldInvalid, `${usersField}: each user must be a user name (letters, digits, . _ - @, at most 64 characters)`, { field: usersField, fix: 'list the guest users by name' }));
+    return undefined;
+  }
+  if (users.length === 0) {
+    problems.push(problem(Reason.FieldMissing, `${usersField}: requires at least one user to be present in the users list`, { field: usersField, fix: 'name the guest users whose authorized_keys get the keys' }));
+    return undefined;
+  }
+  return { propagation: 'qemuGuestAgent', users: [...new Set(users)] };
+}
+
+/** What a Linux or Windows user name can be, and nothing that could read as an option or a path. */
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$/;

@@ -198,7 +198,7 @@ function parseIdentity(problems: Problems, metadata: Obj, path: string): Identit
   return name === undefined ? undefined : { name, namespace, ...(uid !== undefined && { uid }) };
 }
 
-type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'filesystems' | 'interfaces' | 'cloudInit' | 'accessCredentials' | 'hardware' | 'probes'>;
+type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'filesystems' | 'interfaces' | 'cloudInit' | 'accessCredentials' | 'userPasswords' | 'hardware' | 'probes'>;
 
 function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBody; disks: DiskSpec[] } {
   refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
@@ -230,7 +230,8 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
       ...(filesystems.length > 0 && { filesystems }),
       ...(interfaces.length > 0 && { interfaces }),
       ...(cloudInit && { cloudInit }),
-      ...(accessCredentials.length > 0 && { accessCredentials }),
+      ...(accessCredentials.keys.length > 0 && { accessCredentials: accessCredentials.keys }),
+      ...(accessCredentials.passwords.length > 0 && { userPasswords: accessCredentials.passwords }),
       ...((probes.readiness || probes.liveness) && { probes }),
       // Absent when every default holds: VmSpec.hardware is only there when the manifest asked for something.
       ...(JSON.stringify(part.hardware) !== JSON.stringify(defaultHardware()) && { hardware: part.hardware }),

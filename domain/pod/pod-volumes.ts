@@ -6,7 +6,7 @@ import type { IVolumeDevice } from 'kubernetes-models/v1/VolumeDevice';
 import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import type { DiskSpec, VmSpec } from '../model/index.js';
-import { ACCESS_CREDENTIAL_DIR_SUFFIX, type CloudInitSpec, type SshKeyCredential } from '../model/index.js';
+import { ACCESS_CREDENTIAL_DIR_SUFFIX, type CloudInitSpec } from '../model/index.js';
 
 /** The launcher's default paths (launcher/plan): where it looks, so the Pod needs no flags. */
 export const POD_PATHS = {
@@ -51,7 +51,7 @@ export function podVolumes(spec: VmSpec, configMapName: string, opts: PodVolumeO
   }
   hostDiskVolumes(out, spec.disks);
   if (spec.cloudInit) cloudInitSecrets(out, spec.cloudInit);
-  accessCredentialSecrets(out, spec.accessCredentials ?? []);
+  accessCredentialSecrets(out, [...(spec.accessCredentials ?? []), ...(spec.userPasswords ?? [])]);
   ephemeralDir(out, spec.disks);
   for (const fs of spec.filesystems ?? []) {
     out.volumes.push({ name: fs.volumeName, persistentVolumeClaim: { claimName: fs.claimName, ...(fs.readOnly && { readOnly: true }) } });
@@ -149,7 +149,7 @@ function cloudInitSecrets(out: PodVolumes, ci: CloudInitSpec): void {
 }
 
 /** accessCredentials: each Secret at `<secrets>/<secretName>-access-cred`, as KubeVirt's pod mounts it (rendervolumes.go). */
-function accessCredentialSecrets(out: PodVolumes, creds: readonly SshKeyCredential[]): void {
+function accessCredentialSecrets(out: PodVolumes, creds: ReadonlyArray<{ secretName: string }>): void {
   for (const secretName of new Set(creds.map((c) => c.secretName))) {
     const name = `${secretName}${ACCESS_CREDENTIAL_DIR_SUFFIX}`;
     out.volumes.push({ name, secret: { secretName, defaultMode: 0o440 } });

@@ -4,7 +4,9 @@
 // kubelet's `..data` layout). The VMI's own userData holds no key and no user: cloud-init's default user (`debian`)
 // gets the keys from the seed's meta-data, and SSH with the test's key logs in. The Secret's first file holds
 // another key without a comment before the test's key on the next line, so the test also shows that every line of
-// a file becomes its own authorized_keys entry.
+// a file becomes its own authorized_keys entry. In the same boot, qemuGuestAgent propagation: a user the VMI's
+// userData creates without key or password gets both through the guest agent (guest-ssh-add-authorized-keys,
+// guest-set-user-password), retried until cloud-init has made the user.
 import test from 'ava';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,7 +35,7 @@ test.after.always('clean up', async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-serial('Debian in the image: SSH keys only through accessCredentials (noCloud) log in as the default user; every key of every file is in authorized_keys', async (t) => {
+serial('Debian in the image: SSH keys only through accessCredentials (noCloud) log in as the default user, every key of every file in authorized_keys; qemuGuestAgent sets another user\'s key and password', async (t) => {
   t.timeout(40 * 60_000);
   t.log(await ensureImage());
   await debianGuestImage();
@@ -46,18 +48,26 @@ serial('Debian in the image: SSH keys only through accessCredentials (noCloud) l
   const other = sshKeyPair(join(work, 'ssh-other'));
   const otherNoComment = other.publicKey.split(' ').slice(0, 2).join(' ');
   const third = sshKeyPair(join(work, 'ssh-third'));
+  const agentKey = sshKeyPair(join(work, 'ssh-agent'));
 
   const secrets = join(work, 'secrets');
   mkdirSync(secrets, { mode: 0o755 });
   kubeletSecret(secrets, 'team-keys', { 'authorized-keys': `${otherNoComment}\n${mine.publicKey}\n` });
   kubeletSecret(secrets, 'ops-keys', { 'ssh-publickey': `${third.publicKey}\n` });
+  kubeletSecret(secrets, 'agent-keys', { key: `${agentKey.publicKey}\n` });
+  kubeletSecret(secrets, 'agent-passwords', { agentuser: 'Correct-Horse-7\n' });
 
   const vmi = parseYaml(readFileSync(join(repoRoot, 'examples', 'vmi', 'vmi-debian-ssh.yaml'), 'utf8'));
   vmi.metadata.name = 'vmi-keys';
   vmi.spec.terminationGracePeriodSeconds = LIMITS.graceS;
-  // No user, no key: the default user comes from the image's cloud.cfg, the keys from the seed's meta-data.
-  vmi.spec.volumes[1].cloudInitNoCloud.userData = '#cloud-config\nssh_pwauth: false\n';
-  vmi.spec.accessCredentials = ['team-keys', 'ops-keys'].map((secretName) => ({ sshPublicKey: { source: { secret: { secretName } }, propagationMethod: { noCloud: {} } } }));
+  // No key: the default user comes from the image's cloud.cfg, its keys from the seed's meta-data; agentuser is made
+  // without key or password, and gets both through the guest agent (once cloud-init has made it: retried until then).
+  vmi.spec.volumes[1].cloudInitNoCloud.userData = '#cloud-config\nssh_pwauth: false\nusers: [default, {name: agentuser, shell: /bin/bash}]\n';
+  vmi.spec.accessCredentials = [
+    ...['team-keys', 'ops-keys'].map((secretName) => ({ sshPublicKey: { source: { secret: { secretName } }, propagationMethod: { noCloud: {} } } })),
+    { sshPublicKey: { source: { secret: { secretName: 'agent-keys' } }, propagationMethod: { qemuGuestAgent: { users: ['agentuser'] } } } },
+    { userPassword: { source: { secret: { secretName: 'agent-passwords' } }, propagationMethod: { qemuGuestAgent: {} } } },
+  ];
   const vmiText = stringify(vmi);
   t.false(vmiText.includes(mine.publicKey.split(' ')[1]!), 'the VMI itself does not hold the key');
   const vmiPath = join(work, 'vmi.yaml');
@@ -73,7 +83,11 @@ serial('Debian in the image: SSH keys only through accessCredentials (noCloud) l
   try {
     let exited: string | undefined;
     void podman(['wait', name], { timeout: LIMITS.bootMs + 600_000 }).then(() => { exited = `the container exited:\n${tail(readLog(log))}`; });
-    await waitForSsh(ssh, mine.privateKey, LIMITS.bootMs, () => exited);
+    await waitForSsh(ssh, mine.privateKey, LIMITS.bootMs, () => exited).catch((e: Error) => {
+      // What the launcher and the guest's console said, before the container and its log are removed.
+      t.log(readLog(log).slice(-60).map((l) => `${String(l.reason ?? '')} ${String(l.msg ?? '')}`).join('\n'));
+      throw e;
+    });
     t.log(`pod start -> SSH with the accessCredentials key: ${((Date.now() - started) / 1000).toFixed(1)} s (load average ${loadavg()[0]!.toFixed(1)})`);
     t.log(`seed: ${readLog(log).find((l) => l.reason === 'CloudInitSeedBuilt')?.msg ?? '(not logged)'}`);
     const r = await sshRun(ssh, mine.privateKey, ['sh', '-c', 'id -un; cat ~/.ssh/authorized_keys']);
@@ -87,6 +101,24 @@ serial('Debian in the image: SSH keys only through accessCredentials (noCloud) l
     t.is(lines.length, 3, lines.join('\n'));
     const other2 = await sshRun(ssh, other.privateKey, ['id', '-un']);
     t.is(other2.stdout.trim(), 'debian', `the other key logs in too: ${other2.stderr}`);
+
+    // qemuGuestAgent: the key into agentuser's authorized_keys, its password set (the shadow entry is no longer locked).
+    const agentDeadline = Date.now() + 5 * 60_000;
+    let viaAgent = await sshRun(ssh, agentKey.privateKey, ['id', '-un'], { user: 'agentuser', timeoutMs: 20_000 });
+    while (viaAgent.exitCode !== 0 && Date.now() < agentDeadline) {
+      await new Promise((res) => setTimeout(res, 5000));
+      viaAgent = await sshRun(ssh, agentKey.privateKey, ['id', '-un'], { user: 'agentuser', timeoutMs: 20_000 });
+    }
+    const logLines = readLog(log);
+    t.log(logLines.filter((l) => l.reason === 'AccessCredentialsApplied' || l.reason === 'AccessCredentialFailed').map((l) => `${String(l.reason)}: ${String(l.msg)}`).join('\n'));
+    t.is(viaAgent.stdout.trim(), 'agentuser', `the key pushed through the guest agent logs in: ${viaAgent.stderr}\n${tail(logLines)}`);
+    const shadow = await sshRun(ssh, mine.privateKey, ['sudo', 'sh', '-c', 'grep ^agentuser: /etc/shadow | cut -d: -f2 | cut -c1-3']);
+    t.regex(shadow.stdout.trim(), /^\$/, `agentuser has a password hash now, not a lock: ${JSON.stringify(shadow.stdout)} ${shadow.stderr}`);
+    const status = await podman(['exec', name, 'vm-launcher', 'status', '--json']);
+    t.regex(String(status.stdout), /"credentials":\s*\{\s*"applied"/, 'the status file says the credentials were applied');
+    const agentOnly = await sshRun(ssh, agentKey.privateKey, ['true']);
+    t.not(agentOnly.exitCode, 0, 'the agent\'s key is not the default user\'s: each user gets only its own');
+
     const { exitCode, seconds } = await stop(name, LIMITS.graceS + 15);
     t.log(`podman stop -> exit: ${seconds.toFixed(1)} s`);
     t.is(exitCode, 0, tail(readLog(log)));

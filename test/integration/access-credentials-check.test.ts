@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 import { qemuImgUnavailable } from '../../harness/requirements.js';
 import { cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, type CheckJson, type Scene } from '../helpers/check-fixture.js';
 import { fakePublicKey, kubeletSecret as secretIn } from '../helpers/access-credentials.js';
-import { readAccessCredentialKeys } from '../../launcher/inspect/access-credentials.js';
+import { readAccessCredentialKeys, readAgentCredentials } from '../../launcher/inspect/access-credentials.js';
+import type { VmSpec } from '../../domain/model/index.js';
 
 const noQemuImg = qemuImgUnavailable();
 test.after.always(() => cleanupAll());
@@ -70,6 +71,33 @@ test('the keys themselves: every file of each Secret in name order, each line it
   const r = await readAccessCredentialKeys(problems as never[], creds, join(s.dir, 'secrets'));
   t.deepEqual(problems, []);
   t.deepEqual(r?.keys, [a, `${b} bob`, `${c} carol`, `${a} ops`]);
+});
+
+test('for the guest agent: keys grouped per user across Secrets, passwords a file per user (trimmed, empty skipped), bad user names refused', async (t) => {
+  if (noQemuImg) { t.log(`skipped: ${noQemuImg}`); return t.pass(); }
+  const s = setUp(t, []);
+  kubeletSecret(s, 'k1', { a: `${a}\n` });
+  kubeletSecret(s, 'k2', { b: `${b} bob\n` });
+  kubeletSecret(s, 'pw', { ops: 'secret-1\n', debian: '  two words  ', nobody: '' });
+  const spec = {
+    accessCredentials: [
+      { secretName: 'k1', propagation: 'qemuGuestAgent', users: ['debian', 'ops'], field: 'f0' },
+      { secretName: 'k2', propagation: 'qemuGuestAgent', users: ['ops'], field: 'f1' },
+      { secretName: 'k1', propagation: 'noCloud', field: 'f2' },
+    ],
+    userPasswords: [{ secretName: 'pw', field: 'f3' }],
+  } as unknown as VmSpec;
+  const problems: unknown[] = [];
+  const r = await readAgentCredentials(problems as never[], spec, join(s.dir, 'secrets'));
+  t.deepEqual(problems, []);
+  t.deepEqual(r, {
+    keys: [{ user: 'debian', keys: [a] }, { user: 'ops', keys: [a, `${b} bob`] }],
+    passwords: [{ user: 'debian', password: 'two words' }, { user: 'ops', password: 'secret-1' }],
+  });
+  kubeletSecret(s, 'pw2', { '-rf': 'x' });
+  const bad: Array<{ reason: string; message: string }> = [];
+  t.is(await readAgentCredentials(bad as never[], { userPasswords: [{ secretName: 'pw2', field: 'f' }] } as unknown as VmSpec, join(s.dir, 'secrets')), undefined);
+  t.regex(bad[0]?.message ?? '', /names no user/);
 });
 
 test('ConfigDrive: meta_data.json is KubeVirt\'s with public_keys; CRLF and comments tolerated', async (t) => {

@@ -4,6 +4,7 @@
 import test from 'ava';
 import { planSeed, parseAuthorizedKeys } from '../../domain/convert/index.js';
 import { parseVmi } from '../../domain/manifest/index.js';
+import { addUserKeys, agentCredentialCommands, type AgentCredentials } from '../../domain/guest/index.js';
 import { assertRefused } from '../helpers/refusal-checks.js';
 import { acceptedSpec, pvc, vmi, type Doc } from '../helpers/vmi-builder.js';
 import { fakePublicKey } from '../helpers/access-credentials.js';
@@ -48,10 +49,18 @@ const refusals: Array<[string, Doc, Array<[string, string]>]> = [
     [['AccessCredentialNeedsCloudInit', at(0, '.sshPublicKey.propagationMethod')]]],
   ['noCloud beside a cloudInitConfigDrive volume', withCreds([sshKey('k')], 'cloudInitConfigDrive'),
     [['AccessCredentialNeedsCloudInit', at(0, '.sshPublicKey.propagationMethod')]]],
-  ['qemuGuestAgent: not built, said so', withCreds([sshKey('k', { qemuGuestAgent: { users: ['debian'] } })]),
-    [['FieldNotSupported', at(0, '.sshPublicKey.propagationMethod.qemuGuestAgent')]]],
-  ['userPassword (only the guest agent propagates it)', withCreds([{ userPassword: { source: { secret: { secretName: 'pw' } }, propagationMethod: { qemuGuestAgent: {} } } }]),
-    [['FieldNotSupported', at(0, '.userPassword')]]],
+  ['qemuGuestAgent without users (KubeVirt: at least one)', withCreds([sshKey('k', { qemuGuestAgent: { users: [] } })]),
+    [['FieldMissing', at(0, '.sshPublicKey.propagationMethod.qemuGuestAgent.users')]]],
+  ['qemuGuestAgent with no users list', withCreds([sshKey('k', { qemuGuestAgent: {} })]),
+    [['FieldMissing', at(0, '.sshPublicKey.propagationMethod.qemuGuestAgent.users')]]],
+  ['qemuGuestAgent with a user that is no name', withCreds([sshKey('k', { qemuGuestAgent: { users: ['debian', '-rf /'] } })]),
+    [['FieldInvalid', at(0, '.sshPublicKey.propagationMethod.qemuGuestAgent.users')]]],
+  ['userPassword without a propagation method', withCreds([{ userPassword: { source: { secret: { secretName: 'pw' } } } }]),
+    [['FieldMissing', at(0, '.userPassword.propagationMethod')]]],
+  ['userPassword through noCloud (only the agent sets passwords)', withCreds([{ userPassword: { source: { secret: { secretName: 'pw' } }, propagationMethod: { noCloud: {} } } }]),
+    [['FieldMissing', at(0, '.userPassword.propagationMethod')], ['FieldNotSupported', at(0, '.userPassword.propagationMethod.noCloud')]]],
+  ['userPassword without a source', withCreds([{ userPassword: { propagationMethod: { qemuGuestAgent: {} } } }]),
+    [['FieldMissing', at(0, '.userPassword.source')]]],
   ['both types in one item', withCreds([{ ...sshKey('k'), userPassword: { source: { secret: { secretName: 'pw' } } } }]),
     [['FieldInvalid', at(0)]]],
   ['no type', withCreds([{}]), [['FieldInvalid', at(0)]]],
@@ -75,10 +84,33 @@ for (const [title, doc, expected] of refusals) {
   test(`accessCredentials refused: ${title}`, (t) => assertRefused(t, doc, expected));
 }
 
-test('the refusals say why in words: the missing seed volume as KubeVirt says it, the guest agent as not built', (t) => {
+test('the refusals say why in words: the missing seed volume as KubeVirt says it', (t) => {
   const { problems } = acceptedOrProblems(withCreds([sshKey('k')], 'none'));
   t.regex(problems[0]!, /requires a noCloud volume to exist when the noCloud propagationMethod is in use/);
-  t.regex(acceptedOrProblems(withCreds([sshKey('k', { qemuGuestAgent: { users: ['u'] } })])).problems[0]!, /qemuGuestAgent.*not built in vm-launcher yet/);
+  t.regex(acceptedOrProblems(withCreds([sshKey('k', { qemuGuestAgent: { users: [] } })])).problems[0]!, /requires at least one user to be present in the users list/);
+});
+
+test('qemuGuestAgent keys and userPassword are accepted without any cloud-init volume: the agent carries them', (t) => {
+  const spec = acceptedSpec(withCreds([
+    sshKey('agent-keys', { qemuGuestAgent: { users: ['debian', 'ops', 'debian'] } }),
+    { userPassword: { source: { secret: { secretName: 'pw' } }, propagationMethod: { qemuGuestAgent: {} } } },
+  ], 'none'));
+  t.deepEqual(spec.accessCredentials, [{ secretName: 'agent-keys', propagation: 'qemuGuestAgent', users: ['debian', 'ops'], field: 'spec.accessCredentials[0].sshPublicKey' }]);
+  t.deepEqual(spec.userPasswords, [{ secretName: 'pw', field: 'spec.accessCredentials[1].userPassword' }]);
+});
+
+test('the guest agent\'s commands: per user every key with reset (authorized_keys replaced), passwords base64 and not crypted', (t) => {
+  const into: AgentCredentials['keys'] = [];
+  addUserKeys(into, ['debian', 'ops'], [ed]);
+  addUserKeys(into, ['ops'], [rsa]);
+  const cmds = agentCredentialCommands({ keys: into, passwords: [{ user: 'ops', password: 'pässword 1' }] });
+  t.deepEqual(cmds.map((c) => [c.execute, c.arguments]), [
+    ['guest-ssh-add-authorized-keys', { username: 'debian', keys: [ed], reset: true }],
+    ['guest-ssh-add-authorized-keys', { username: 'ops', keys: [ed, rsa], reset: true }],
+    ['guest-set-user-password', { username: 'ops', password: Buffer.from('pässword 1').toString('base64'), crypted: false }],
+  ]);
+  t.deepEqual(cmds.map((c) => c.what), ['1 SSH key(s) for debian', '2 SSH key(s) for ops', 'the password of ops']);
+  t.false(JSON.stringify(cmds.map((c) => c.what)).includes('pässword'), 'the password is never in what is logged');
 });
 
 const acceptedOrProblems = (doc: Doc) => ({ problems: parseVmi(doc).problems.filter((p) => p.severity === 'error').map((p) => `${p.message} (fix: ${p.fix})`) });
