@@ -82,7 +82,7 @@ async function readSecretDir(problems: Problem[], cred: { secretName: string; fi
     const code = (e as NodeJS.ErrnoException).code;
     return missing(code === 'ENOENT' ? `is not mounted: ${dir} does not exist` : `cannot be read at ${dir}: ${code ?? (e as Error).message}`);
   }
-  // Go's os.ReadDir sorts by name (bytes); Node's order is the filesystem's.
+  // Go's os.ReadDir sorts by name (bytes); libuv's scandir does too today, sorted here so it never depends on that.
   const names = entries.filter((e) => !e.isDirectory() && !e.name.startsWith('..')).map((e) => e.name).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const files: SecretFile[] = [];
   let budget = CLOUD_INIT_SECRET_MAX_BYTES;

@@ -64,13 +64,15 @@ test('keys from two Secrets (the kubelet\'s layout, several files) go into meta-
 test('the keys themselves: every file of each Secret in name order, each line its own key, `..data` and empty files left out', async (t) => {
   if (noQemuImg) { t.log(`skipped: ${noQemuImg}`); return t.pass(); }
   const s = setUp(t, []);
-  kubeletSecret(s, 'team-keys', { 'z-last': `${c} carol\n`, 'a-first': `# alice\n${a}\n${b} bob\n`, empty: '' });
+  // Written out of name order: the keys come in the files' name order (Go's os.ReadDir), not the order they were made.
+  const many = [3, 0, 5, 1, 4, 2];
+  kubeletSecret(s, 'team-keys', { 'z-last': `${c} carol\n`, 'a-first': `# alice\n${a}\n${b} bob\n`, empty: '', ...Object.fromEntries(many.map((i) => [`m${i}`, `${a} m${i}\n`])) });
   kubeletSecret(s, 'ops-keys', { 'ssh-publickey': `${a} ops` });
   const creds = ['team-keys', 'ops-keys'].map((secretName, i) => ({ secretName, propagation: 'noCloud' as const, field: `spec.accessCredentials[${i}].sshPublicKey` }));
   const problems: unknown[] = [];
   const r = await readAccessCredentialKeys(problems as never[], creds, join(s.dir, 'secrets'));
   t.deepEqual(problems, []);
-  t.deepEqual(r?.keys, [a, `${b} bob`, `${c} carol`, `${a} ops`]);
+  t.deepEqual(r?.keys, [a, `${b} bob`, ...[0, 1, 2, 3, 4, 5].map((i) => `${a} m${i}`), `${c} carol`, `${a} ops`]);
 });
 
 test('for the guest agent: keys grouped per user across Secrets, passwords a file per user (trimmed, empty skipped), bad user names refused', async (t) => {
