@@ -25,6 +25,8 @@ export interface SeedInputs {
   path: string;
   userData?: { data: Buffer; from: string };
   networkData?: { data: Buffer; from: string };
+  /** accessCredentials' SSH keys (convert/ssh-public-keys.ts checked them), in order, and where they came from. */
+  publicKeys?: { keys: readonly string[]; from: string };
 }
 
 /** KubeVirt's hostname: the VMI name up to its first dot, at most 63 characters. */
@@ -36,12 +38,14 @@ export function planSeed(spec: VmSpec, ci: CloudInitSpec, inputs: SeedInputs): S
   const json = (value: object): Buffer => Buffer.from(JSON.stringify(value));
   const user = { data: inputs.userData?.data ?? Buffer.alloc(0), from: inputs.userData?.from ?? 'empty: no user data' };
   const base = { volume: ci.volumeName, dataSource: ci.dataSource, path: inputs.path, hostname };
+  const keys = publicKeysMap(inputs.publicKeys?.keys ?? []);
+  const metaFrom = keys ? `vm-launcher, with ${inputs.publicKeys!.keys.length} SSH public key(s) from ${inputs.publicKeys!.from}` : 'vm-launcher';
   if (ci.dataSource === 'noCloud') {
     const instanceId = uuid;
     return {
       ...base, label: 'cidata', instanceId,
       files: [
-        { path: 'meta-data', data: json({ 'instance-id': instanceId, 'local-hostname': hostname }), from: 'vm-launcher' },
+        { path: 'meta-data', data: json({ 'instance-id': instanceId, 'local-hostname': hostname, ...(keys && { 'public-keys': keys }) }), from: metaFrom },
         { path: 'user-data', ...user },
         ...(inputs.networkData ? [{ path: 'network-config', ...inputs.networkData }] : []),
       ],
@@ -51,11 +55,20 @@ export function planSeed(spec: VmSpec, ci: CloudInitSpec, inputs: SeedInputs): S
   return {
     ...base, label: 'config-2', instanceId,
     files: [
-      { path: 'openstack/latest/meta_data.json', data: json({ instance_id: instanceId, uuid, hostname }), from: 'vm-launcher' },
+      { path: 'openstack/latest/meta_data.json', data: json({ instance_id: instanceId, hostname, uuid, ...(keys && { public_keys: keys }) }), from: metaFrom },
       { path: 'openstack/latest/user_data', ...user },
       ...(inputs.networkData ? [{ path: 'openstack/latest/network_data.json', ...inputs.networkData }] : []),
     ],
   };
+}
+
+/**
+ * KubeVirt's metadata map of SSH keys (cloud-init.go, resolveSSHPublicKeys): "0", "1", ... in the order of
+ * accessCredentials, then of the files in each Secret; omitted when empty (omitempty). NoCloud calls it
+ * `public-keys`, ConfigDrive `public_keys`; cloud-init installs them for the default user.
+ */
+function publicKeysMap(keys: readonly string[]): Record<string, string> | undefined {
+  return keys.length === 0 ? undefined : Object.fromEntries(keys.map((k, i) => [String(i), k]));
 }
 
 /** One line for `check` and the run's log. */

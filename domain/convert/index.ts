@@ -3,6 +3,7 @@
 export { buildDomain, type BuildDomainResult, domainName } from './build-domain.js';
 export { virtiofsSocketPath } from './build-filesystems.js';
 export { describeSeed, planSeed, type SeedPlan } from './cloud-init-seed.js';
+export { parseAuthorizedKeys, SSH_KEY_TYPES } from './ssh-public-keys.js';
 export { decideCreateSize, growthChange, MIB } from './disk-image-size.js';
 export {
   assignTargets, decideCache, decideDiscard, decideIo, diskSourceType, diskSuffix, domainTypeFor,

@@ -47,7 +47,6 @@ export const NEEDS_CLUSTER: Readonly<Record<string, ClusterField>> = {
   maxSockets: { needs: 'CPU hotplug driven by KubeVirt\'s controllers', instead: 'remove it; set the vCPU count with sockets/cores/threads' },
   maxGuest: { needs: 'memory hotplug driven by KubeVirt\'s controllers', instead: 'remove it; set memory.guest' },
   liveUpdateFeatures: { needs: 'live updates driven by KubeVirt\'s controllers', instead: 'remove it; restart the pod to change the VM' },
-  accessCredentials: { needs: 'KubeVirt\'s node agent and the guest agent to inject keys', instead: 'bake the keys into the image' },
   inferFromVolume: { needs: 'the API server, to read the volume\'s instancetype.kubevirt.io/default-instancetype (or default-preference) label', instead: 'write the label\'s value as spec.instancetype.name (or spec.preference.name), and its kind label as kind' },
 };
 

@@ -39,7 +39,7 @@ export const TEMPLATE_METADATA_FIELDS: FieldRules = {
 };
 
 export const SPEC_FIELDS: FieldRules = {
-  accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds', 'readinessProbe', 'livenessProbe', 'architecture'],
+  accepted: ['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds', 'readinessProbe', 'livenessProbe', 'architecture', 'accessCredentials'],
   // Scheduling: Kubernetes honoured these when it placed the pod; listed as notes (cluster-fields.ts).
   ignored: SCHEDULER_FIELDS,
 };

@@ -15,6 +15,7 @@ import { parseDomain } from './vmi-domain.js';
 import { hostDiskPathProblem, parseVolumes, type ParsedVolume } from './vmi-volumes.js';
 import { parseNetworking } from './vmi-networks.js';
 import { parseProbes } from './vmi-probes.js';
+import { parseAccessCredentials } from './vmi-access-credentials.js';
 import { matchFilesystems, parseFilesystems } from './vmi-filesystems.js';
 import { matchDisksToVolumes } from './vmi-match.js';
 import { applyStorageAnnotations } from './volume-storage.js';
@@ -234,7 +235,7 @@ function parseIdentity(problems: Problems, metadata: Obj, path: string): Identit
   return name === undefined ? undefined : { name, namespace, ...(uid !== undefined && { uid }) };
 }
 
-type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'filesystems' | 'interfaces' | 'cloudInit' | 'hardware' | 'probes'>;
+type SpecBody = Pick<VmSpec, 'cpu' | 'memoryBytes' | 'machineType' | 'terminationGracePeriodSeconds' | 'disks' | 'filesystems' | 'interfaces' | 'cloudInit' | 'accessCredentials' | 'userPasswords' | 'hardware' | 'probes'>;
 
 function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBody; disks: DiskSpec[] } {
   refuseUnknownKeys(problems, spec, path, SPEC_FIELDS, FIX_HINTS);
@@ -255,6 +256,7 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
   const filesystems = matchFilesystems(problems, parsedFilesystems, volumes, part?.disks ?? []);
   const interfaces = parseNetworking(problems, spec, path, readArray(problems, devices, 'interfaces', devicesPath), fieldPath(devicesPath, 'interfaces'));
   const cloudInit = oneCloudInit(problems, volumes);
+  const accessCredentials = parseAccessCredentials(problems, spec, path, volumeList);
   const probes = parseProbes(problems, spec, path, interfaces);
   if (!part || part.memoryBytes === undefined) return { disks };
   return {
@@ -267,6 +269,8 @@ function parseSpec(problems: Problems, spec: Obj, path: string): { body?: SpecBo
       ...(filesystems.length > 0 && { filesystems }),
       ...(interfaces.length > 0 && { interfaces }),
       ...(cloudInit && { cloudInit }),
+      ...(accessCredentials.keys.length > 0 && { accessCredentials: accessCredentials.keys }),
+      ...(accessCredentials.passwords.length > 0 && { userPasswords: accessCredentials.passwords }),
       ...((probes.readiness || probes.liveness) && { probes }),
       // Absent when every default holds: VmSpec.hardware is only there when the manifest asked for something.
       ...(JSON.stringify(part.hardware) !== JSON.stringify(defaultHardware()) && { hardware: part.hardware }),

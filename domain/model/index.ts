@@ -6,6 +6,7 @@ export * from './volume-source.js';
 export * from './network.js';
 export * from './filesystem.js';
 export * from './cloud-init.js';
+export * from './access-credentials.js';
 export * from './probe.js';
 export type * from './decision.js';
 export type * from './expansion.js';

@@ -66,6 +66,10 @@ export interface VmSpec {
   interfaces?: InterfaceSpec[];
   /** The cloud-init volume, if any (KubeVirt reads one). */
   cloudInit?: CloudInitSpec;
+  /** spec.accessCredentials: SSH keys from Secrets, put into the cloud-init seed (noCloud, configDrive). */
+  accessCredentials?: import('./access-credentials.js').SshKeyCredential[];
+  /** spec.accessCredentials' userPassword items: set through the guest agent. */
+  userPasswords?: import('./access-credentials.js').UserPasswordCredential[];
   /** Devices, features, clock, CPU model, firmware, chassis (hardware.ts); absent: the defaults. */
   hardware?: import('./hardware.js').HardwareSpec;
   /** spec.readinessProbe / spec.livenessProbe (domain/vmi-probes.ts); absent: neither. */

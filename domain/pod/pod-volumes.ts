@@ -6,7 +6,7 @@ import type { IVolumeDevice } from 'kubernetes-models/v1/VolumeDevice';
 import { problem, type Problem } from '../problem.js';
 import { Reason } from '../reasons.js';
 import type { DiskSpec, VmSpec } from '../model/index.js';
-import type { CloudInitSpec } from '../model/index.js';
+import { ACCESS_CREDENTIAL_DIR_SUFFIX, type CloudInitSpec } from '../model/index.js';
 
 /** The launcher's default paths (launcher/plan): where it looks, so the Pod needs no flags. */
 export const POD_PATHS = {
@@ -51,6 +51,7 @@ export function podVolumes(spec: VmSpec, configMapName: string, opts: PodVolumeO
   }
   hostDiskVolumes(out, spec.disks);
   if (spec.cloudInit) cloudInitSecrets(out, spec.cloudInit);
+  accessCredentialSecrets(out, [...(spec.accessCredentials ?? []), ...(spec.userPasswords ?? [])]);
   ephemeralDir(out, spec.disks);
   for (const fs of spec.filesystems ?? []) {
     out.volumes.push({ name: fs.volumeName, persistentVolumeClaim: { claimName: fs.claimName, ...(fs.readOnly && { readOnly: true }) } });
@@ -145,6 +146,15 @@ function cloudInitSecrets(out: PodVolumes, ci: CloudInitSpec): void {
     ? { name, secret: { secretName: secrets[0]!, defaultMode: 0o440 } }
     : { name, projected: { defaultMode: 0o440, sources: secrets.map((s) => ({ secret: { name: s } })) } });
   out.mounts.push({ name, mountPath: `${POD_PATHS.secrets}/${name}`, readOnly: true });
+}
+
+/** accessCredentials: each Secret at `<secrets>/<secretName>-access-cred`, as KubeVirt's pod mounts it (rendervolumes.go). */
+function accessCredentialSecrets(out: PodVolumes, creds: ReadonlyArray<{ secretName: string }>): void {
+  for (const secretName of new Set(creds.map((c) => c.secretName))) {
+    const name = `${secretName}${ACCESS_CREDENTIAL_DIR_SUFFIX}`;
+    out.volumes.push({ name, secret: { secretName, defaultMode: 0o440 } });
+    out.mounts.push({ name, mountPath: `${POD_PATHS.secrets}/${name}`, readOnly: true });
+  }
 }
 
 /** emptyDisks and ephemeral overlays live in the ephemeral dir: an emptyDir sized for them when their sizes are known. */

@@ -95,7 +95,7 @@ export function formatStatus(j: StatusJson): string {
   if (!j.launcher.alive) rows.push(['Launcher', `pid ${j.launcher.pid} is gone: this is its last status`]);
   rows.push(['Conditions', j.conditions.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}`).join('  ') || 'none']);
   const agent = j.agent;
-  rows.push(['Agent', agent ? `${agent.connected ? 'connected' : 'disconnected'} since ${agent.since}${agent.version ? `, version ${agent.version}` : ''}${agent.missingCommands?.length ? `, lacks ${agent.missingCommands.join(' ')}` : ''}` : 'not connected (no qemu-guest-agent in the guest yet)']);
+  rows.push(['Agent', agent ? `${agent.connected ? 'connected' : 'disconnected'} since ${agent.since}${agent.version ? `, version ${agent.version}` : ''}${agent.missingCommands?.length ? `, lacks ${agent.missingCommands.join(' ')}` : ''}${agent.credentials?.failed ? `, accessCredentials failed: ${agent.credentials.failed.join('; ')}` : agent.credentials?.applied ? `, accessCredentials set ${agent.credentials.applied}` : ''}` : 'not connected (no qemu-guest-agent in the guest yet)']);
   if (g?.os) rows.push(['Guest OS', `${g.os.prettyName ?? g.os.name ?? '?'}${g.os.kernelRelease ? `, kernel ${g.os.kernelRelease}` : ''}`]);
   if (g?.hostname) rows.push(['Hostname', g.hostname]);
   if (g?.timezone) rows.push(['Timezone', `${g.timezone.zone ?? ''} ${g.timezone.offsetSeconds >= 0 ? '+' : '-'}${String(Math.floor(Math.abs(g.timezone.offsetSeconds) / 3600)).padStart(2, '0')}:${String(Math.floor(Math.abs(g.timezone.offsetSeconds) % 3600 / 60)).padStart(2, '0')}`.trim()]);

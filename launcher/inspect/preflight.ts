@@ -16,6 +16,8 @@ import { inspectMissingImage, plannedGrowth } from './missing-image.js';
 import { inspectDisk, type VolumeInspection } from './inspect-volume.js';
 import { inspectNetwork, type NetworkPlan } from './inspect-network.js';
 import { inspectCloudInit } from './inspect-cloud-init.js';
+import { readAgentCredentials } from './access-credentials.js';
+import type { AgentCredentials } from '../../domain/guest/index.js';
 import { inspectShares, type ShareInspection, type Virtiofsd } from './inspect-shares.js';
 import { inspectEphemeralDir } from './created-disk-facts.js';
 import { checkFirmware, checkTpm } from './firmware-check.js';
@@ -37,6 +39,8 @@ export interface PreflightReport {
   network?: NetworkPlan;
   /** The cloud-init seed `run` builds. */
   seed?: SeedPlan;
+  /** accessCredentials for the guest agent (qemuGuestAgent keys, userPassword): pushed once it connects. */
+  agentCredentials?: AgentCredentials;
   /** Volumes shared with the guest through virtiofs (not disks), and the virtiofsd that serves them. */
   shares: ShareInspection[];
   virtiofsd?: Virtiofsd;
@@ -78,12 +82,14 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   // After run made its changes it inspects again with changes off: a missing image is then DiskImageMissing.
   const images = opts.changes === false ? IMAGES_UNTOUCHED : plan.images;
   const inspectOne = async (disk: DiskSpec) => (disk.source.kind === 'cloudInit' ? seedVolume(disk, plan) : (await inspectMissingImage(disk, { ...inspect, images })) ?? inspectDisk(disk, inspect));
-  const [volumes, network, cloudInit, limits, shares] = await Promise.all([
+  const credentialProblems: Problem[] = [];
+  const [volumes, network, cloudInit, limits, shares, agentCredentials] = await Promise.all([
     Promise.all(disks.map(inspectOne)),
     spec ? inspectNetwork(spec, plan, opts.signal) : undefined,
     spec ? inspectCloudInit(spec, plan) : undefined,
     spec ? checkGuestLimits(spec, plan.runAs.value, opts.signal) : Promise.resolve([]),
     spec ? inspectShares(spec, plan) : undefined,
+    spec ? readAgentCredentials(credentialProblems, spec, plan.cloudInit.secretsDir.value) : undefined,
   ]);
   report.volumes = volumes;
   if (images.expand.value) await Promise.all(report.volumes.map(async (v) => { v.change ??= await plannedGrowth(v, plan.volumes.layout, images.allowPlainDir.value); }));
@@ -92,6 +98,8 @@ export async function preflight(plan: Plan, manifest: ManifestResult, opts: { ch
   if (shares?.virtiofsd) report.virtiofsd = shares.virtiofsd;
   if (network?.plan) report.network = network.plan;
   if (cloudInit?.seed) report.seed = cloudInit.seed;
+  report.problems.push(...credentialProblems);
+  if (agentCredentials) report.agentCredentials = agentCredentials;
   // What run would only learn from a failed start: the guest against the node and QEMU, two disks on one file.
   const guestProblems = [...limits, ...sharedImages(volumes)];
   report.problems.push(...guestProblems);

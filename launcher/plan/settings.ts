@@ -107,8 +107,8 @@ export const SETTINGS = {
   },
   secretsDir: {
     flag: 'secrets-dir', arg: 'DIR', env: 'VM_LAUNCHER_SECRETS_DIR', default: '/var/run/kubevirt-private/secret',
-    help: 'cloud-init secretRef data: DIR/<volume>/userdata',
-    doc: 'cloud-init `secretRef` data: `DIR/<volume>/userdata`',
+    help: 'cloud-init secretRef data: DIR/<volume>/userdata; accessCredentials Secrets: DIR/<secretName>-access-cred/',
+    doc: 'cloud-init `secretRef` data: `DIR/<volume>/userdata`; accessCredentials\' Secrets: `DIR/<secretName>-access-cred/`',
   },
   ephemeralDir: {
     flag: 'ephemeral-dir', arg: 'DIR', env: 'VM_LAUNCHER_EPHEMERAL_DIR', default: '/var/run/kubevirt-ephemeral-disks',

@@ -9,7 +9,7 @@ import type { Logger } from '../common/log.js';
 import type { LibvirtDomain } from '../stack/libvirt-client.js';
 import { agentCommand, type AgentTarget } from '../stack/agent-command.js';
 import {
-  guestString, parseFsInfo, parseGuestInfo, parseInterfaces, parseOsInfo, parseTimezone, parseUsers, type AgentReply,
+  agentCredentialCommands, type AgentCredentials, guestString, parseFsInfo, parseGuestInfo, parseInterfaces, parseOsInfo, parseTimezone, parseUsers, type AgentReply,
 } from '../../domain/guest/index.js';
 import type { AgentStatus, GuestStatus } from '../stack/status-file.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -29,7 +29,11 @@ export class GuestAgentMonitor {
   private readonly guest: GuestStatus = {};
   private agent: AgentStatus = { connected: false, since: new Date().toISOString() };
 
-  constructor(private readonly o: { domain: LibvirtDomain; target: AgentTarget; lifecycle: Lifecycle; logger: Logger; intervals?: Partial<Record<string, number>> }) {}
+  constructor(private readonly o: {
+    domain: LibvirtDomain; target: AgentTarget; lifecycle: Lifecycle; logger: Logger; intervals?: Partial<Record<string, number>>;
+    /** accessCredentials to push on every connect (a rebooted guest, a restarted agent), as KubeVirt re-applies them. */
+    credentials?: AgentCredentials;
+  }) {}
 
   get connected(): boolean { return this.connectedNow; }
 
@@ -57,6 +61,41 @@ export class GuestAgentMonitor {
     this.o.logger.info({ reason: 'AgentConnected' }, 'the guest agent connected (org.qemu.guest_agent.0)');
     void this.publish();
     for (const p of this.pollers()) this.schedule(p, 0, FIRST_INTERVAL_MS);
+    if (this.o.credentials) this.pushCredentials(this.o.credentials, 0, FIRST_INTERVAL_MS);
+  }
+
+  /**
+   * Sets every key and password through the agent; what failed (a user cloud-init has not made yet, an agent without
+   * the command) is retried while the agent stays connected, 10 s doubling to 60 s, as KubeVirt retries its reload.
+   * Failures are warnings in the log and the status file: the VM keeps running.
+   */
+  private pushCredentials(c: AgentCredentials, delayMs: number, nextMs: number): void {
+    const t = setTimeout(() => {
+      void this.applyCredentials(c).then((left) => {
+        if (left && this.connectedNow) this.pushCredentials(left, nextMs, Math.min(nextMs * 2, 60_000));
+      });
+    }, delayMs);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /** What is left to retry, or undefined when everything was set. */
+  private async applyCredentials(c: AgentCredentials): Promise<AgentCredentials | undefined> {
+    const failed: string[] = [];
+    const left: AgentCredentials = { keys: [], passwords: [] };
+    for (const cmd of agentCredentialCommands(c)) {
+      const r = await agentCommand(this.o.target, cmd.execute, cmd.arguments, POLL_TIMEOUT_S);
+      if (r.ok) continue;
+      failed.push(`${cmd.what}: ${r.error}`);
+      if (cmd.execute === 'guest-set-user-password') left.passwords.push(c.passwords.find((p) => p.user === cmd.user)!);
+      else left.keys.push(c.keys.find((k) => k.user === cmd.user)!);
+      this.o.logger.warn({ reason: 'AccessCredentialFailed', user: cmd.user, command: cmd.execute }, `accessCredentials: ${cmd.what} could not be set through the guest agent (${cmd.execute}): ${r.error}; retried while the agent is connected`);
+    }
+    const done = agentCredentialCommands(c).filter((cmd) => !failed.some((f) => f.startsWith(`${cmd.what}:`))).map((cmd) => cmd.what);
+    if (done.length > 0) this.o.logger.info({ reason: 'AccessCredentialsApplied', set: done }, `accessCredentials set through the guest agent: ${done.join(', ')}`);
+    this.agent = { ...this.agent, credentials: { ...(failed.length === 0 && { applied: new Date().toISOString() }), ...(failed.length > 0 && { failed }) } };
+    await this.publish();
+    return failed.length > 0 ? left : undefined;
   }
 
   private onDisconnected(): void {

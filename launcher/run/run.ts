@@ -42,6 +42,7 @@ import { startVirtiofsd, stopVirtiofsd, type VirtiofsdProcess } from './virtiofs
 import type { ShareInspection, Virtiofsd } from '../inspect/inspect-shares.js';
 import type { VolumeFacts } from '../../domain/model/index.js';
 import { GuestAgentMonitor } from './guest-agent.js';
+import type { AgentCredentials } from '../../domain/guest/index.js';
 import { ProbeLoop } from './probe-loop.js';
 import { staticStatus } from './status-parts.js';
 
@@ -125,7 +126,7 @@ async function runVmWith(plan: Plan, manifest: ManifestResult, baseLogger: Logge
   }
   const identities = report.volumes.flatMap((v) => (v.identity ? [v.identity] : []));
   const volumeDirs = report.volumes.flatMap((v) => (v.facts && v.facts.kind !== 'block' ? [{ volume: v.disk.volumeName, dir: dirname(v.facts.path) }] : []));
-  return runWithStack({ opts, plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed, facts: report.volumes.flatMap((v) => (v.facts ? [v.facts] : [])), shares: report.shares, virtiofsd: report.virtiofsd });
+  return runWithStack({ opts, plan, rd, layout: rd.layout, logger, signals, spec, xml: report.xml, timings, ms, t0, rawVmi: report.raw, identities, volumeDirs, seed: report.seed, ...(report.agentCredentials && { agentCredentials: report.agentCredentials }), facts: report.volumes.flatMap((v) => (v.facts ? [v.facts] : [])), shares: report.shares, virtiofsd: report.virtiofsd });
 }
 
 interface RunContext {
@@ -146,6 +147,8 @@ interface RunContext {
   /** Filesystem volumes: where a guest paused on a full volume waits for room. */
   volumeDirs: Array<{ volume: string; dir: string }>;
   seed?: SeedPlan;
+  /** accessCredentials the guest agent gets once it connects. */
+  agentCredentials?: AgentCredentials;
   /** Every volume's facts: the disks run creates (emptyDisk, ephemeral overlays) are among them. */
   facts: VolumeFacts[];
   /** Volumes shared through virtiofs, and the virtiofsd preflight found. */
@@ -236,7 +239,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     domain = await client.defineXml(xml);
     definedName = await domain.name().catch(() => definedName);
     // Subscribed before the guest starts: the agent's first connect is never missed.
-    agent = new GuestAgentMonitor({ domain, target: { layout, runAs: c.plan.runAs.value, domainName: definedName }, lifecycle, logger });
+    agent = new GuestAgentMonitor({ domain, target: { layout, runAs: c.plan.runAs.value, domainName: definedName }, lifecycle, logger, ...(c.agentCredentials && { credentials: c.agentCredentials }) });
     agent.start();
     timings.defineMs = ms();
     await hooks.preStart();

@@ -39,6 +39,8 @@ export interface AgentStatus {
   missingCommands?: string[];
   /** When each part of `guest` was last read. */
   refreshed?: Record<string, string>;
+  /** accessCredentials through the agent: when all were last set, or what failed (retried while connected). */
+  credentials?: { applied?: string; failed?: string[] };
 }
 
 export interface GuestStatus {

@@ -107,6 +107,24 @@ test('cloud-init: inline data needs no volume; one Secret is a secret volume, tw
     { name: 'ci', mountPath: '/var/run/kubevirt-private/secret/ci', readOnly: true });
 });
 
+test('accessCredentials: each Secret once, at <secrets dir>/<secretName>-access-cred as KubeVirt\'s pod mounts it', (t) => {
+  const key = (secret: string) => `{ sshPublicKey: { source: { secret: { secretName: ${secret} } }, propagationMethod: { noCloud: {} } } }`;
+  const text = base({
+    spec: `  accessCredentials: [${key('team-keys')}, ${key('ops-keys')}, ${key('team-keys')}]`,
+    disks: `${ROOT}\n        - { name: ci, disk: { bus: virtio } }`, volumes: `${pvc()}\n    - { name: ci, cloudInitNoCloud: { userData: "#cloud-config" } }`,
+  });
+  const { pod, c } = render(text);
+  const vols = pod.spec.volumes.filter((v: any) => v.name.endsWith('-access-cred'));
+  t.deepEqual(vols, [
+    { name: 'team-keys-access-cred', secret: { secretName: 'team-keys', defaultMode: 0o440 } },
+    { name: 'ops-keys-access-cred', secret: { secretName: 'ops-keys', defaultMode: 0o440 } },
+  ]);
+  t.deepEqual(c.volumeMounts.filter((m: any) => m.name.endsWith('-access-cred')), [
+    { name: 'team-keys-access-cred', mountPath: '/var/run/kubevirt-private/secret/team-keys-access-cred', readOnly: true },
+    { name: 'ops-keys-access-cred', mountPath: '/var/run/kubevirt-private/secret/ops-keys-access-cred', readOnly: true },
+  ]);
+});
+
 test('the ephemeral dir: an emptyDir sized for emptyDisks; no limit once an overlay (of unknown size) lives there', (t) => {
   const ephemeral = (volumes: string, disks: string) => render(base({ disks, volumes })).pod.spec.volumes.find((v: any) => v.name === 'ephemeral-disks');
   t.is(ephemeral(pvc(), ROOT), undefined);

@@ -133,7 +133,6 @@ const clusterCases: Array<[string, (d: Doc) => void, string, RegExp]> = [
   ['gpus', (d) => { d['spec'].domain.devices.gpus = [{ name: 'x', deviceName: 'y' }]; }, 'spec.domain.devices.gpus', /GPUs/],
   ['cpu hotplug', (d) => { d['spec'].domain.cpu = { sockets: 1, maxSockets: 4 }; }, 'spec.domain.cpu.maxSockets', /hotplug/],
   ['memory hotplug', (d) => { d['spec'].domain.memory.maxGuest = '1Gi'; }, 'spec.domain.memory.maxGuest', /hotplug/],
-  ['accessCredentials', (d) => { d['spec'].accessCredentials = [{}]; }, 'spec.accessCredentials', /guest agent/],
 ];
 
 for (const [title, mutate, field, needs] of clusterCases) {
