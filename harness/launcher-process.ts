@@ -1,6 +1,6 @@
 // Runs the real launcher (dist/vm-launcher.mjs, the bundled bin, which loads dist/vm-launcher-main.mjs) as a child process and reads its JSON log.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -148,6 +148,7 @@ export function vmFixture(opts: { mode?: GuestMode; volume?: string; name?: stri
   const volume = opts.volume ?? 'rootdisk';
   const dir = mkdtempSync(join(tmpdir(), 'vml-'));
   chmodSync(dir, 0o755); // QEMU's user (107) must reach the volumes below it
+  removeAtExit(dir);
   const volumesDir = join(dir, 'vols');
   const devicesDir = join(dir, 'dev');
   mkdirSync(join(volumesDir, volume), { recursive: true });
@@ -163,6 +164,20 @@ export function vmFixture(opts: { mode?: GuestMode; volume?: string; name?: stri
     args: (...extra) => ['run', '--vmi', vmiPath, '--volumes-dir', volumesDir, '--devices-dir', devicesDir, '--runtime-dir', runtimeDir,
       '--cache-dir', sharedCacheDir, '--accel', 'tcg', ...extra],
   };
+}
+
+/** Fixture dirs (a 32 MiB guest disk each) go when the test file's process ends; VM_LAUNCHER_KEEP_FIXTURES=1 keeps them to look at. */
+const fixtureDirs = new Set<string>();
+function removeAtExit(dir: string): void {
+  if (process.env.VM_LAUNCHER_KEEP_FIXTURES === '1') return;
+  if (fixtureDirs.size === 0) {
+    process.once('exit', () => {
+      for (const d of fixtureDirs) {
+        try { rmSync(d, { recursive: true, force: true }); } catch { /* a file of another user: left for the OS's tmp cleaning */ }
+      }
+    });
+  }
+  fixtureDirs.add(dir);
 }
 
 export function vmiYaml(name: string, volumes: string[], grace = 30): string {
