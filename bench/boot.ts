@@ -9,7 +9,7 @@
 // Medians of BENCH_RUNS runs (default 3). BENCH_GRACE: the deadline rows' grace period (default 5 s).
 // BENCH_BASELINE_CLI: another build's dist/vm-launcher.mjs, measured beside this one in the stop and memory rows.
 // BENCH_IMAGE: the image for the podman rows (default VM_LAUNCHER_TEST_IMAGE, else localhost/vm-launcher:dev);
-// BENCH_IMAGE=none leaves them out.
+// BENCH_IMAGE=none leaves them out. BENCH_BASELINE_IMAGE: an older build's image, beside it in the image rows.
 // Figures, not assertions.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, chmodSync, mkdirSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { bootUnavailable } from '../harness/requirements.js';
 import { median } from './stats.js';
 import { loadAverage, machineLines } from './machine.js';
 import { PROGRAMS, rssByProgram, sampleStack } from './rss.js';
-import { bareInImage, containerScene, containerUnavailable, IMAGE, launcherInImage } from './container-boot.js';
+import { bareInImage, BASELINE_IMAGE, containerScene, containerUnavailable, IMAGE, launcherInImage } from './container-boot.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const GRACE = Number(process.env.BENCH_GRACE ?? 5);
@@ -124,6 +124,8 @@ async function main(): Promise<void> {
   const imageBare: number[] = [];
   const imageCold: number[] = [];
   const imageWarm: number[] = [];
+  const baseImageCold: number[] = [];
+  const baseImageWarm: number[] = [];
   const host = new Map(builds.map((b) => [b.label, { cold: [] as BootRun[], warm: [] as BootRun[], deadline: [] as Array<{ afterDeadlineMs: number; exitCode: number | null }> }]));
   for (let i = 0; i < RUNS; i++) {
     loads.push(loadAverage());
@@ -136,9 +138,14 @@ async function main(): Promise<void> {
     }
     if (scene) {
       if (i === 0) await launcherInImage(scene, true); // fills the image's warm cache (not counted)
+      if (i === 0 && BASELINE_IMAGE) await launcherInImage(scene, true, true);
       imageBare.push(await bareInImage(scene));
       imageCold.push(await launcherInImage(scene, false));
       imageWarm.push(await launcherInImage(scene, true));
+      if (BASELINE_IMAGE) {
+        baseImageCold.push(await launcherInImage(scene, false, true));
+        baseImageWarm.push(await launcherInImage(scene, true, true));
+      }
     }
   }
   loads.push(loadAverage());
@@ -150,7 +157,8 @@ async function main(): Promise<void> {
   const deadline = (h: typeof me) => median(h.deadline.map((r) => r.afterDeadlineMs));
   const rss = (xs: BootRun[], name: string) => median(xs.map((r) => r.rssKiB.get(name) ?? NaN).filter((v) => !Number.isNaN(v)));
   const b = median(bare);
-  const baseCol = (v: string) => (base ? ` ${v} |` : '');
+  const hasBaseline = Boolean(base || BASELINE_IMAGE);
+  const baseCol = (v: string) => (hasBaseline ? ` ${v} |` : '');
 
   console.log(`\n### Performance (median of ${RUNS}, TCG, the test guest)\n`);
   console.log(`| measure | bare QEMU | vm-launcher |${baseCol('baseline')}`);
@@ -159,8 +167,9 @@ async function main(): Promise<void> {
   console.log(`| host, warm capabilities cache: start -> guest booted | ${s(b)} | ${versus(b, med(me.warm, 'markerMs'))} |${baseCol(base ? versus(b, med(base.warm, 'markerMs')) : '')}`);
   if (scene) {
     const ib = median(imageBare);
-    console.log(`| image (podman run), cold cache: start -> guest booted | ${s(ib)} | ${versus(ib, median(imageCold))} |${baseCol('')}`);
-    console.log(`| image (podman run), warm cache: start -> guest booted | ${s(ib)} | ${versus(ib, median(imageWarm))} |${baseCol('')}`);
+    const baseImage = (xs: number[]) => (xs.length ? versus(ib, median(xs)) : '');
+    console.log(`| image (podman run), cold cache: start -> guest booted | ${s(ib)} | ${versus(ib, median(imageCold))} |${baseCol(baseImage(baseImageCold))}`);
+    console.log(`| image (podman run), warm cache: start -> guest booted | ${s(ib)} | ${versus(ib, median(imageWarm))} |${baseCol(baseImage(baseImageWarm))}`);
   } else {
     console.log(`| image (podman run) | skipped: ${imageSkip} | |${baseCol('')}`);
   }
@@ -182,7 +191,9 @@ async function main(): Promise<void> {
     const keys = Object.keys(steps[0]!);
     console.log(`- teardown after the guest's end, this build (median ms per step, the exit line's stopMs): ${keys.map((k) => `${k} ${median(steps.map((x) => x[k] ?? NaN))}`).join(', ')}`);
   }
-  if (scene) console.log(`- image: ${IMAGE}; bare QEMU in it runs as uid 107 like the launcher's QEMU`);
+  if (scene) console.log(`- image: ${IMAGE}${BASELINE_IMAGE ? ` (baseline image ${BASELINE_IMAGE})` : ''}; bare QEMU in it runs as uid 107 like the launcher's QEMU`);
+  if (scene) console.log(`- raw image rows, ms: bare ${imageBare.map(Math.round).join(' ')}; cold ${imageCold.map(Math.round).join(' ')}; warm ${imageWarm.map(Math.round).join(' ')}`
+    + (BASELINE_IMAGE ? `; baseline cold ${baseImageCold.map(Math.round).join(' ')}; baseline warm ${baseImageWarm.map(Math.round).join(' ')}` : ''));
   console.log(`- raw, ms: bare ${bare.map(Math.round).join(' ')}; deadline ${me.deadline.map((r) => Math.round(r.afterDeadlineMs)).join(' ')}; power-off ${me.warm.map((r) => Math.round(r.powerOffToExitMs)).join(' ')}`
     + (base ? `; baseline deadline ${base.deadline.map((r) => Math.round(r.afterDeadlineMs)).join(' ')}; baseline power-off ${base.warm.map((r) => Math.round(r.powerOffToExitMs)).join(' ')}` : ''));
 }

@@ -12,6 +12,8 @@ import { vmiYaml } from '../harness/launcher-process.js';
 
 const CONTAINERS_CONF = process.env.CONTAINERS_CONF ?? join(repoRoot, 'test', 'container', 'containers.conf');
 export const IMAGE = process.env.BENCH_IMAGE ?? process.env.VM_LAUNCHER_TEST_IMAGE ?? 'localhost/vm-launcher:dev';
+/** An older build's image, measured beside IMAGE in the same rounds (the before column); absent: no such column. */
+export const BASELINE_IMAGE = process.env.BENCH_BASELINE_IMAGE;
 const env = { ...process.env, CONTAINERS_CONF };
 const VOLUME_DIR = '/var/run/kubevirt-private/vmi-disks';
 const CACHE_DIR = '/var/cache/vm-launcher';
@@ -24,26 +26,31 @@ export async function containerUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'the image rows need root (rootful podman, volumes owned by uid 107)';
   const version = await podman(['--version']).catch(() => undefined);
   if (!version || version.exitCode !== 0) return 'podman is not available (apt-get install podman runc)';
-  if ((await podman(['image', 'exists', IMAGE])).exitCode !== 0) {
-    return `image ${IMAGE} is absent: build it with IMAGE=${IMAGE} scripts/container-build.sh, or name another with BENCH_IMAGE`;
+  for (const image of [IMAGE, ...(BASELINE_IMAGE ? [BASELINE_IMAGE] : [])]) {
+    if ((await podman(['image', 'exists', image])).exitCode !== 0) {
+      return `image ${image} is absent: build it with IMAGE=${image} scripts/container-build.sh, or name another with BENCH_IMAGE (BENCH_BASELINE_IMAGE)`;
+    }
   }
   return undefined;
 }
 
-export interface ContainerScene { dir: string; volume: string; vmi: string; cache: string }
+/** `cache` and `baselineCache`: each image keeps its own warm cache (their layouts differ). */
+export interface ContainerScene { dir: string; volume: string; vmi: string; cache: string; baselineCache: string }
 
 /** A volume with the test guest, a VMI naming it, and a cache dir for the warm rows, all uid 107's. */
 export function containerScene(work: string): ContainerScene {
   const dir = join(work, 'pod');
   const volume = join(dir, 'rootdisk');
   const cache = join(dir, 'cache');
+  const baselineCache = join(dir, 'baseline-cache');
   mkdirSync(volume, { recursive: true });
   mkdirSync(cache);
+  mkdirSync(baselineCache);
   buildTestDisk(join(volume, 'disk.img'), 'wait');
   const vmi = join(dir, 'vmi.yaml');
   writeFileSync(vmi, vmiYaml('bench', ['rootdisk']));
-  for (const p of [dir, volume, join(volume, 'disk.img'), cache]) chownSync(p, 107, 107);
-  return { dir, volume, vmi, cache };
+  for (const p of [dir, volume, join(volume, 'disk.img'), cache, baselineCache]) chownSync(p, 107, 107);
+  return { dir, volume, vmi, cache, baselineCache };
 }
 
 let n = 0;
@@ -73,9 +80,9 @@ export function bareInImage(s: ContainerScene): Promise<number> {
     '-drive', 'file=/v/disk.img,format=raw,if=virtio,cache=none,aio=threads'], `vml-bench-bare-${process.pid}-${n++}`);
 }
 
-/** The launcher in the image; `warm`: libvirt's capabilities cache kept between containers. */
-export function launcherInImage(s: ContainerScene, warm: boolean): Promise<number> {
+/** The launcher in the image (or the baseline image); `warm`: libvirt's capabilities cache kept between containers. */
+export function launcherInImage(s: ContainerScene, warm: boolean, baseline = false): Promise<number> {
   return bootOnce(['-e', 'VM_LAUNCHER_ACCEL=tcg', '-e', 'VM_LAUNCHER_LOG_GUEST_CONSOLE=yes', '-e', 'VM_LAUNCHER_LOG_FORMAT=json',
     '-v', `${s.volume}:${VOLUME_DIR}/rootdisk`, '-v', `${s.vmi}:/etc/vm-launcher/vmi.yaml:ro`,
-    ...(warm ? ['-v', `${s.cache}:${CACHE_DIR}`] : []), IMAGE], `vml-bench-launcher-${process.pid}-${n++}`);
+    ...(warm ? ['-v', `${baseline ? s.baselineCache : s.cache}:${CACHE_DIR}`] : []), baseline ? BASELINE_IMAGE! : IMAGE], `vml-bench-launcher-${process.pid}-${n++}`);
 }
