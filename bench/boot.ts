@@ -51,6 +51,7 @@ interface BootRun {
   /** The kernel's "reboot: Power down" (read through the launcher's log) -> the launcher's exit. */
   powerOffToExitMs: number;
   rssKiB: Map<string, number>;
+  pssKiB: Map<string, number>;
   stopMs?: Record<string, number>;
 }
 
@@ -67,12 +68,14 @@ async function launcherBoot(cacheDir: string, cli: string, name: string): Promis
     // The test guest prints its marker just before it opens the power button's device: a press in between is lost
     // (pressed again 3 s later). Measure the launcher, not that race; the guest runs idle meanwhile.
     await new Promise((r) => setTimeout(r, 700));
-    const rssKiB = rssByProgram(sampleStack(run.pid, fx.runtimeDir));
+    const samples = sampleStack(run.pid, fx.runtimeDir);
+    const rssKiB = rssByProgram(samples);
+    const pssKiB = rssByProgram(samples, 'pssKiB');
     let powerOffAt = NaN;
     void run.waitForConsole('reboot: Power down', 60_000).then(() => { powerOffAt = performance.now(); }, () => undefined);
     run.signal('SIGTERM');
     const exitCode = await run.exitCode(120_000);
-    return { markerMs, exitCode, powerOffToExitMs: performance.now() - powerOffAt, rssKiB, stopMs: run.lines.at(-1)?.stopMs as Record<string, number> | undefined };
+    return { markerMs, exitCode, powerOffToExitMs: performance.now() - powerOffAt, rssKiB, pssKiB, stopMs: run.lines.at(-1)?.stopMs as Record<string, number> | undefined };
   } finally {
     run.kill(fx.runtimeDir);
     rmSync(fx.dir, { recursive: true, force: true });
@@ -177,9 +180,12 @@ async function main(): Promise<void> {
   console.log(`| guest powers off: exit after its power-off | | ${s(med(me.warm, 'powerOffToExitMs'))} |${baseCol(base ? s(med(base.warm, 'powerOffToExitMs')) : '')}`);
   const seen = new Set([...me.warm, ...(base?.warm ?? [])].flatMap((r) => [...r.rssKiB.keys()]));
   const names = [...PROGRAMS.filter((p) => seen.has(p)), ...[...seen].filter((p) => !(PROGRAMS as readonly string[]).includes(p)).sort()];
-  const stack = (xs: BootRun[]) => median(xs.map((r) => [...r.rssKiB].filter(([n]) => !n.startsWith('qemu-system')).reduce((a, [, v]) => a + v, 0)));
+  const stack = (xs: BootRun[], k: 'rssKiB' | 'pssKiB' = 'rssKiB') => median(xs.map((r) => [...r[k]].filter(([n]) => !n.startsWith('qemu-system')).reduce((a, [, v]) => a + v, 0)));
   for (const n of names) console.log(`| RSS while the guest runs: ${n === 'node' ? 'node (vm-launcher)' : n} | | ${mib(rss(me.warm, n))} MiB |${baseCol(base ? `${mib(rss(base.warm, n))} MiB` : '')}`);
   console.log(`| RSS: the stack without QEMU | | ${mib(stack(me.warm))} MiB |${baseCol(base ? `${mib(stack(base.warm))} MiB` : '')}`);
+  // PSS splits each shared page (node's and libvirt's code, mapped by several processes) among them: the sum is what
+  // the stack itself occupies, closer to what the pod's memory cgroup is charged than the sum of RSS.
+  console.log(`| PSS: the stack without QEMU | | ${mib(stack(me.warm, 'pssKiB'))} MiB |${baseCol(base ? `${mib(stack(base.warm, 'pssKiB'))} MiB` : '')}`);
 
   console.log('\nMachine:');
   for (const l of machine) console.log(l);

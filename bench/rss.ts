@@ -7,16 +7,25 @@ import { processesMentioning } from '../harness/launcher-process.js';
 /** The programs the tables name, in this order; anything else is listed after them. */
 export const PROGRAMS = ['node', 'libvirtd', 'virtqemud', 'libvirt-dbus', 'dbus-daemon', 'qemu-system-x86', 'passt', 'passt.avx2', 'virtiofsd', 'swtpm'] as const;
 
-export interface Sample { name: string; rssKiB: number; hwmKiB: number; pid: number }
+/** pssKiB: RSS with each shared page divided among the processes that map it (/proc/PID/smaps_rollup), NaN if unreadable. */
+export interface Sample { name: string; rssKiB: number; hwmKiB: number; pssKiB: number; pid: number }
 
 function read(pid: number): Sample | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     if (/State:\s+Z/.test(status)) return undefined;
     const num = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    return { name: /Name:\s+(\S+)/.exec(status)?.[1] ?? '?', rssKiB: num('VmRSS'), hwmKiB: num('VmHWM'), pid };
+    return { name: /Name:\s+(\S+)/.exec(status)?.[1] ?? '?', rssKiB: num('VmRSS'), hwmKiB: num('VmHWM'), pssKiB: pss(pid), pid };
   } catch {
     return undefined;
+  }
+}
+
+function pss(pid: number): number {
+  try {
+    return Number(/\nPss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
   }
 }
 
@@ -39,10 +48,10 @@ export function sampleStack(pid: number, runtimeDir: string): Sample[] {
   return [...pids].flatMap((p) => read(p) ?? []);
 }
 
-/** RSS in KiB per program name (several processes of one name add up). */
-export function rssByProgram(samples: readonly Sample[]): Map<string, number> {
+/** RSS (or PSS) in KiB per program name (several processes of one name add up). */
+export function rssByProgram(samples: readonly Sample[], field: 'rssKiB' | 'pssKiB' = 'rssKiB'): Map<string, number> {
   const m = new Map<string, number>();
-  for (const s of samples) m.set(s.name, (m.get(s.name) ?? 0) + s.rssKiB);
+  for (const s of samples) m.set(s.name, (m.get(s.name) ?? 0) + s[field]);
   return m;
 }
 
