@@ -2,7 +2,7 @@
 // shutdown on SIGTERM, the grace deadline, SIGINT to the process group, QEMU killed,
 // a signal during start-up, and two launchers side by side. No mocks.
 import test from 'ava';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { probe, LauncherRun, processesMentioning, sharedCacheDir, vmFixture, type VmFixture } from '../../harness/launcher-process.js';
@@ -14,6 +14,15 @@ const boot = skip ? test.skip : test.serial;
 if (skip) test('run: real guest tests', (t) => { t.log(`SKIPPED: ${skip}`); t.pass(); });
 
 const EXIT = { Clean: 0, Refused: 3, Forced: 4, Failed: 5, Aborted: 6 };
+
+/** libvirt's QEMU log for a domain: the newest <domain>.log below the shared cache dir, whatever its per-user layout. */
+function qemuLogPath(domain: string): string {
+  const found = readdirSync(sharedCacheDir, { recursive: true }).map(String)
+    .filter((f) => f.endsWith(`qemu/log/${domain}.log`)).map((f) => join(sharedCacheDir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (!found[0]) throw new Error(`no libvirt log for ${domain} below ${sharedCacheDir}`);
+  return found[0];
+}
 
 async function assertNothingLeft(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void; false: (a: boolean, m?: string) => void }, fx: VmFixture): Promise<void> {
   // QEMU's command line names the console file in the runtime dir; every daemon's names its config there.
@@ -126,8 +135,9 @@ boot('at the grace deadline the launcher itself signals QEMU: a frozen libvirtd 
     t.is(await run.exitCode(), EXIT.Forced, run.tail());
     t.is(run.lines.at(-1)?.reason, 'GracePeriodExpired');
     t.falsy(run.lines.find((l) => l.reason === 'DestroyTimedOut'), 'QEMU quit on the launcher\'s SIGTERM, not on a kill after Destroy timed out');
-    // QEMU names who signalled it in its log (libvirt's, in the cache dir): the launcher, libvirtd being frozen.
-    const qemuLog = readFileSync(join(sharedCacheDir, 'libvirt', 'qemu', 'log', 'tests_frozen-destroy.log'), 'utf8');
+    // QEMU names who signalled it in its log (libvirt's, in the cache dir for this VM user and KVM access,
+    // launcher/stack/cache-dir.ts): the launcher, libvirtd being frozen.
+    const qemuLog = readFileSync(qemuLogPath('tests_frozen-destroy'), 'utf8');
     t.regex(qemuLog.split('\n').filter((l) => l.includes('terminating on signal')).at(-1) ?? '', new RegExp(`terminating on signal 15 from pid ${run.pid}\\b`));
     await assertNothingLeft(t, fx);
   } finally {
