@@ -1,6 +1,6 @@
 // The private stack's memory settings reach the real daemons (docs/development.md: Memory): while the guest runs,
 // every daemon was started with MALLOC_ARENA_MAX=1, and libvirtd started one RPC worker, one priority worker and
-// one admin worker (libvirt's defaults: 5 of each), so libvirtd.conf was found and read. Thread counts, not RSS:
+// one admin worker (libvirt's defaults: 5, 5 and 1; a pool may grow on demand), so libvirtd.conf was found and read. Thread counts, not RSS:
 // RSS depends on the machine; the bench (bench/pod-overhead.ts) measures it.
 import test from 'ava';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,10 +38,14 @@ if (skip) {
       const libvirtd = daemons.find((p) => comm(p) === 'libvirtd')!;
       const threads = threadNames(libvirtd);
       t.log(`libvirtd's threads: ${JSON.stringify(Object.fromEntries(threads))}`);
-      // Names as libvirt sets them (truncated to 15 characters by the kernel).
-      t.is(threads.get('rpc-libvirtd'), 1, 'min_workers = 1');
-      t.is(threads.get('prio-rpc-libvir'), 1, 'prio_workers = 1');
-      t.is(threads.get('rpc-admin'), 1, 'admin_min_workers = 1');
+      // Names as libvirt sets them (truncated to 15 characters by the kernel). libvirt's defaults start 5 RPC and 5
+      // priority workers (and 1 admin worker, so the admin pool cannot tell); with libvirtd.conf read 1 of each
+      // starts, and a pool may grow by a worker or two while requests overlap (a full CI run saw 2 RPC workers):
+      // fewer than 5 shows the file was read.
+      for (const [name, key] of [['rpc-libvirtd', 'min_workers'], ['prio-rpc-libvir', 'prio_workers']] as const) {
+        const n = threads.get(name) ?? 0;
+        t.true(n >= 1 && n < 5, `${key} = 1: ${n} ${name} thread(s), libvirt's default starts 5`);
+      }
       run.signal('SIGTERM');
       t.is(await run.exitCode(120_000), 0);
     } finally {
