@@ -8,12 +8,12 @@
 // userData creates without key or password gets both through the guest agent (guest-ssh-add-authorized-keys,
 // guest-set-user-password), retried until cloud-init has made the user.
 import test from 'ava';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { repoRoot } from '../../harness/guest-disk.js';
-import { copyDebianGuest, debianGuestImage, debianGuestUnavailable, sshKeyPair, sshRun, waitForSsh } from '../helpers/debian-guest.js';
+import { debianGuestVolume, debianGuestImage, debianGuestUnavailable, sshKeyPair, sshRun, waitForSsh } from '../helpers/debian-guest.js';
 import { kubeletSecret } from '../helpers/access-credentials.js';
 import { ensureImage, freePort, IMAGE, must, podman, podmanUnavailable, readLog, stop, tail, VOLUME_DIR } from '../helpers/podman.js';
 
@@ -39,11 +39,7 @@ serial('Debian in the image: SSH keys only through accessCredentials (noCloud) l
   t.timeout(40 * 60_000);
   t.log(await ensureImage());
   await debianGuestImage();
-  const vol = join(work, 'vol');
-  mkdirSync(vol);
-  copyDebianGuest(join(vol, 'disk.img'));
-  chownSync(vol, 107, 107);
-  chownSync(join(vol, 'disk.img'), 107, 107);
+  const vol = debianGuestVolume(join(work, 'vol'));
   const mine = sshKeyPair(join(work, 'ssh'));
   const other = sshKeyPair(join(work, 'ssh-other'));
   const otherNoComment = other.publicKey.split(' ').slice(0, 2).join(' ');

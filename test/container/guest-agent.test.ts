@@ -8,12 +8,12 @@
 //   - the guest then ignores the power button (logind HandlePowerKey=ignore): `podman stop` ends with the guest
 //     shut down through its agent, exit 0.
 import test, { type ExecutionContext } from 'ava';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { repoRoot } from '../../harness/guest-disk.js';
-import { cloudInitUserData, copyDebianGuest, debianGuestImage, debianGuestUnavailable, sshKeyPair, sshRun, waitForSsh } from '../helpers/debian-guest.js';
+import { cloudInitUserData, debianGuestVolume, debianGuestImage, debianGuestUnavailable, sshKeyPair, sshRun, waitForSsh } from '../helpers/debian-guest.js';
 import { connect } from 'node:net';
 import { ensureImage, freePort, IMAGE, must, podman, podmanUnavailable, readLog, stop, tail, VOLUME_DIR } from '../helpers/podman.js';
 import type { StatusJson } from '../../launcher/cli/status.js';
@@ -56,11 +56,7 @@ serial('Debian in the image: tcpSocket readiness follows sshd; status shows the 
   t.timeout(45 * 60_000);
   t.log(await ensureImage());
   await debianGuestImage();
-  const vol = join(work, 'vol');
-  mkdirSync(vol);
-  copyDebianGuest(join(vol, 'disk.img'));
-  chownSync(vol, 107, 107);
-  chownSync(join(vol, 'disk.img'), 107, 107);
+  const vol = debianGuestVolume(join(work, 'vol'));
   const { privateKey, publicKey } = sshKeyPair(join(work, 'ssh'));
   const vmi = parseYaml(readFileSync(join(repoRoot, 'examples', 'vmi', 'vmi-debian-ssh.yaml'), 'utf8'));
   vmi.spec.terminationGracePeriodSeconds = GRACE_S;

@@ -14,7 +14,7 @@
 // - Building takes 57-76 s on an idle host, 105-150 s measured here under load; then it is cached.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -148,6 +148,15 @@ export function copyDebianGuest(dest: string): void {
   const image = debianGuestImagePath();
   if (!isBuilt(image)) throw new Error(`the Debian guest is not built yet (${image}): await debianGuestImage() first`);
   execFileSync('cp', ['--sparse=always', image, dest], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A new filesystem volume dir `dir` holding a copy of the Debian guest as disk.img, both owned by the VM user (107). */
+export function debianGuestVolume(dir: string): string {
+  mkdirSync(dir);
+  copyDebianGuest(join(dir, 'disk.img'));
+  chownSync(dir, 107, 107);
+  chownSync(join(dir, 'disk.img'), 107, 107);
+  return dir;
 }
 
 /** An ed25519 key pair without passphrase in dir (reused when present): the private key's path and the public key's line. */
