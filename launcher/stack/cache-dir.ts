@@ -11,11 +11,11 @@
 //   <user dir>/kvm|no-kvm/       XDG_CACHE_HOME; made by libvirtd itself (a root launcher never creates by path in the VM user's dir)
 import { constants } from 'node:fs';
 // eslint-disable-next-line no-restricted-syntax -- mkdir of the cache dir itself and, in a root-owned cache dir (not writable by the VM user: checked), of the VM user's dir; chown through the descriptor
-import { lstat, mkdir, open } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../common/log.js';
 import { canAccess, vmUid, type RunAs } from '../common/run-as.js';
-import { chownFd } from '../common/safe-files.js';
+import { chownFd, writeFileSafely } from '../common/safe-files.js';
 import { runtimeLayout, type RuntimeLayout } from '../plan/runtime-layout.js';
 
 /** The directory name for one KVM access: libvirt's cache made with /dev/kvm usable is invalid without, and back. */
@@ -119,7 +119,6 @@ function parseSeedFiles(text: string): SeedFile[] {
  * layers keep) are: then the ctimes are today's, computed as libvirt does. Anything else: libvirt probes as usual.
  */
 export async function seededCapabilities(seedDir: string): Promise<{ name: string; xml: string } | { why: string }> {
-  const { readFile, readdir, stat } = await import('node:fs/promises');
   const names = (await readdir(seedDir)).filter((n) => n.endsWith('.xml'));
   if (names.length !== 1) return { why: `${seedDir} holds ${names.length} capabilities files, not 1` };
   const files = parseSeedFiles(await readFile(join(seedDir, SEED_FILES), 'utf8'));
@@ -152,7 +151,6 @@ export async function installCapabilitiesSeed(cacheDir: string, runAs: RunAs | u
   if (runAs || kvmUsable || launcherUid() === 0 || !(await lstatOrNone(seedDir))) return false;
   try {
     const target = join(cacheDir, ...CACHE_SUBDIR);
-    const { readdir } = await import('node:fs/promises');
     const present = await readdir(target).catch(() => [] as string[]);
     if (present.some((n) => n.endsWith('.xml'))) return false;
     const seed = await seededCapabilities(seedDir);
@@ -161,7 +159,6 @@ export async function installCapabilitiesSeed(cacheDir: string, runAs: RunAs | u
       return false;
     }
     await mkdir(target, { recursive: true, mode: 0o700 });
-    const { writeFileSafely } = await import('../common/safe-files.js');
     await writeFileSafely(join(target, seed.name), seed.xml, { mode: 0o600 });
     logger.info({ reason: 'CapabilitiesSeeded', cacheDir }, 'libvirt\'s QEMU capabilities cache seeded from the image: no probe at start');
     return true;
