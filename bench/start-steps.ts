@@ -6,7 +6,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { buildTestDisk, chownTree } from '../harness/guest-disk.js';
 import { cliPath, LauncherRun, vmFixture, type LogLine } from '../harness/launcher-process.js';
 import { bootUnavailable } from '../harness/requirements.js';
@@ -23,6 +25,51 @@ async function bareFirstByte(image: string): Promise<number> {
   q.kill('SIGKILL');
   await new Promise((r) => q.on('exit', r));
   return ms;
+}
+
+/**
+ * What libvirt's create costs in QEMU itself, without libvirt: on x86 libvirt 9.0 and 11.3 read the started vCPU's
+ * every feature back with one qom-get each (qemuProcessFetchGuestCPU; QEMU before 10.1 has no qom-list-get). The
+ * same commands from a plain QMP client against a paused QEMU, timed: the part of the start no launcher can remove.
+ */
+async function qmpFloor(work: string): Promise<{ features: number; qomGetMs: number; roundTripUs: number }> {
+  const sock = join(work, 'qmp.sock');
+  const q = spawn('qemu-system-x86_64', ['-accel', 'tcg', '-S', '-m', '128', '-nodefaults', '-no-user-config', '-display', 'none',
+    '-qmp', `unix:${sock},server=on,wait=off`], { stdio: 'ignore' });
+  try {
+    const conn = await retryConnect(sock);
+    const lines = createInterface({ input: conn });
+    const replies: Array<(r: { return?: unknown; error?: unknown }) => void> = [];
+    lines.on('line', (l) => { const r = JSON.parse(l) as { return?: unknown; error?: unknown }; if ('return' in r || 'error' in r) replies.shift()?.(r); });
+    const cmd = (execute: string, args?: object) => new Promise<{ return?: unknown; error?: unknown }>((resolve) => {
+      replies.push(resolve);
+      conn.write(JSON.stringify({ execute, ...(args && { arguments: args }) }) + '\n');
+    });
+    await cmd('qmp_capabilities');
+    const path = '/machine/unattached/device[0]';
+    let t = performance.now();
+    for (let i = 0; i < 100; i++) await cmd('query-status');
+    const roundTripUs = (performance.now() - t) * 10;
+    const props = ((await cmd('qom-list', { path })).return as Array<{ name: string; type: string }>).filter((p) => p.type === 'bool');
+    t = performance.now();
+    for (const p of props) await cmd('qom-get', { path, property: p.name });
+    const qomGetMs = performance.now() - t;
+    conn.destroy();
+    return { features: props.length, qomGetMs, roundTripUs };
+  } finally {
+    q.kill('SIGKILL');
+  }
+}
+
+async function retryConnect(path: string): Promise<Socket> {
+  for (let i = 0; ; i++) {
+    try {
+      return await new Promise<Socket>((resolve, reject) => { const c = connect(path, () => resolve(c)); c.once('error', reject); });
+    } catch (e) {
+      if (i > 100) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 type Steps = Array<[string, number]>;
@@ -50,7 +97,10 @@ async function launcherSteps(cacheDir: string, name: string): Promise<Steps> {
       ['libvirtd printed its first line', at((l) => l.component === 'libvirtd')],
       ['stack ready (libvirt-dbus owns org.libvirt)', n + (t.stackReadyMs as number)],
       ['domain defined (capabilities probe when cold)', n + (t.defineMs as number)],
-      ['QEMU started, disks checked, resumed', n + (t.createMs as number)],
+      ['QEMU started paused (libvirt create)', n + (t.qemuStartedMs as number)],
+      ['disks checked (QEMU holds what preflight saw)', n + (t.disksCheckedMs as number)],
+      ['serial console held', n + (t.consoleHeldMs as number)],
+      ['guest resumed', n + (t.createMs as number)],
       ['first console byte', n + (first.firstConsoleByteMs as number)],
     ];
     run.signal('SIGTERM');
@@ -85,6 +135,7 @@ async function main(): Promise<void> {
   console.log(`node -e 0: ${wall(process.execPath, ['-e', '0']).toFixed(0)} ms; vm-launcher version (node + the bundle loaded): ${wall(cliPath, ['version']).toFixed(0)} ms`);
   const bare: number[] = [];
   for (let i = 0; i < RUNS; i++) bare.push(await bareFirstByte(image));
+  const floor = await qmpFloor(work);
   const cache = join(work, 'cache');
   // Absent: the launcher makes it, as on a fresh node.
   const cold = await launcherSteps(cache, 'steps-cold');
@@ -99,6 +150,10 @@ async function main(): Promise<void> {
   const wf = median(warm.map((w) => w.at(-1)![1]));
   console.log(`| bare QEMU: first console byte (median of ${RUNS}) | ${f(b)} | ${f(b)} |`);
   console.log(`| launcher overhead to the first console byte | ${f(cf - b)} | ${f(wf - b)} |`);
+  const create = median(warm.map((w) => w[w.findIndex(([l]) => l.startsWith('QEMU started paused'))]![1] - w[w.findIndex(([l]) => l.startsWith('domain defined'))]![1]));
+  console.log(`\nlibvirt's create (QEMU started paused, warm, median): ${f(create)} ms. Inside it, QEMU itself without libvirt: ` +
+    `${floor.features} qom-get (one per x86 CPU feature, as libvirt reads them back on every start) took ${f(floor.qomGetMs)} ms; ` +
+    `one QMP round trip (query-status) ${f(floor.roundTripUs)} us.`);
 }
 
 main().catch((e: Error) => { console.error(e.message); process.exit(1); });

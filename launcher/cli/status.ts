@@ -107,7 +107,8 @@ export function formatStatus(j: StatusJson): string {
   if (j.probes.readiness) rows.push(['Probe', probeLine('readiness', j.probes.readiness)]);
   if (j.probes.liveness) rows.push(['Probe', probeLine('liveness', j.probes.liveness)]);
   const t = j.timings;
-  if (t.createMs !== undefined) rows.push(['Started', `guest running ${t.createMs} ms after launch (preflight ${t.preflightMs ?? '?'}, stack ${t.stackReadyMs ?? '?'}, defined ${t.defineMs ?? '?'} ms)`]);
+  // Each figure in ms since launch; libvirt's create (define -> QEMU started paused) is the largest step (docs/operations.md).
+  if (t.createMs !== undefined) rows.push(['Started', `guest running ${t.createMs} ms after launch (preflight ${t.preflightMs ?? '?'}, stack ${t.stackReadyMs ?? '?'}, defined ${t.defineMs ?? '?'}, QEMU started ${t.qemuStartedMs ?? '?'} ms)`]);
   if (j.processes.length) rows.push(['Processes', j.processes.map((p) => `${p.name} ${p.pid} ${mib(p.rssBytes)}`).join(', ')]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';

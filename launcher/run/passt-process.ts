@@ -7,8 +7,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTrusted } from '../common/safe-files.js';
-import { runsEntirelyAs } from '../common/proc.js';
-import { ensureQemuGone } from './qemu-process.js';
+import { processStart, runsEntirelyAs } from '../common/proc.js';
+import { stopProcess } from '../common/stop-process.js';
 
 /** The pids in libvirt's `<qemu run dir>/passt/*-passt.pid` files that the VM user (`uid`) wrote. */
 export async function readPasstPids(qemuPidDir: string, uid: number): Promise<number[]> {
@@ -34,7 +34,11 @@ export async function isPasstOf(pid: number, uid: number): Promise<boolean> {
 export async function ensurePasstGone(pids: readonly number[], uid: number): Promise<number[]> {
   const stopped: number[] = [];
   for (const pid of pids) {
-    if ((await isPasstOf(pid, uid)) && (await ensureQemuGone(pid, 2000))) stopped.push(pid);
+    const start = processStart(pid);
+    if (start === undefined || !(await isPasstOf(pid, uid))) continue;
+    // Each signal only while the pid is still that passt (same start time): a reused pid is left alone.
+    const stillIt = async () => processStart(pid) === start && isPasstOf(pid, uid);
+    if (await stopProcess(pid, stillIt, 2000)) stopped.push(pid);
   }
   return stopped;
 }

@@ -16,7 +16,7 @@ import { withBindings, withComponent, type Logger } from '../common/log.js';
 import type { Plan } from '../plan/plan.js';
 import type { ManifestResult } from '../inspect/read-manifest.js';
 import { allProblems, preflight } from '../inspect/preflight.js';
-import { ensureQemuGone, readQemuPid } from './qemu-process.js';
+import { ensureQemuGone, readQemu, type QemuRef } from './qemu-process.js';
 import { RuntimeDir } from '../stack/runtime-dir.js';
 import { stopDeadLaunchersStack } from '../stack/leftovers.js';
 import { processRunning } from '../common/proc.js';
@@ -194,6 +194,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   let client: LibvirtClient | undefined;
   let domain: LibvirtDomain | undefined;
   let qemuPid: number | undefined;
+  let qemu: QemuRef | undefined;
   let passtPids: number[] = [];
   let outcome: Outcome | undefined;
   /** ms each teardown step took, from the moment the run's end was decided: the exit log line carries them. */
@@ -248,14 +249,18 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     // Paused: QEMU opens the disks, no vCPU runs until the launcher has checked they are the ones preflight saw
     // (and until the launcher holds the serial console: not a byte the guest writes is lost).
     await domain.create({ paused: true });
-    qemuPid = await readQemuPid(layout.qemuPidDir, definedName, vmUser);
+    timings.qemuStartedMs = ms();
+    qemu = await readQemu(layout.qemuPidDir, definedName, vmUser);
+    qemuPid = qemu?.pid;
     if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUser}`);
     void track('qemu', qemuPid, false);
     passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
     passtPids.forEach((pid, i) => { processes[i === 0 ? 'passt' : `passt-${i}`] = pid; });
     if (passtPids.length > 0) void lifecycle.update({ processes: { ...processes } });
     await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
+    timings.disksCheckedMs = ms();
     await startConsole(serial, spec.hardware?.serialConsole !== false, consoleEvents);
+    timings.consoleHeldMs = ms();
     await domain.resume();
     timings.createMs = ms();
     await lifecycle.to('Running', 'Started', 'the guest is running');
@@ -276,7 +281,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     }
     void serial.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
     outcome = await supervise({
-      client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemu: { pid: qemuPid!, uid: vmUser },
+      client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemu: qemu!,
       spaceCheck: spaceCheckFor(c.volumeDirs), agent,
     });
   } catch (e) {
@@ -287,13 +292,13 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     agent?.stop();
     await serial.stop();
     mark('console');
-    if (outcome && !outcome.guestOff) await ensureQemuGone(qemuPid ?? (await readQemuPid(layout.qemuPidDir, definedName, vmUser)));
+    if (outcome && !outcome.guestOff) await ensureQemuGone(qemu ?? (await readQemu(layout.qemuPidDir, definedName, vmUser)));
     if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
     client?.close();
     mark('qemu');
     await stack.stop(outcome?.guestOff ?? false);
     mark('stack');
-    if (await ensureQemuGone(qemuPid)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
+    if (await ensureQemuGone(qemu)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
     const strays = await ensurePasstGone(passtPids, vmUser);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
     const killedShares = await stopVirtiofsd(sharing);

@@ -10,7 +10,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { ShutdownSignals } from './signals.js';
 import type { DaemonExit } from '../stack/daemon.js';
 import { longTimeout } from '../../common/long-timer.js';
-import { qemuExited, signalQemu } from './qemu-process.js';
+import { qemuExited, signalQemu, type QemuRef } from './qemu-process.js';
 import { IoPause, type SpaceCheck } from './io-pause.js';
 import { fromLifecycleEvent, fromPolledState, initialSupervision, step, type Outcome, type SupervisionAction, type SupervisionEvent } from './supervision.js';
 
@@ -32,7 +32,7 @@ export interface SuperviseOptions {
    * QEMU's pid (verified) and the VM user's uid: its exit ends the wait after a power-off, and the forced power-off
    * signals it directly (re-verified as that user's QEMU before each signal).
    */
-  qemu?: { pid: number; uid: number };
+  qemu?: QemuRef;
   /** How long QEMU may take to exit after the forced power-off's SIGTERM before it gets SIGKILL. */
   destroyWaitMs?: number;
   /** Whether the filesystem volumes have room again (for resuming a guest paused on a full volume). */
@@ -109,8 +109,8 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
     const watchQemuExit = () => {
       if (watching || !o.qemu) return;
       watching = true;
-      const { pid } = o.qemu;
-      timers.push(setInterval(() => { if (qemuExited(pid)) handle({ kind: 'qemuExited', at: Date.now() }); }, 20));
+      const qemu = o.qemu;
+      timers.push(setInterval(() => { if (qemuExited(qemu)) handle({ kind: 'qemuExited', at: Date.now() }); }, 20));
     };
 
     /**
@@ -122,12 +122,12 @@ export function supervise(o: SuperviseOptions): Promise<Outcome> {
     const destroy = (reason: string, message: string) => {
       logger.warn({ reason }, message);
       const qemu = o.qemu;
-      if (qemu) signalQemu(qemu.pid, qemu.uid, 'SIGTERM');
+      if (qemu) signalQemu(qemu, 'SIGTERM');
       const waitMs = o.destroyWaitMs ?? 3000;
       timers.push(setTimeout(() => {
         if (state.phase === 'ended' || !qemu) return;
         logger.warn({ reason: 'DestroyTimedOut', qemuPid: qemu.pid }, `QEMU (pid ${qemu.pid}) did not exit within ${waitMs / 1000} s of SIGTERM and libvirt's Destroy: killing it (SIGKILL)`);
-        signalQemu(qemu.pid, qemu.uid, 'SIGKILL');
+        signalQemu(qemu, 'SIGKILL');
       }, waitMs));
       domain.destroy().catch((e: Error) => {
         // Once QEMU has exited the launcher stops the stack: a Destroy still in flight then fails, as expected.

@@ -5,16 +5,15 @@
 // uncatchable: docs/operations.md (Signals) gives its length.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, LauncherRun, processesMentioning, vmFixture } from '../../harness/launcher-process.js';
 import { repoRoot } from '../../harness/guest-disk.js';
 
 const strace = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p));
-/** The bundled file that holds the launcher's code (esbuild names each source in a comment). */
-const launcherCode = ((dist) => join(dist, readdirSync(dist).filter((n) => n.endsWith('.mjs'))
-  .find((n) => readFileSync(join(dist, n), 'utf8').includes('// launcher/common/signal-policy.ts')) ?? 'vm-launcher-main.mjs'))(join(repoRoot, 'dist'));
+/** The bundled file that holds the launcher's code (package.json's bundle script). */
+const launcherCode = join(repoRoot, 'dist', 'vm-launcher-main.mjs');
 
 /** strace, following every thread (node reads files on its worker threads), signalling at the open of `path`. */
 const sigtermAtOpenOf = (path: string, log: string): string[] =>
