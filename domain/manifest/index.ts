@@ -6,8 +6,9 @@ export { startRefusals } from './vm-run-strategy.js';
 export { CLOUD_INIT_SECRET_MAX_BYTES } from './vmi-cloud-init.js';
 export { hostDiskPathProblem } from './vmi-volumes.js';
 export { COMMON_INSTANCETYPES_RELEASE } from './common-instancetypes.js';
-export { BUNDLED_FROM, typeDocuments, type TypeDocument, type TypeFile } from './instancetype-documents.js';
+export { BUNDLED_FROM, INSTANCETYPE_API_VERSIONS, typeDocuments, type TypeDocument, type TypeFile } from './instancetype-documents.js';
 export {
   DEFAULT_NAMESPACE, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, parseVmi, parseVmiText,
   SUPPORTED_API_VERSIONS, SUPPORTED_KINDS, type ParseOptions, type VmiParseResult,
 } from './vmi.js';
+export { instancetypesYaml, operatorDocuments } from './instancetype-shipping.js';

@@ -3,6 +3,7 @@
 // when asked, a Service for the forwarded ports. Pure: the caller parsed the VMI with the parser `check` uses.
 import { createHash } from 'node:crypto'; // pure computation, no I/O
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { INSTANCETYPES_KEY, POD_INSTANCETYPES_DIR } from './pod-instancetypes.js';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IContainerPort } from 'kubernetes-models/v1/ContainerPort';
 import type { IPod } from 'kubernetes-models/v1/Pod';
@@ -39,6 +40,8 @@ export interface PodOptions {
   namespace?: string;
   /** The VMI's placement fields, copied into the Pod as KubeVirt does (schedulingFields). */
   scheduling?: Record<string, unknown>;
+  /** The operator's instance type / preference documents the VM uses, as YAML (pod-instancetypes.ts). */
+  instancetypes?: string;
 }
 
 /** The VMI spec fields that are Pod spec fields KubeVirt copies: the scheduler acts on them (domain/cluster-fields.ts). */
@@ -86,6 +89,7 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
   const kvm = opts.accel !== 'tcg';
   const namespace = opts.namespace === undefined ? {} : { namespace: opts.namespace };
   const labels = podLabels(spec);
+  const types = opts.instancetypes;
 
   const notes = [
     `memory ${memory}: guest ${asMiQuantity(spec.memoryBytes)} + ${asMiQuantity(overhead.bytes)} for ${overhead.parts.map((p) => `${p.what} ${p.mib}`).join(', ')} (MiB; KubeVirt would add ${asMiQuantity(kubevirtOverheadBytes(spec))})`,
@@ -94,6 +98,7 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
     ...published.notes,
     ...probes.notes,
     ...targetNotes(opts, { kvm, lowPorts, graceSeconds, name }),
+    ...(types ? [`${INSTANCETYPES_KEY}: the instance type / preference documents from --instancetypes-dir that the VM uses (the image has only the bundled ones), mounted at ${POD_INSTANCETYPES_DIR}`] : []),
   ];
 
   const container: IContainer = {
@@ -104,6 +109,7 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
     env: [
       { name: POD_GRACE_ENV, value: String(graceSeconds) },
       ...(opts.accel === 'auto' ? [] : [{ name: 'VM_LAUNCHER_ACCEL', value: opts.accel }]),
+      ...(types ? [{ name: 'VM_LAUNCHER_INSTANCETYPES_DIR', value: POD_INSTANCETYPES_DIR }] : []),
     ],
     ...(published.containerPorts.length > 0 && { ports: published.containerPorts }),
     resources: {
@@ -111,7 +117,11 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
       limits: { memory, ...(kvm && opts.target === 'kubernetes' && { [KVM_RESOURCE]: '1' }) },
     },
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-    volumeMounts: [...vols.mounts, ...(kvm && opts.target === 'podman' ? [{ name: 'kvm', mountPath: '/dev/kvm' }] : [])],
+    volumeMounts: [
+      ...vols.mounts,
+      ...(types ? [{ name: 'instancetypes', mountPath: POD_INSTANCETYPES_DIR, readOnly: true }] : []),
+      ...(kvm && opts.target === 'podman' ? [{ name: 'kvm', mountPath: '/dev/kvm' }] : []),
+    ],
     ...(vols.devices.length > 0 && { volumeDevices: vols.devices }),
     readinessProbe: probes.readinessProbe,
     livenessProbe: probes.livenessProbe,
@@ -122,7 +132,7 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
   const configMap: IConfigMap = {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name, ...namespace, labels: idLabel },
-    data: { 'vmi.yaml': vmiText },
+    data: { 'vmi.yaml': vmiText, ...(types && { [INSTANCETYPES_KEY]: types }) },
   };
   const pod: IPod = {
     apiVersion: 'v1', kind: 'Pod',
@@ -141,7 +151,12 @@ export function renderPod(spec: VmSpec, vmiText: string, opts: PodOptions): Rend
         ...(lowPorts && { sysctls: [{ name: UNPRIVILEGED_PORT_SYSCTL, value: '0' }] }),
       },
       containers: [container],
-      volumes: [...vols.volumes, ...(kvm && opts.target === 'podman' ? [KVM_HOST_DEVICE] : [])],
+      volumes: [
+        ...vols.volumes,
+        // Only the documents' key: the launcher refuses anything else in its --instancetypes-dir.
+        ...(types ? [{ name: 'instancetypes', configMap: { name, items: [{ key: INSTANCETYPES_KEY, path: INSTANCETYPES_KEY }] } }] : []),
+        ...(kvm && opts.target === 'podman' ? [KVM_HOST_DEVICE] : []),
+      ],
     },
   };
   const services: IService[] = opts.service && ports !== 'all' && ports.length > 0 ? [{

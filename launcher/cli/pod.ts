@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { basename, join } from 'node:path';
 import { fail, hasErrors, problem, type Problem } from '../../domain/problem.js';
 import { ExitCode, exitCodeFor } from '../../domain/reasons.js';
+import { instancetypesYaml, operatorDocuments } from '../../domain/manifest/index.js';
 import { renderPod, schedulingFields, podJson, podYaml, quadletUnit, type PodAccel, type PublishedPort } from '../../domain/pod/index.js';
 import { readManifest } from '../inspect/read-manifest.js';
 import { instancetypesDirFrom } from '../plan/resolve-plan.js';
@@ -60,9 +61,11 @@ export async function podCommand(args: CliArgs): Promise<number> {
   const manifest = await readManifest(path, instancetypesDirFrom(args.flags, process.env)?.value);
   if (!manifest.spec || hasErrors(manifest.problems)) return report(manifest.problems);
   const text = await readFile(path, 'utf8');
+  const operator = operatorDocuments(manifest.spec.expansion, manifest.typeDocuments ?? []);
   const rendered = renderPod(manifest.spec, text, {
     image: flags.image ?? DEFAULT_IMAGE, target: settings.target, accel: settings.accel, service: flags.service,
     hostDevices: settings.hostDevices, publish: settings.publish, hostIp: settings.hostIp, ...namespaceOf(manifest.raw), scheduling: schedulingFields(manifest.raw, manifest.spec.specPath),
+    ...(operator.length > 0 && { instancetypes: instancetypesYaml(operator) }),
   });
   const problems = [...manifest.problems, ...rendered.problems];
   if (hasErrors(problems)) return report(problems);

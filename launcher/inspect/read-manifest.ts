@@ -3,13 +3,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { problem, type Problem, type ProblemReason } from '../../domain/problem.js';
-import { parseVmiText, typeDocuments } from '../../domain/manifest/index.js';
+import { parseVmiText, typeDocuments, type TypeDocument } from '../../domain/manifest/index.js';
 import { readTypeFiles } from './read-instancetypes.js';
 import type { DiskSpec, VmSpec } from '../../domain/model/index.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 
-export interface ManifestResult { spec?: VmSpec; disks?: DiskSpec[]; raw?: unknown; problems: Problem[] }
+/** typeDocuments: the instance types and preferences read from --instancetypes-dir (`pod` ships the ones used). */
+export interface ManifestResult { spec?: VmSpec; disks?: DiskSpec[]; raw?: unknown; problems: Problem[]; typeDocuments?: TypeDocument[] }
 
 /** The manifest, with a VirtualMachine's instance type and preference expanded (from `instancetypesDir` or bundled). */
 export async function readManifest(path: string, instancetypesDir?: string): Promise<ManifestResult> {
@@ -27,7 +28,7 @@ export async function readManifest(path: string, instancetypesDir?: string): Pro
   const typeDocs = typeDocuments(problems, types.files);
   // The compact form names its VM after the file when the manifest gives no name.
   const result = parseVmiText(text, { sourceName: basename(path), typeDocuments: typeDocs });
-  return { ...result, problems: [...problems, ...result.problems] };
+  return { ...result, problems: [...problems, ...result.problems], typeDocuments: typeDocs };
 
   function fail(reason: ProblemReason, message: string): ManifestResult {
     return { problems: [problem(reason, message)] };

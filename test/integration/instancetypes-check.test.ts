@@ -3,6 +3,7 @@
 // domain has what they set), and an operator's instance type from --instancetypes-dir.
 import test from 'ava';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { join } from 'node:path';
 import { qemuImgUnavailable } from '../../harness/requirements.js';
 import { cleanupAll, fsVolume, giveToVm, qemuImg, runCli, scene, type Scene } from '../helpers/check-fixture.js';
@@ -71,4 +72,49 @@ test('an operator\'s instance type from --instancetypes-dir; a conflict is refus
   t.is(conflict.code, 3);
   t.regex(conflict.stdout, /InstancetypeConflict.*spec\.template\.spec\.domain\.cpu\.sockets: set by the VirtualMachine and by its VirtualMachineInstancetype small/);
   t.regex(conflict.stdout, /instancetypes-dir +\S+types {2}\[env VM_LAUNCHER_INSTANCETYPES_DIR\]/);
+});
+
+// `pod` renders the VM as written; the launcher in the Pod expands it again, where the image has only the bundled
+// documents. The operator's documents the VM uses go into the ConfigMap and the Pod points the launcher at them.
+test('pod: an operator\'s instance type and preference travel in the ConfigMap; check in the Pod\'s layout finds them', async (t) => {
+  if (skip) { t.log(`skipped: ${skip}`); t.pass(); return; }
+  const s = scene();
+  t.teardown(s.cleanup);
+  withRoot(s);
+  const types = join(s.dir, 'types');
+  mkdirSync(types);
+  writeFileSync(join(types, 'small.yaml'), 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: small}\nspec: {cpu: {guest: 2}, memory: {guest: 512Mi}}\n'
+    + '---\napiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: unused}\nspec: {cpu: {guest: 8}, memory: {guest: 8Gi}}\n');
+  writeFileSync(join(types, 'prefs.yaml'), 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachinePreference\nmetadata: {name: virtio}\nspec: {devices: {preferredDiskBus: virtio}}\n');
+  s.writeVmi(vm('{kind: VirtualMachineInstancetype, name: small}', '{kind: VirtualMachinePreference, name: virtio}'));
+  const rendered = await runCli(['pod', '--vmi', s.vmiPath, '--instancetypes-dir', types]);
+  t.is(rendered.code, 0, rendered.stderr);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rendered objects as parsed YAML, read by key
+  const objects = parseAllDocuments(rendered.stdout).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+  const configMap = objects.find((o) => o['kind'] === 'ConfigMap')!;
+  const pod = objects.find((o) => o['kind'] === 'Pod')!;
+  const shipped = configMap['data']['instancetypes.yaml'] as string;
+  t.deepEqual(parseAllDocuments(shipped).map((d) => { const o = d.toJS(); return `${o.kind}/${o.metadata.name}`; }),
+    ['VirtualMachineInstancetype/small', 'VirtualMachinePreference/virtio'], 'only the documents the VM uses');
+  const container = pod['spec']['containers'][0];
+  t.deepEqual(container.env.find((e: { name: string }) => e.name === 'VM_LAUNCHER_INSTANCETYPES_DIR'), { name: 'VM_LAUNCHER_INSTANCETYPES_DIR', value: '/etc/vm-launcher-instancetypes' });
+  t.deepEqual(container.volumeMounts.find((m: { name: string }) => m.name === 'instancetypes'), { name: 'instancetypes', mountPath: '/etc/vm-launcher-instancetypes', readOnly: true });
+  t.deepEqual(pod['spec']['volumes'].find((v: { name: string }) => v.name === 'instancetypes').configMap.items, [{ key: 'instancetypes.yaml', path: 'instancetypes.yaml' }]);
+  // The kubelet's view: the VMI key as the manifest, the documents' key alone in the launcher's instancetypes dir.
+  const inPod = join(s.dir, 'in-pod');
+  mkdirSync(inPod);
+  s.writeVmi(configMap['data']['vmi.yaml'] as string);
+  writeFileSync(join(inPod, 'instancetypes.yaml'), shipped);
+  const there = await runCli(['check', ...s.opts()], 60_000, { VM_LAUNCHER_INSTANCETYPES_DIR: inPod });
+  t.is(there.code, 0, there.stdout);
+  t.regex(there.stdout, /instance type: VirtualMachineInstancetype small \(file instancetypes\.yaml/);
+  const bundledOnly = await runCli(['pod', '--vmi', s.vmiPath]);
+  t.is(bundledOnly.code, 3, 'without the dir the VM is refused at render time, not at the Pod\'s start');
+  const bundled = scene();
+  t.teardown(bundled.cleanup);
+  withRoot(bundled);
+  bundled.writeVmi(vm('{name: u1.medium}'));
+  const plain = await runCli(['pod', '--vmi', bundled.vmiPath]);
+  t.is(plain.code, 0, plain.stderr);
+  t.notRegex(plain.stdout, /instancetypes/, 'a bundled instance type ships nothing');
 });
