@@ -30,6 +30,18 @@ function withRoot(s: Scene): void {
 
 const skip = qemuImgUnavailable();
 
+const SMALL = 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: small}\nspec: {cpu: {guest: 2}, memory: {guest: 512Mi}}\n';
+
+/** A scene with a root volume and an operator's instance type dir holding `files` (small.yaml: the instance type `small`). */
+function typedScene(files: Record<string, string> = { 'small.yaml': SMALL }): { s: Scene; types: string } {
+  const s = scene();
+  withRoot(s);
+  const types = join(s.dir, 'types');
+  mkdirSync(types);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(types, name), text);
+  return { s, types };
+}
+
 test('u1.medium with fedora, nothing mounted: check shows each expanded value and its origin; domain has them', async (t) => {
   if (skip) { t.log(`skipped: ${skip}`); t.pass(); return; }
   const s = scene();
@@ -53,12 +65,8 @@ test('u1.medium with fedora, nothing mounted: check shows each expanded value an
 
 test('an operator\'s instance type from --instancetypes-dir; a conflict is refused with exit 3, naming both', async (t) => {
   if (skip) { t.log(`skipped: ${skip}`); t.pass(); return; }
-  const s = scene();
+  const { s, types } = typedScene();
   t.teardown(s.cleanup);
-  withRoot(s);
-  const types = join(s.dir, 'types');
-  mkdirSync(types);
-  writeFileSync(join(types, 'small.yaml'), 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: small}\nspec: {cpu: {guest: 2}, memory: {guest: 512Mi}}\n');
   s.writeVmi(vm('{kind: VirtualMachineInstancetype, name: small}'));
   const ok = await runCli(['domain', ...s.opts(), '--instancetypes-dir', types]);
   t.is(ok.code, 0, ok.stderr);
@@ -78,14 +86,11 @@ test('an operator\'s instance type from --instancetypes-dir; a conflict is refus
 // documents. The operator's documents the VM uses go into the ConfigMap and the Pod points the launcher at them.
 test('pod: an operator\'s instance type and preference travel in the ConfigMap; check in the Pod\'s layout finds them', async (t) => {
   if (skip) { t.log(`skipped: ${skip}`); t.pass(); return; }
-  const s = scene();
+  const { s, types } = typedScene({
+    'small.yaml': `${SMALL}---\napiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: unused}\nspec: {cpu: {guest: 8}, memory: {guest: 8Gi}}\n`,
+    'prefs.yaml': 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachinePreference\nmetadata: {name: virtio}\nspec: {devices: {preferredDiskBus: virtio}}\n',
+  });
   t.teardown(s.cleanup);
-  withRoot(s);
-  const types = join(s.dir, 'types');
-  mkdirSync(types);
-  writeFileSync(join(types, 'small.yaml'), 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: small}\nspec: {cpu: {guest: 2}, memory: {guest: 512Mi}}\n'
-    + '---\napiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineInstancetype\nmetadata: {name: unused}\nspec: {cpu: {guest: 8}, memory: {guest: 8Gi}}\n');
-  writeFileSync(join(types, 'prefs.yaml'), 'apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachinePreference\nmetadata: {name: virtio}\nspec: {devices: {preferredDiskBus: virtio}}\n');
   s.writeVmi(vm('{kind: VirtualMachineInstancetype, name: small}', '{kind: VirtualMachinePreference, name: virtio}'));
   const rendered = await runCli(['pod', '--vmi', s.vmiPath, '--instancetypes-dir', types]);
   t.is(rendered.code, 0, rendered.stderr);
