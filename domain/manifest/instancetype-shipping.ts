@@ -4,12 +4,12 @@
 // (InstancetypeNotFound). Only the documents the VM named go, in the form --instancetypes-dir reads.
 import { stringify } from 'yaml';
 import { BUNDLED_FROM, INSTANCETYPE_API_VERSIONS, type TypeDocument } from './instancetype-documents.js';
-import type { Expansion } from '../model/index.js';
+import type { Expansion, ExpansionSource } from '../model/index.js';
 
 /** The documents the expansion used that did not come with the image: the operator's, matched by kind, name, file. */
 export function operatorDocuments(expansion: Expansion | undefined, given: readonly TypeDocument[]): TypeDocument[] {
-  const used = [expansion?.instancetype, expansion?.preference].filter((s) => s !== undefined && s.from !== BUNDLED_FROM);
-  return used.flatMap((s) => given.filter((d) => d.kind === s!.kind && d.name === s!.name && d.from === s!.from).slice(0, 1));
+  const used = [expansion?.instancetype, expansion?.preference].filter((s): s is ExpansionSource => s !== undefined && s.from !== BUNDLED_FROM);
+  return used.flatMap((s) => given.find((d) => d.kind === s.kind && d.name === s.name && d.from === s.from) ?? []);
 }
 
 /** The documents as one multi-document YAML file. */

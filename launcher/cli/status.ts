@@ -107,7 +107,7 @@ export function formatStatus(j: StatusJson): string {
   if (j.probes.readiness) rows.push(['Probe', probeLine('readiness', j.probes.readiness)]);
   if (j.probes.liveness) rows.push(['Probe', probeLine('liveness', j.probes.liveness)]);
   const t = j.timings;
-  // Each figure in ms since launch; libvirt's create (define -> QEMU started paused) is the largest step (docs/operations.md).
+  // Each figure in ms since launch; libvirt's create (define -> QEMU started paused) is the largest step (docs/development.md, "Where a start goes").
   if (t.createMs !== undefined) rows.push(['Started', `guest running ${t.createMs} ms after launch (preflight ${t.preflightMs ?? '?'}, stack ${t.stackReadyMs ?? '?'}, defined ${t.defineMs ?? '?'}, QEMU started ${t.qemuStartedMs ?? '?'} ms)`]);
   if (j.processes.length) rows.push(['Processes', j.processes.map((p) => `${p.name} ${p.pid} ${mib(p.rssBytes)}`).join(', ')]);
   const width = Math.max(...rows.map(([k]) => k.length));

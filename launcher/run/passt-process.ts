@@ -30,13 +30,23 @@ export async function isPasstOf(pid: number, uid: number): Promise<boolean> {
   return comm.startsWith('passt') && runsEntirelyAs(pid, uid);
 }
 
-/** Stops every listed passt of the VM user still alive; the pids it had to stop. */
-export async function ensurePasstGone(pids: readonly number[], uid: number): Promise<number[]> {
-  const stopped: number[] = [];
+/** A passt as first seen: its pid and start time (a pid the kernel hands out again has another start time). */
+export interface PasstRef { pid: number; start: number }
+
+/** The listed pids that are a passt of `uid` now, each with its start time. */
+export async function passtRefs(pids: readonly number[], uid: number): Promise<PasstRef[]> {
+  const refs: PasstRef[] = [];
   for (const pid of pids) {
     const start = processStart(pid);
-    if (start === undefined || !(await isPasstOf(pid, uid))) continue;
-    // Each signal only while the pid is still that passt (same start time): a reused pid is left alone.
+    if (start !== undefined && (await isPasstOf(pid, uid))) refs.push({ pid, start });
+  }
+  return refs;
+}
+
+/** Stops every passt of the VM user still alive, each only while its pid is still that passt; the pids it had to stop. */
+export async function ensurePasstGone(refs: readonly PasstRef[], uid: number): Promise<number[]> {
+  const stopped: number[] = [];
+  for (const { pid, start } of refs) {
     const stillIt = async () => processStart(pid) === start && isPasstOf(pid, uid);
     if (await stopProcess(pid, stillIt, 2000)) stopped.push(pid);
   }

@@ -28,7 +28,7 @@ import { spaceCheckFor } from './io-pause.js';
 import { recordBootedRaw } from './record-raw.js';
 import { applyVolumeChanges } from './volume-changes.js';
 import { buildSeed } from './cloud-init-seed.js';
-import { ensurePasstGone, readPasstPids } from './passt-process.js';
+import { ensurePasstGone, passtRefs, readPasstPids, type PasstRef } from './passt-process.js';
 import { raiseOpenFileLimit } from './open-files.js';
 import { describeNetwork } from '../inspect/inspect-network.js';
 import { dirname } from 'node:path';
@@ -193,9 +193,9 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
   });
   let client: LibvirtClient | undefined;
   let domain: LibvirtDomain | undefined;
-  let qemuPid: number | undefined;
   let qemu: QemuRef | undefined;
-  let passtPids: number[] = [];
+  // Recorded with their start times as soon as QEMU runs: the teardown signals only those very processes.
+  let passt: PasstRef[] = [];
   let outcome: Outcome | undefined;
   /** ms each teardown step took, from the moment the run's end was decided: the exit log line carries them. */
   const stopTimings: Record<string, number> = {};
@@ -250,14 +250,14 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     // (and until the launcher holds the serial console: not a byte the guest writes is lost).
     await domain.create({ paused: true });
     timings.qemuStartedMs = ms();
-    qemu = await readQemu(layout.qemuPidDir, definedName, vmUser);
-    qemuPid = qemu?.pid;
-    if (qemuPid === undefined) fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUser}`);
-    void track('qemu', qemuPid, false);
-    passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
-    passtPids.forEach((pid, i) => { processes[i === 0 ? 'passt' : `passt-${i}`] = pid; });
-    if (passtPids.length > 0) void lifecycle.update({ processes: { ...processes } });
-    await checkDisksHeld(qemuPid!, c.identities, c.plan.runAs.value);
+    const qemuRan = (await readQemu(layout.qemuPidDir, definedName, vmUser))
+      ?? fail('StartFailed', `QEMU of domain ${definedName} started, but its pid file does not name a QEMU run by uid ${vmUser}`);
+    qemu = qemuRan;
+    void track('qemu', qemuRan.pid, false);
+    passt = await passtRefs(await readPasstPids(layout.qemuPidDir, vmUser), vmUser);
+    passt.forEach(({ pid }, i) => { processes[i === 0 ? 'passt' : `passt-${i}`] = pid; });
+    if (passt.length > 0) void lifecycle.update({ processes: { ...processes } });
+    await checkDisksHeld(qemuRan.pid, c.identities, c.plan.runAs.value);
     timings.disksCheckedMs = ms();
     await startConsole(serial, spec.hardware?.serialConsole !== false, consoleEvents);
     timings.consoleHeldMs = ms();
@@ -267,13 +267,13 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     for (const p of sharing) {
       void p.exited.then(async (e) => {
         // virtiofsd ends by itself when QEMU disconnects (the guest powered off): only an exit while QEMU runs is loud.
-        if (e.expected || !(await stillRunning(qemuPid!, 2000))) return;
+        if (e.expected || !(await stillRunning(qemuRan.pid, 2000))) return;
         logger.error({ reason: 'VirtiofsdExited', volume: e.volume, code: e.code, signal: e.signal, lastLines: e.lastLines },
           `virtiofsd for volume ${e.volume} stopped while the guest runs (code ${e.code}, signal ${e.signal}): the guest's share ${e.volume} no longer answers; its files are safe on the volume`);
       });
     }
     void recordRaw();
-    logger.info({ reason: 'StartupTimings', ...timings, qemuPid }, `guest started ${timings.createMs} ms after launch`);
+    logger.info({ reason: 'StartupTimings', ...timings, qemuPid: qemuRan.pid }, `guest started ${timings.createMs} ms after launch`);
     await lifecycle.update({ timings: { ...timings } });
     if (spec.probes) {
       probes = new ProbeLoop({ probes: spec.probes, agent, lifecycle, logger });
@@ -281,7 +281,7 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     }
     void serial.firstByte.then((at) => logger.info({ reason: 'FirstConsoleOutput', firstConsoleByteMs: Math.round(at - c.t0) }, 'first output on the guest console'));
     outcome = await supervise({
-      client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemu: qemu!,
+      client, domain, signals, lifecycle, logger, gracePeriodSeconds: grace, daemonDied: stack.unexpectedExit, qemu: qemuRan,
       spaceCheck: spaceCheckFor(c.volumeDirs), agent,
     });
   } catch (e) {
@@ -293,13 +293,13 @@ async function runWithStack(c: RunContext): Promise<ExitCode> {
     await serial.stop();
     mark('console');
     if (outcome && !outcome.guestOff) await ensureQemuGone(qemu ?? (await readQemu(layout.qemuPidDir, definedName, vmUser)));
-    if (passtPids.length === 0) passtPids = await readPasstPids(layout.qemuPidDir, vmUser);
+    if (passt.length === 0) passt = await passtRefs(await readPasstPids(layout.qemuPidDir, vmUser), vmUser);
     client?.close();
     mark('qemu');
     await stack.stop(outcome?.guestOff ?? false);
     mark('stack');
-    if (await ensureQemuGone(qemu)) logger.warn({ reason: 'QemuKilled', qemuPid }, 'QEMU outlived its libvirtd and was killed');
-    const strays = await ensurePasstGone(passtPids, vmUser);
+    if (await ensureQemuGone(qemu)) logger.warn({ reason: 'QemuKilled', qemuPid: qemu?.pid }, 'QEMU outlived its libvirtd and was killed');
+    const strays = await ensurePasstGone(passt, vmUser);
     if (strays.length) logger.warn({ reason: 'PasstKilled', passtPids: strays }, 'passt outlived its libvirtd and was stopped');
     const killedShares = await stopVirtiofsd(sharing);
     if (killedShares.length) logger.warn({ reason: 'VirtiofsdKilled', volumes: killedShares }, `virtiofsd for ${killedShares.join(', ')} did not stop on SIGTERM and was killed`);

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ensurePasstGone, isPasstOf, readPasstPids } from '../../launcher/run/passt-process.js';
+import { ensurePasstGone, isPasstOf, passtRefs, readPasstPids } from '../../launcher/run/passt-process.js';
 import { isRoot } from '../../harness/requirements.js';
 
 const me = process.getuid!();
@@ -50,7 +50,7 @@ test('pid files: a link, a FIFO, a foreign owner and junk are not believed; the 
   }
 });
 
-test('only a passt of the VM user is stopped: not another program, not another user\'s passt', async (t) => {
+test('only a passt of the VM user is stopped: not another program, not another user\'s passt, not a reused pid', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vml-passt-'));
   const sleeper = execa('sleep', ['60'], { reject: false });
   const { child: passt } = await fakePasst(dir, vmUid);
@@ -58,9 +58,15 @@ test('only a passt of the VM user is stopped: not another program, not another u
     t.true(await isPasstOf(passt.pid!, vmUid));
     t.false(await isPasstOf(sleeper.pid!, me), 'a program not named passt');
     t.false(await isPasstOf(passt.pid!, vmUid + 1), 'a passt of another user');
-    t.deepEqual(await ensurePasstGone([sleeper.pid!, passt.pid!], vmUid + 1), [], 'nothing stopped for another uid');
+    t.deepEqual(await passtRefs([sleeper.pid!, passt.pid!], vmUid + 1), [], 'no passt of another uid is taken');
+    const refs = await passtRefs([sleeper.pid!, passt.pid!], vmUid);
+    t.deepEqual(refs.map((r) => r.pid), [passt.pid!], 'only the passt, not the other program');
+    // Its pid with another start time: what a pid handed out again after passt exited looks like.
+    t.deepEqual(await ensurePasstGone([{ ...refs[0]!, start: refs[0]!.start - 1 }], vmUid), [], 'a reused pid is not signalled');
+    t.is(passt.exitCode ?? null, null, 'the process behind the reused pid still runs');
+    t.deepEqual(await ensurePasstGone(refs, vmUid + 1), [], 'nothing stopped for another uid');
     t.is(sleeper.exitCode ?? null, null, 'the other program still runs');
-    t.deepEqual(await ensurePasstGone([sleeper.pid!, passt.pid!], vmUid), [passt.pid!]);
+    t.deepEqual(await ensurePasstGone(refs, vmUid), [passt.pid!]);
     const r = await passt;
     t.is(r.signal, 'SIGTERM');
   } finally {
